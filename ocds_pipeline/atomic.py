@@ -1,0 +1,32 @@
+"""Atomic file writes: readers see either the old file or the complete new one, never a part."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+
+@contextmanager
+def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """Open a temporary file beside ``target``; on success fsync it and rename it over ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(target: Path, body: bytes) -> None:
+    """Atomically replace ``target`` with ``body``."""
+    with atomic_open(target, "wb") as handle:
+        handle.write(body)

@@ -1,0 +1,214 @@
+"""``ocds-pipeline``: a thin command line over the library (parsing, progress, exit codes).
+
+Exit codes: 0 success; 1 the data had problems (rejects above the threshold); 2 usage or
+configuration error (bad option, missing file or column, unverifiable schema).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, load_config
+from .schemas import SchemaError, SchemaResolver
+from .sources import SourceError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _progress(label: str):
+    start = time.perf_counter()
+
+    def report(name, count) -> None:
+        elapsed = time.perf_counter() - start
+        click.echo(f"  {label} {name}: {count:,} rows ({elapsed:.1f} s)", err=True)
+
+    return report
+
+
+reader_options = [
+    click.option("--encoding", help="Source CSV encoding (default: detected; UTF-8 with/without BOM, else Windows-1252)."),
+    click.option("--delimiter", help="CSV delimiter (default: detected from the header: ; , tab or |)."),
+    click.option("--decimal", "decimal_char", type=click.Choice([".", ","]),
+                 help="Decimal mark for ambiguous numbers such as 1.234 (default: ',' for ';'-delimited files, else '.')."),
+]
+
+
+def with_reader_options(func):
+    for option in reversed(reader_options):
+        func = option(func)
+    return func
+
+
+class PipelineGroup(click.Group):
+    """Turns expected edge errors into a one-line message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (SchemaError, SourceError, ConfigError) as error:
+            _fail(str(error))
+
+
+@click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ocds-pipeline")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Publisher config (YAML); see docs/configuration.md. Defaults suit SERCOP.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """Publish SERCOP procurement data as OCDS 1.1 and OC4IDS.
+
+    \b
+    Examples:
+      ocds-pipeline generate --procedures 1000 --seed 7 --out data/
+      ocds-pipeline check data/
+      ocds-pipeline run fixtures/sercop --out build/
+    """
+    try:
+        ctx.obj = load_config(config_path)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _print_summary(accounting, rejects_count: int, rejects_where: str | None) -> None:
+    click.echo(f"{'table':<26}{'read':>10}{'accepted':>10}{'rejected':>10}")
+    for name, count in accounting.tables.items():
+        click.echo(f"{name:<26}{count.read:>10,}{count.accepted:>10,}{count.rejected:>10,}")
+    total = accounting.total
+    click.echo(f"{'TOTAL':<26}{total.read:>10,}{total.accepted:>10,}{total.rejected:>10,}")
+    if rejects_count and rejects_where:
+        click.echo(f"{rejects_count:,} rejected rows, with reasons, in {rejects_where}")
+
+
+@main.command()
+@click.argument("source")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every rejected row (table, line, column, value, reason) to this CSV.")
+@click.option("--max-reject-rate", type=float, help="Exit 1 above this share of rejected rows (default from config: 0.01).")
+@with_reader_options
+@click.pass_obj
+def check(config, source, rejects_path, max_reject_rate, **reader_options) -> None:
+    """Read and check the source tables of SOURCE (a folder of CSV files or a database URL).
+
+    \b
+    Examples:
+      ocds-pipeline check fixtures/sercop
+      ocds-pipeline check export/ --encoding cp1252 --rejects rejects.csv
+      ocds-pipeline check sqlite:///soce.db
+    """
+    from .sources import check_source
+
+    report = check_source(source, rejects_path=rejects_path, progress=_progress("reading"), **reader_options)
+    _print_summary(report.accounting, report.rejects.count, str(rejects_path) if rejects_path else None)
+    for reject in report.rejects.examples[:10] if not rejects_path else []:
+        click.echo(f"  {reject.table} line {reject.line} {reject.column}={reject.value!r}: {reject.reason}")
+    total = report.accounting.total
+    limit = config.max_reject_rate if max_reject_rate is None else max_reject_rate
+    if total.read and total.rejected / total.read > limit:
+        click.secho(f"rejected {total.rejected / total.read:.2%} of rows, above the limit {limit:.2%}", fg="red", err=True)
+        sys.exit(EXIT_DATA)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder for the publication (created if missing).")
+@with_reader_options
+@click.pass_obj
+def run(config, source, out, **reader_options) -> None:
+    """Run the pipeline on SOURCE and write the outputs into --out.
+
+    At this stage: read and check every source table, write rejects.csv and summary.json.
+
+    \b
+    Example:
+      ocds-pipeline run fixtures/sercop --out build/run
+    """
+    from .pipeline import run as run_pipeline
+
+    summary = run_pipeline(source, out, config, progress=_progress("reading"), **reader_options)
+    _print_summary(summary.report.accounting, summary.report.rejects.count, str(summary.rejects_path))
+    click.echo(f"summary: {summary.summary_path}")
+    if not summary.ok:
+        click.secho(f"rejected {summary.reject_rate:.2%} of rows, above the limit {summary.max_reject_rate:.2%}", fg="red", err=True)
+        sys.exit(EXIT_DATA)
+
+
+@main.command()
+@click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option("--dialect", type=click.Choice(["iso", "excel-es"]), default="iso", show_default=True,
+              help="iso: UTF-8, comma, ISO dates; excel-es: Windows-1252, semicolon, decimal comma, dd/mm/yyyy.")
+@click.option("--mix", type=click.Choice(["sercop", "uniform"]), default="sercop", show_default=True,
+              help="sercop: SERCOP's measured procedure-type mix; uniform: every type equally likely.")
+def generate(procedures, seed, out, dialect, mix) -> None:
+    """Write synthetic SERCOP-like source tables (deterministic for a seed, streamed, flat memory).
+
+    \b
+    Examples:
+      ocds-pipeline generate --procedures 100000 --seed 1 --out bench/out/100k
+      ocds-pipeline generate --procedures 240 --seed 2026 --mix uniform --out fixtures/sercop
+    """
+    from .generate import generate as generate_tables
+
+    start = time.perf_counter()
+    counts = generate_tables(out, procedures, seed, dialect=dialect, mix=mix,
+                             progress=lambda n: click.echo(f"  {n:,} procedures ({time.perf_counter() - start:.1f} s)", err=True))
+    for table, count in counts.items():
+        click.echo(f"{table:<26}{count:>10,}")
+    click.echo(f"wrote {sum(counts.values()):,} rows to {out} in {time.perf_counter() - start:.1f} s")
+
+
+@main.group()
+def schemas() -> None:
+    """Find, verify and cache the pinned upstream OCDS / OC4IDS / extension schema files."""
+
+
+@schemas.command("check")
+def schemas_check() -> None:
+    """Report where a verified copy of each pinned file is (exit 2 if any is missing).
+
+    \b
+    Example:
+      OCDS_PIPELINE_SCHEMA_PATH=../shared/upstream-schemas ocds-pipeline schemas check
+    """
+    resolver = SchemaResolver.from_env()
+    missing = 0
+    for name, path, status in resolver.check():
+        missing += path is None
+        click.echo(f"{'ok ' if path else 'MISSING'} {name}: {status}")
+    click.echo(f"{len(resolver.pins) - missing} of {len(resolver.pins)} pinned files verified")
+    if missing:
+        _fail(f"{missing} pinned files missing or mismatched; set OCDS_PIPELINE_SCHEMA_PATH or run "
+              "`ocds-pipeline schemas fetch --download`")
+
+
+@schemas.command("fetch")
+@click.option("--download/--no-download", default=False,
+              help="Download files that are not found locally from their pinned URLs (needs network).")
+def schemas_fetch(download) -> None:
+    """Copy (or download) every pinned file into the user cache, verifying SHA-256.
+
+    \b
+    Examples:
+      OCDS_PIPELINE_SCHEMA_PATH=../shared/upstream-schemas ocds-pipeline schemas fetch
+      ocds-pipeline schemas fetch --download
+    """
+    resolver = SchemaResolver.from_env(allow_network=download or None)
+    failures = 0
+    for name, status in resolver.fetch():
+        failures += status.startswith("error")
+        click.echo(f"{status:<10} {name}" if not status.startswith("error") else f"FAILED {name}: {status}")
+    click.echo(f"cache: {resolver.cache_dir}")
+    if failures:
+        _fail(f"{failures} files could not be fetched")

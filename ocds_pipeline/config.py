@@ -1,0 +1,55 @@
+"""One configuration object, loaded once (defaults ← YAML file) and passed down to every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or has unknown or mistyped keys."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Publisher identity, identifiers and limits; every field has a documented default."""
+
+    publisher_name: str = "Servicio Nacional de Contratación Pública (SERCOP)"
+    publisher_uid: str = "ocds-5wno2w"
+    publisher_scheme: str = "OCDS"
+    publisher_uri: str = "https://www.compraspublicas.gob.ec"
+    ocid_prefix: str = "ocds-5wno2w"
+    license: str = "https://creativecommons.org/licenses/by/3.0/ec/"
+    publication_policy: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/documentos/politica-publicacion-SERCOP-OCDS.pdf"
+    base_uri: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/ocds/"
+    # A run fails (exit code 1) when more than this share of source rows is rejected.
+    max_reject_rate: float = 0.01
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> Config:
+    """Read ``path`` (YAML mapping of Config fields) over the defaults, then apply ``overrides``."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"cannot read config {path}: {error}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config {path} must be a mapping of settings")
+        values.update(loaded)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: f for f in fields(Config)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown config keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    for name, value in values.items():
+        expected = type(getattr(Config(), name))
+        if expected is float and isinstance(value, int):
+            values[name] = float(value)
+        elif not isinstance(values[name], expected):
+            raise ConfigError(f"config key {name!r} must be {expected.__name__}, got {value!r}")
+    return Config(**values)

@@ -1,0 +1,116 @@
+"""Turn the text of a source cell into a typed value, accepting what real SERCOP exports contain.
+
+Numbers may use a decimal comma (``1.234,56``) or point (``1,234.56``); dates come as
+``dd/mm/yyyy`` or ISO; booleans as S/N. Every parser raises ``ValueError`` with a short reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+ECUADOR = timezone(timedelta(hours=-5))
+
+_GROUPED = {
+    ".": re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$"),
+    ",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+$"),
+}
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_DMY = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def parse_number(text: str, decimal_char: str = ".") -> Decimal:
+    """Parse a number written with either separator convention.
+
+    With both separators present the last one is the decimal mark. With only one kind, it is a
+    group separator only where it forms proper thousands groups (``1.234.567``); a single
+    ambiguous ``1.234`` follows the file's ``decimal_char``.
+    """
+    value = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not value:
+        raise ValueError("empty number")
+    if "." in value and "," in value:
+        decimal = "." if value.rfind(".") > value.rfind(",") else ","
+        group = "," if decimal == "." else "."
+        integer, _, fraction = value.rpartition(decimal)
+        if not _GROUPED[group].match(integer) and not integer.lstrip("+-").isdigit():
+            raise ValueError("misplaced thousands separators")
+        value = integer.replace(group, "") + "." + fraction
+    elif "," in value or "." in value:
+        sep = "," if "," in value else "."
+        if _GROUPED[sep].match(value) and (value.count(sep) > 1 or sep != decimal_char):
+            value = value.replace(sep, "")
+        elif value.count(sep) == 1:
+            value = value.replace(sep, ".")
+        else:
+            raise ValueError("more than one decimal separator")
+    if not _PLAIN_NUMBER.match(value):
+        raise ValueError("not a number")
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the regex already guarantees a number
+        raise ValueError("not a number") from None
+
+
+def parse_integer(text: str, decimal_char: str = ".") -> int:
+    number = parse_number(text, decimal_char)
+    if number != number.to_integral_value():
+        raise ValueError("not a whole number")
+    return int(number)
+
+
+def parse_datetime(text: str, decimal_char: str = ".") -> datetime:
+    """Parse ``dd/mm/yyyy[ HH:MM[:SS]]`` or ISO 8601; naive values are Ecuador local time."""
+    value = text.strip()
+    match = _DMY.match(value)
+    try:
+        if match:
+            day, month, year, hour, minute, second = match.groups()
+            parsed = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("not a date (expected dd/mm/yyyy or yyyy-mm-dd, optionally with HH:MM[:SS])") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ECUADOR)
+    return parsed
+
+
+def parse_date(text: str, decimal_char: str = ".") -> date:
+    value = text.strip()
+    parsed = parse_datetime(value, decimal_char)
+    if parsed.time() != datetime.min.time() or len(value) > 10:
+        raise ValueError("expected a date without time")
+    return parsed.date()
+
+
+def parse_string(text: str, decimal_char: str = ".") -> str:
+    return text
+
+
+Parser = Callable[[str, str], Any]
+
+PARSERS: dict[str, Parser] = {
+    "string": parse_string,
+    "number": parse_number,
+    "integer": parse_integer,
+    "date": parse_date,
+    "datetime": parse_datetime,
+}
+
+
+def coerce_native(value: Any, type_: str) -> Any:
+    """Normalise a value that a SQL driver already typed (datetime, Decimal, float…)."""
+    if type_ == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    if type_ == "integer" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if type_ == "datetime" and isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=ECUADOR)
+    if type_ == "datetime" and isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=ECUADOR)
+    if type_ == "date" and isinstance(value, datetime):
+        return value.date()
+    return value

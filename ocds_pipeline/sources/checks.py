@@ -1,0 +1,142 @@
+"""Check one source row against its table spec: types, required values, constraints and keys."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from .casting import PARSERS, coerce_native
+from .identifiers import InvalidIdentifier, validate_cedula, validate_ruc
+from .rejects import Reject, truncate
+from .tableschema import FieldSpec, TableSpec
+
+Key = tuple[Any, ...]
+
+
+class KeyIndex:
+    """Primary keys accepted so far, per table: finds duplicates and dangling foreign keys.
+
+    Memory is one tuple per accepted parent row, sized by process count, not by file bytes.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, set[Key]] = {}
+
+    def add(self, table: str, key: Key) -> bool:
+        """Record ``key``; False when the table already had it."""
+        keys = self._keys.setdefault(table, set())
+        if key in keys:
+            return False
+        keys.add(key)
+        return True
+
+    def has(self, table: str, key: Key) -> bool:
+        return key in self._keys.get(table, ())
+
+
+class FieldError(ValueError):
+    """A value that breaks its field's rules."""
+
+
+def _check_identifier(kind: str, value: str) -> str:
+    value = value.strip()
+    try:
+        if kind == "ruc":
+            if len(value) == 12 and value.isdigit():
+                raise InvalidIdentifier("12 digits: a leading zero was probably lost (opened in Excel?)")
+            return validate_ruc(value)
+        return validate_cedula(value)
+    except InvalidIdentifier as error:
+        raise FieldError(f"invalid {kind.upper()}: {error}") from None
+
+
+def _check_uri(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value.strip():
+        raise FieldError("malformed URL (expected http:// or https:// with a host and no spaces)")
+    return value.strip()
+
+
+def _cast(spec: FieldSpec, raw: Any, decimal_char: str) -> Any:
+    if spec.type == "boolean":
+        text = str(raw).strip()
+        if isinstance(raw, bool):
+            return raw
+        if text in spec.true_values:
+            return True
+        if text in spec.false_values:
+            return False
+        allowed = "/".join(sorted(spec.true_values | spec.false_values))
+        raise FieldError(f"not a yes/no value (allowed: {allowed})")
+    if isinstance(raw, str):
+        try:
+            return PARSERS[spec.type](raw, decimal_char)
+        except ValueError as error:
+            raise FieldError(str(error)) from None
+    return coerce_native(raw, spec.type)
+
+
+def check_value(spec: FieldSpec, raw: Any, decimal_char: str = ".") -> Any:
+    """Return the typed value of one cell, or raise :class:`FieldError`; empty cells give None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.required:
+            raise FieldError("required value is missing")
+        return None
+    value = _cast(spec, raw, decimal_char)
+    if spec.identifier:
+        value = _check_identifier(spec.identifier, str(value))
+    if spec.format == "uri":
+        value = _check_uri(value)
+    if spec.enum is not None and value not in spec.enum:
+        raise FieldError(f"not an allowed value (allowed: {', '.join(sorted(spec.enum))})")
+    if spec.pattern is not None and not spec.pattern.match(value):
+        raise FieldError(f"does not match the pattern {spec.pattern.pattern}")
+    if isinstance(value, (int, Decimal)):
+        if spec.minimum is not None and value < Decimal(str(spec.minimum)):
+            raise FieldError(f"below the minimum {spec.minimum}")
+        if spec.maximum is not None and value > Decimal(str(spec.maximum)):
+            raise FieldError(f"above the maximum {spec.maximum}")
+    return value
+
+
+class RowChecker:
+    """Turns raw rows of one table into typed rows or a :class:`Reject` (never both)."""
+
+    def __init__(self, spec: TableSpec, keys: KeyIndex, decimal_char: str = ".") -> None:
+        self.spec = spec
+        self.keys = keys
+        self.decimal_char = decimal_char
+
+    def check(self, raw: dict[str, Any], line: int) -> tuple[dict[str, Any] | None, Reject | None]:
+        typed: dict[str, Any] = {}
+        problems: list[tuple[str, Any, str]] = []
+        for spec in self.spec.fields:
+            cell = raw.get(spec.name)
+            try:
+                typed[spec.name] = check_value(spec, cell, self.decimal_char)
+            except FieldError as error:
+                problems.append((spec.name, cell, str(error)))
+        if problems:
+            return None, self._reject(line, problems)
+        for fk in self.spec.foreign_keys:
+            key = tuple(typed[f] for f in fk.fields)
+            if any(part is None for part in key):
+                continue
+            if not self.keys.has(fk.table, key):
+                shown = "/".join(str(k) for k in key)
+                reason = f"refers to {fk.table} {'/'.join(fk.reference)} {shown}, which is not in the accepted {fk.table} rows"
+                return None, self._reject(line, [("|".join(fk.fields), shown, reason)])
+        if self.spec.primary_key:
+            key = tuple(typed[f] for f in self.spec.primary_key)
+            if not self.keys.add(self.spec.name, key):
+                shown = "/".join(str(k) for k in key)
+                reason = f"duplicate primary key ({', '.join(self.spec.primary_key)}); the first row with it was kept"
+                return None, self._reject(line, [("|".join(self.spec.primary_key), shown, reason)])
+        return typed, None
+
+    def _reject(self, line: int, problems: list[tuple[str, Any, str]]) -> Reject:
+        column, value, reason = problems[0]
+        if len(problems) > 1:
+            reason += "; also " + "; ".join(f"{c}: {r}" for c, _, r in problems[1:])
+        return Reject(self.spec.name, line, column, truncate(value), reason)
