@@ -212,3 +212,7 @@ def schemas_fetch(download) -> None:
     click.echo(f"cache: {resolver.cache_dir}")
     if failures:
         _fail(f"{failures} files could not be fetched")
+
+
+if __name__ == "__main__":
+    main()

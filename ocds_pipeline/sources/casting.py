@@ -105,6 +105,9 @@ def coerce_native(value: Any, type_: str) -> Any:
     """Normalise a value that a SQL driver already typed (datetime, Decimal, float…)."""
     if type_ == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return Decimal(str(value))
+    if type_ == "number" and isinstance(value, Decimal):
+        # Drivers pad NUMERIC with zeros (345000.5000000000); keep the written precision.
+        return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
     if type_ == "integer" and isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     if type_ == "datetime" and isinstance(value, datetime):

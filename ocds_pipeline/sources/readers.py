@@ -56,6 +56,13 @@ def _match_columns(spec: TableSpec, header: list[str], where: str) -> tuple[dict
     return mapping, notes
 
 
+def _encoding_error(path: Path, line: int, encoding: str, error: UnicodeDecodeError) -> SourceError:
+    return SourceError(
+        f"{path} line {line}: not valid {encoding} ({error.reason}); "
+        "pass the right --encoding (e.g. cp1252 for Windows exports) or omit it to detect"
+    )
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252/Latin-1."""
     with open(path, "rb") as handle:
@@ -104,8 +111,11 @@ class CsvFolderReader:
     def open_table(self, spec: TableSpec) -> RawTable:
         path = self.path(spec)
         encoding = self.encoding or detect_encoding(path)
-        with open(path, encoding=encoding, errors="strict", newline="") as handle:
-            header_line = handle.readline()
+        try:
+            with open(path, encoding=encoding, newline="") as handle:
+                header_line = handle.readline()
+        except UnicodeDecodeError as error:
+            raise _encoding_error(path, 1, encoding, error) from None
         delimiter = self.delimiter or detect_delimiter(header_line)
         header = next(csv.reader([header_line], delimiter=delimiter), [])
         mapping, notes = _match_columns(spec, header, str(path))
@@ -125,10 +135,7 @@ class CsvFolderReader:
                 except StopIteration:
                     return
                 except UnicodeDecodeError as error:
-                    raise SourceError(
-                        f"{path} line {line}: not valid {encoding} ({error.reason}); "
-                        "pass the right --encoding (e.g. cp1252 for Windows exports)"
-                    ) from None
+                    raise _encoding_error(path, line, encoding, error) from None
                 except csv.Error as error:
                     yield line, Reject(spec.name, line, "", "", f"unreadable CSV record: {error}")
                     line = reader.line_num + 1

@@ -1,0 +1,39 @@
+# Two commands: `make run` (set up, then run the pipeline on the bundled fixtures) and
+# `make test` (set up, then run the test suite). Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= build/run
+
+# Upstream schemas resolve offline from ../shared when it exists (developer machines and CI);
+# elsewhere run `ocds-pipeline schemas fetch --download` once to fill the user cache.
+SHARED_SCHEMAS := $(abspath ../shared/upstream-schemas)
+ifneq ($(wildcard $(SHARED_SCHEMAS)),)
+export OCDS_PIPELINE_SCHEMA_PATH ?= $(SHARED_SCHEMAS)
+endif
+
+.PHONY: run test docs fixtures bench clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT)
+
+test: $(BIN)/.installed
+	$(BIN)/pytest
+
+docs: $(BIN)/.installed  ## regenerate docs that are generated from schemas/ and mappings/
+	$(BIN)/python -m ocds_pipeline.docgen
+
+fixtures: $(BIN)/.installed  ## regenerate fixtures/sercop (the command is part of the test suite)
+	$(BIN)/ocds-pipeline generate --procedures 240 --seed 2026 --mix uniform --out fixtures/sercop
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build bench/out .pytest_cache .hypothesis

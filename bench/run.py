@@ -1,0 +1,67 @@
+"""Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
+
+Usage: python bench/run.py [CASE ...]   (cases: generate, check; default all)
+Figures go into bench/README.md together with the command that produced them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+CLI = [sys.executable, "-m", "ocds_pipeline.cli"]
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; return (seconds, peak RSS in MiB) of that process alone."""
+    start = time.perf_counter()
+    pid = subprocess.Popen(command, stdout=subprocess.DEVNULL).pid
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"benchmark command failed ({status}): {' '.join(command)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def bench_generate() -> list[tuple[str, float, float]]:
+    rows = []
+    for n in (10_000, 100_000):
+        seconds, rss = measure([*CLI, "generate", "--procedures", str(n), "--seed", "1", "--out", str(OUT / f"gen-{n}")])
+        rows.append((f"generate --procedures {n:,}", seconds, rss))
+    return rows
+
+
+def bench_check() -> list[tuple[str, float, float]]:
+    rows = []
+    for n in (10_000, 100_000):
+        folder = OUT / f"gen-{n}"
+        if not folder.exists():
+            measure([*CLI, "generate", "--procedures", str(n), "--seed", "1", "--out", str(folder)])
+        seconds, rss = measure([*CLI, "check", str(folder)])
+        rows.append((f"check ({n:,} procedures)", seconds, rss))
+    return rows
+
+
+CASES = {"generate": bench_generate, "check": bench_check}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", choices=[*CASES, []], default=list(CASES))
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    print("| case | wall time (s) | peak RSS (MiB) |\n|---|---:|---:|")
+    for case in args.cases or CASES:
+        for label, seconds, rss in CASES[case]():
+            print(f"| {label} | {seconds:.1f} | {rss:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Shared test setup: offline schema resolution from ../shared and the bundled fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "sercop"
+BAD = ROOT / "fixtures" / "bad"
+SHARED_SCHEMAS = ROOT.parent / "shared" / "upstream-schemas"
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
+
+
+def schema_dirs() -> list[Path]:
+    """Folders with the pinned upstream files: OCDS_PIPELINE_SCHEMA_PATH, else ../shared."""
+    env = [Path(p) for p in os.environ.get("OCDS_PIPELINE_SCHEMA_PATH", "").split(os.pathsep) if p]
+    return env or [SHARED_SCHEMAS]
+
+
+@pytest.fixture
+def resolver(tmp_path):
+    """A resolver that can only use the local pinned files and an empty temporary cache."""
+    from ocds_pipeline.schemas import SchemaResolver
+
+    return SchemaResolver(search_dirs=schema_dirs(), cache_dir=tmp_path / "cache", allow_network=False)

@@ -1,0 +1,53 @@
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from ocds_pipeline.cli import main
+from tests.conftest import BAD, FIXTURES
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help_with_examples():
+    for command in (["check"], ["run"], ["generate"], ["schemas", "check"], ["schemas", "fetch"]):
+        result = invoke(*command, "--help")
+        assert result.exit_code == 0
+        assert "Example" in result.output, command
+
+
+def test_run_on_fixtures_writes_summary_and_exits_0(tmp_path):
+    result = invoke("run", str(FIXTURES), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["total"]["rejected"] == 0
+    assert summary["tables"]["procedimientos"] == {"read": 240, "accepted": 240, "rejected": 0}
+    assert "TOTAL" in result.output
+
+
+def test_rejects_above_threshold_exit_1(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(BAD / "base", source)
+    shutil.copy(BAD / "procedimientos--unknown-status.csv", source / "procedimientos.csv")
+    result = invoke("check", str(source), "--rejects", str(tmp_path / "rejects.csv"))
+    assert result.exit_code == 1
+    assert "above the limit 1.00%" in result.output
+    assert invoke("check", str(source), "--max-reject-rate", "0.5").exit_code == 0
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path):
+    result = invoke("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert "is not a folder of CSV files" in result.output
+    (tmp_path / "bad.yaml").write_text("ocid_prefx: x\n")
+    result = invoke("--config", str(tmp_path / "bad.yaml"), "check", str(FIXTURES))
+    assert result.exit_code == 2
+    assert "unknown config keys: ocid_prefx" in result.output
+
+
+def test_generate_command(tmp_path):
+    result = invoke("generate", "--procedures", "25", "--seed", "3", "--out", str(tmp_path))
+    assert result.exit_code == 0
+    assert "procedimientos                    25" in result.output
