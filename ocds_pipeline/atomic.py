@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextmanager
 def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
@@ -20,6 +23,7 @@ def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files are readable like any other
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

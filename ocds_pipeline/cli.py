@@ -118,16 +118,57 @@ def check(config, source, rejects_path, max_reject_rate, **reader_options) -> No
         sys.exit(EXIT_DATA)
 
 
+def _report_run(summary) -> None:
+    _print_summary(summary.accounting, summary.rejects, str(summary.out / "rejects.csv"))
+    tags = ", ".join(f"{tag} {count:,}" for tag, count in sorted(summary.mapping.tags.items()))
+    click.echo(f"{summary.mapping.processes:,} processes, {summary.mapping.releases:,} releases ({tags})")
+    unused = {k: v for k, v in summary.mapping.unused.items() if v}
+    if unused:
+        click.echo("valid rows no process refers to (not published): "
+                   + ", ".join(f"{k} {v:,}" for k, v in unused.items()))
+    click.echo(f"wrote {', '.join(summary.files)} to {summary.out}")
+    if not summary.ok:
+        click.secho(f"rejected {summary.reject_rate:.2%} of rows, above the limit {summary.max_reject_rate:.2%}",
+                    fg="red", err=True)
+        sys.exit(EXIT_DATA)
+
+
+out_option = click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+                          help="Output folder (created if missing).")
+
+
+@main.command("map")
+@click.argument("source")
+@out_option
+@with_reader_options
+@click.pass_obj
+def map_command(config, source, out, **reader_options) -> None:
+    """Map the source tables of SOURCE to OCDS releases.
+
+    Writes releases.json (a release package), releases.jsonl (one release per line),
+    rejects.csv and summary.json into --out.
+
+    \b
+    Examples:
+      ocds-pipeline map fixtures/sercop --out build/map
+      ocds-pipeline map sqlite:///soce.db --out build/map
+    """
+    from .pipeline import map_to_files
+
+    _report_run(map_to_files(source, out, config, SchemaResolver.from_env(), progress=_progress("mapping"),
+                             **reader_options))
+
+
 @main.command()
 @click.argument("source")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder for the publication (created if missing).")
+@out_option
 @with_reader_options
 @click.pass_obj
 def run(config, source, out, **reader_options) -> None:
-    """Run the pipeline on SOURCE and write the outputs into --out.
+    """Run the pipeline on SOURCE and write the publication into --out.
 
-    At this stage: read and check every source table, write rejects.csv and summary.json.
+    At this stage: read and check every source table, map it to OCDS releases, and write
+    releases.json, releases.jsonl, rejects.csv and summary.json.
 
     \b
     Example:
@@ -135,12 +176,8 @@ def run(config, source, out, **reader_options) -> None:
     """
     from .pipeline import run as run_pipeline
 
-    summary = run_pipeline(source, out, config, progress=_progress("reading"), **reader_options)
-    _print_summary(summary.report.accounting, summary.report.rejects.count, str(summary.rejects_path))
-    click.echo(f"summary: {summary.summary_path}")
-    if not summary.ok:
-        click.secho(f"rejected {summary.reject_rate:.2%} of rows, above the limit {summary.max_reject_rate:.2%}", fg="red", err=True)
-        sys.exit(EXIT_DATA)
+    _report_run(run_pipeline(source, out, config, SchemaResolver.from_env(), progress=_progress("reading"),
+                             **reader_options))
 
 
 @main.command()

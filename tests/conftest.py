@@ -13,6 +13,10 @@ FIXTURES = ROOT / "fixtures" / "sercop"
 BAD = ROOT / "fixtures" / "bad"
 SHARED_SCHEMAS = ROOT.parent / "shared" / "upstream-schemas"
 
+# Tests resolve upstream schemas offline: default to ../shared when the environment does not say.
+if SHARED_SCHEMAS.is_dir():
+    os.environ.setdefault("OCDS_PIPELINE_SCHEMA_PATH", str(SHARED_SCHEMAS))
+
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
 

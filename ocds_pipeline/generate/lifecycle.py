@@ -219,7 +219,8 @@ class ProcedureFactory:
         for contract in contracts:
             yield "contratos", contract
         yield from children
-        yield from self._documents(code, published, bool(awards), bool(contracts))
+        yield from self._documents(code, published, awards[0]["fecha_adjudicacion"] if awards else None,
+                                   contracts[0]["fecha_suscripcion"] if contracts else None)
 
     def _bids(self, ptype: ProcedureType, code: str, lot_budget: dict[int, Decimal], opened: datetime) -> list[dict[str, Any]]:
         bids = []
@@ -311,15 +312,20 @@ class ProcedureFactory:
             paid += float(money(amount))
         return payments
 
-    def _documents(self, code: str, published: datetime, awarded: bool, contracted: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _documents(self, code: str, published: datetime, awarded: datetime | None,
+                   signed: date | None) -> Iterator[tuple[str, dict[str, Any]]]:
         if self.rng.random() < 0.3:
             return  # SERCOP publishes many processes with no documents at all
-        kinds = ["Resolución de inicio", "Pliego"] + (["Resolución de adjudicación"] if awarded else []) + (["Contrato"] if contracted else [])
-        for number, kind in enumerate(kinds, start=1):
+        dated = [("Resolución de inicio", published), ("Pliego", published + timedelta(hours=1))]
+        if awarded:
+            dated.append(("Resolución de adjudicación", awarded))
+        if signed:
+            dated.append(("Contrato", datetime.combine(signed, datetime.min.time(), ECUADOR) + timedelta(hours=12)))
+        for number, (kind, when) in enumerate(dated, start=1):
             token = hashlib.sha1(f"{code}/{kind}".encode()).hexdigest()[:16]
             yield "documentos", {
                 "codigo_procedimiento": code, "numero": number, "tipo": kind,
                 "titulo": self.vocab["documents"][kind].format(code=code),
                 "url": f"https://www.compraspublicas.gob.ec/ProcesoContratacion/compras/PC/bajarArchivo.cpe?Archivo={token}",
-                "fecha": published + timedelta(days=number - 1),
+                "fecha": when,
             }

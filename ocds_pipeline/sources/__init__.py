@@ -42,8 +42,8 @@ def iter_rows(
     notes: dict[str, list[str]] | None = None,
     progress: Progress | None = None,
     progress_every: int = 50_000,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(table, typed row)`` for every accepted row, parents before children.
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    """Yield ``(table, line, typed row)`` for every accepted row, parents before children.
 
     Rejected rows go to ``rejects``; counts go to ``accounting``. A missing required table raises
     :class:`SourceError`; a missing optional table is noted and read as empty.
@@ -72,7 +72,7 @@ def iter_rows(
                 rejects.add(reject)
             else:
                 count.accepted += 1
-                yield name, typed
+                yield name, line, typed
             if progress and count.read % progress_every == 0:
                 progress(name, count.read)
 

@@ -48,7 +48,7 @@ def test_read_equals_accepted_plus_rejected(tmp_path_factory, edits):
     source = damaged_copy(tmp_path_factory.mktemp("acc"), edits)
     rejects, accounting = RejectLog(), Accounting()
     accepted = {}
-    for table, _ in iter_rows(CsvFolderReader(source), rejects, accounting):
+    for table, _, _ in iter_rows(CsvFolderReader(source), rejects, accounting):
         accepted[table] = accepted.get(table, 0) + 1
     for table, count in accounting.tables.items():
         assert count.read == count.accepted + count.rejected, table

@@ -13,7 +13,7 @@ from tests.conftest import BAD, FIXTURES
 
 def typed_rows(reader):
     rejects, accounting = RejectLog(), Accounting()
-    rows = list(iter_rows(reader, rejects, accounting))
+    rows = [(table, row) for table, _, row in iter_rows(reader, rejects, accounting)]
     return rows, rejects, accounting
 
 

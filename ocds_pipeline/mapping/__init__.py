@@ -1,0 +1,93 @@
+"""Stage 2 — map SERCOP source tables to OCDS 1.1 releases through declarative mappings.
+
+``map_source(source, config, rejects=…, accounting=…)`` streams releases (plain dicts), ordered by
+procedure code then by date. Field mappings are the YAML files in ``mappings/sercop/``; codelist
+mappings are the CSV files in ``mappings/sercop/codelists/``; the release lifecycle is
+:mod:`ocds_pipeline.mapping.lifecycle`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..config import Config
+from ..procedure_types import default_procedure_types
+from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
+from ..sources.bundles import Bundle, Staging
+from .identifiers import make_ocid, safe_filename
+from .lifecycle import ProcessBuilder, Sections
+
+__all__ = ["MappingStats", "map_source", "make_ocid", "safe_filename"]
+
+LOOKUP_TABLES = ("entidades", "proveedores", "proyectos")
+
+
+@dataclass
+class MappingStats:
+    """What the mapping produced: processes, releases per tag, and lookup rows no process used."""
+
+    processes: int = 0
+    releases: int = 0
+    tags: dict[str, int] = field(default_factory=dict)
+    unused: dict[str, int] = field(default_factory=dict)
+
+
+def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
+    """Reject a procedure and, in cascade, every row that belongs to it."""
+    code = bundle.procedure["codigo"]
+    for table, row in bundle.rows():
+        own = table == "procedimientos"
+        rejects.add(Reject(table, row["_line"], column if own else "codigo_procedimiento", value if own else code,
+                           reason if own else f"its procedure {code} was rejected by the mapping: {reason}", "mapping"))
+        count = accounting.table(table)
+        count.accepted -= 1
+        count.rejected += 1
+
+
+def map_source(
+    source: str | Path,
+    config: Config,
+    *,
+    rejects: RejectLog,
+    accounting: Accounting,
+    stats: MappingStats | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    staging_dir: Path | None = None,
+    **reader_options: Any,
+) -> Iterator[dict[str, Any]]:
+    """Read, check and map a source; yield its releases. Rejects and counts go to the arguments."""
+    stats = stats if stats is not None else MappingStats()
+    reader = open_reader(source, **reader_options)
+    sections = Sections.load()
+    types = default_procedure_types()
+    with Staging(staging_dir) as staging:
+        for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
+            staging.add(table, line, row)
+        staging.finish()
+        used: dict[str, set[str]] = {name: set() for name in LOOKUP_TABLES}
+        for bundle in staging.bundles():
+            procedure = bundle.procedure
+            ptype = types.classify(procedure["tipo_procedimiento"])
+            if ptype is None:
+                _reject_bundle(bundle, "unknown procedure type: add it to mappings/sercop/codelists/procedure_types.csv",
+                               "tipo_procedimiento", procedure["tipo_procedimiento"], rejects, accounting)
+                continue
+            builder = ProcessBuilder(bundle, ptype, make_ocid(config.ocid_prefix, procedure["codigo"]), sections,
+                                     staging.supplier)
+            releases = builder.build()
+            used["entidades"].add(bundle.entity["ruc"])
+            used["proveedores"].update(r for r, (_, kind) in builder.orgs.items() if kind == "supplier")
+            if bundle.project is not None:
+                used["proyectos"].add(bundle.project["codigo_proyecto"])
+            stats.processes += 1
+            for release in releases:
+                stats.releases += 1
+                for tag in release["tag"]:
+                    stats.tags[tag] = stats.tags.get(tag, 0) + 1
+                yield release
+            if progress and stats.processes % 10_000 == 0:
+                progress("mapped procedures", stats.processes)
+        for name in LOOKUP_TABLES:
+            stats.unused[name] = staging.counts.get(name, 0) - len(used[name])
