@@ -1,12 +1,13 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check; default all)
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map; default all)
 Figures go into bench/README.md together with the command that produced them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -41,15 +42,30 @@ def bench_generate() -> list[tuple[str, float, float]]:
 def bench_check() -> list[tuple[str, float, float]]:
     rows = []
     for n in (10_000, 100_000):
-        folder = OUT / f"gen-{n}"
-        if not folder.exists():
-            measure([*CLI, "generate", "--procedures", str(n), "--seed", "1", "--out", str(folder)])
-        seconds, rss = measure([*CLI, "check", str(folder)])
+        seconds, rss = measure([*CLI, "check", str(_generated(n))])
         rows.append((f"check ({n:,} procedures)", seconds, rss))
     return rows
 
 
-CASES = {"generate": bench_generate, "check": bench_check}
+def _generated(n: int) -> Path:
+    folder = OUT / f"gen-{n}"
+    if not folder.exists():
+        measure([*CLI, "generate", "--procedures", str(n), "--seed", "1", "--out", str(folder)])
+    return folder
+
+
+def bench_map() -> list[tuple[str, float, float]]:
+    rows = []
+    for n in (10_000, 100_000):
+        out = OUT / f"map-{n}"
+        seconds, rss = measure([*CLI, "map", str(_generated(n)), "--out", str(out)])
+        summary = json.loads((out / "summary.json").read_text())
+        rows.append((f"map ({n:,} procedures → {summary['releases']:,} releases, "
+                     f"{summary['releases'] / seconds:,.0f} releases/s)", seconds, rss))
+    return rows
+
+
+CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map}
 
 
 def main() -> None:

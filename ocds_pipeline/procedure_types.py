@@ -45,6 +45,7 @@ class ProcedureTypes:
     def __init__(self, rows: list[ProcedureType]) -> None:
         self.rows = rows
         self._exact = {normalise(r.name): r for r in rows}
+        self._memo: dict[str, ProcedureType | None] = {}
         self._prefixes = sorted(((normalise(r.name), r) for r in rows if r.match == "prefix"),
                                 key=lambda pair: -len(pair[0]))
 
@@ -55,8 +56,14 @@ class ProcedureTypes:
             return cls([ProcedureType(name=row.pop("procedure_type"), **row) for row in csv.DictReader(handle)])
 
     def classify(self, name: str | None) -> ProcedureType | None:
+        """The row for ``name``, or None. Results are memoised: real data repeats few names."""
         if not name:
             return None
+        if name not in self._memo:
+            self._memo[name] = self._classify(name)
+        return self._memo[name]
+
+    def _classify(self, name: str) -> ProcedureType | None:
         key = normalise(name)
         found = self._exact.get(key)
         if found is not None:

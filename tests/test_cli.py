@@ -51,3 +51,12 @@ def test_generate_command(tmp_path):
     result = invoke("generate", "--procedures", "25", "--seed", "3", "--out", str(tmp_path))
     assert result.exit_code == 0
     assert "procedimientos                    25" in result.output
+
+
+def test_map_writes_the_release_files(tmp_path):
+    result = invoke("map", str(FIXTURES), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "240 processes, 1,465 releases" in result.output
+    assert "contractAmendment 32" in result.output
+    for name in ("releases.json", "releases.jsonl", "rejects.csv", "summary.json"):
+        assert (tmp_path / name).stat().st_size > 0

@@ -15,5 +15,5 @@ def make_ocid(prefix: str, code: str) -> str:
 
 
 def safe_filename(identifier: str) -> str:
-    """A file name for an ocid or project id: only ``[A-Za-z0-9._-]``, others percent-encoded."""
+    """A file name for an ocid or project id: only ``[A-Za-z0-9._~-]``, others percent-encoded."""
     return quote(identifier, safe="-._")

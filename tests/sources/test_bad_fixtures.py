@@ -5,7 +5,9 @@ import shutil
 
 import pytest
 
-from ocds_pipeline.sources import Reject, check_source
+from ocds_pipeline.config import Config
+from ocds_pipeline.mapping import map_source
+from ocds_pipeline.sources import Accounting, Reject, RejectLog, check_source
 from tests.conftest import BAD
 
 with open(BAD / "expected.csv", encoding="utf-8", newline="") as handle:
@@ -33,10 +35,11 @@ def test_base_is_clean():
 
 @pytest.mark.parametrize("case", EXPECTED, ids=[row["file"] for row in EXPECTED])
 def test_bad_file_gives_its_exact_reject(tmp_path, case):
-    report = check_source(overlay(tmp_path, case["file"]))
-    expected = Reject(case["table"], int(case["line"]), case["column"], case["value"], case["reason"])
-    assert report.rejects.examples == [expected]
-    counts = report.accounting.tables[case["table"]]
+    rejects, accounting = RejectLog(), Accounting()
+    releases = list(map_source(overlay(tmp_path, case["file"]), Config(), rejects=rejects, accounting=accounting))
+    expected = Reject(case["table"], int(case["line"]), case["column"], case["value"], case["reason"], case["stage"])
+    assert rejects.examples == [expected]
+    counts = accounting.tables[case["table"]]
     assert counts.rejected == 1
-    assert counts.read == counts.accepted + counts.rejected
-    assert report.accounting.balanced()
+    assert accounting.balanced()
+    assert len({r["ocid"] for r in releases}) == accounting.tables["procedimientos"].accepted
