@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= build/run
+STORE ?= build/store.sqlite
 
 # Upstream schemas resolve offline from ../shared when it exists (developer machines and CI);
 # elsewhere run `ocds-pipeline schemas fetch --download` once to fill the user cache.
@@ -21,7 +22,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT)
+	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT) --store $(STORE)
 
 test: $(BIN)/.installed
 	$(BIN)/pytest

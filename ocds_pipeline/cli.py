@@ -16,6 +16,8 @@ from . import __version__
 from .config import ConfigError, load_config
 from .schemas import SchemaError, SchemaResolver
 from .sources import SourceError
+from .mapping.engine import MappingError
+from .store import StoreError, StoreVersionError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -55,7 +57,7 @@ class PipelineGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (SchemaError, SourceError, ConfigError) as error:
+        except (SchemaError, SourceError, ConfigError, StoreError, StoreVersionError, MappingError) as error:
             _fail(str(error))
 
 
@@ -159,25 +161,111 @@ def map_command(config, source, out, **reader_options) -> None:
                              **reader_options))
 
 
+store_option = click.option("--store", "store_url", help="Release store: an SQLite file path or URL, or "
+                            "postgresql://user@host/db (default from config: sqlite:///ocds-store.sqlite).")
+
+
 @main.command()
 @click.argument("source")
 @out_option
+@store_option
 @with_reader_options
 @click.pass_obj
-def run(config, source, out, **reader_options) -> None:
-    """Run the pipeline on SOURCE and write the publication into --out.
+def run(config, source, out, store_url, **reader_options) -> None:
+    """The daily job: map SOURCE, add only what changed to the store, publish into --out.
 
-    At this stage: read and check every source table, map it to OCDS releases, and write
-    releases.json, releases.jsonl, rejects.csv and summary.json.
+    Writes releases.json/.jsonl (every release in the store), records.json (linked releases
+    and compiled release per process), compiled.jsonl, rejects.csv and summary.json. Running it
+    twice on the same input adds nothing and writes identical files; an interrupted run is
+    completed by running it again.
 
     \b
-    Example:
-      ocds-pipeline run fixtures/sercop --out build/run
+    Examples:
+      ocds-pipeline run fixtures/sercop --out build/run --store build/store.sqlite
+      ocds-pipeline run export/ --out /srv/ocds --store postgresql://ocds@db/ocds
     """
     from .pipeline import run as run_pipeline
 
-    _report_run(run_pipeline(source, out, config, SchemaResolver.from_env(), progress=_progress("reading"),
-                             **reader_options))
+    daily = run_pipeline(source, out, config, SchemaResolver.from_env(), store_url=store_url or config.store_url,
+                         progress=_progress("reading"), **reader_options)
+    click.echo(f"run {daily.run_id}: added {daily.added:,} releases ({daily.updates:,} updates of earlier ones); "
+               f"the store has {daily.publication.releases:,} releases of {daily.publication.processes:,} processes")
+    if daily.publication.merge_errors:
+        click.secho(f"{len(daily.publication.merge_errors):,} processes could not be compiled (see summary.json)", fg="yellow")
+    _report_run(daily.summary)
+
+
+def _report_ingest(result) -> None:
+    stats = result.stats
+    click.echo(f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
+               f"{stats.linked_releases:,} linked releases skipped)")
+    click.echo(f"added {result.added:,} releases; {result.already_stored:,} were already stored; "
+               f"{len(result.rejects):,} rejected")
+    for reject in result.rejects[:10]:
+        click.echo(f"  {reject.table} #{reject.line} {reject.column}={reject.value!r}: {reject.reason}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also publish releases, records and compiled releases from the store into this folder.")
+@click.pass_obj
+def ingest(config, paths, store_url, out) -> None:
+    """Add existing OCDS data (any publisher) to the release store.
+
+    PATHS may be release or record packages, arrays of packages (SERCOP's bulk files), API
+    bodies, JSON Lines or concatenated JSON; plain, .gz or .zip. Files are streamed.
+
+    \b
+    Examples:
+      ocds-pipeline ingest sercop-2024-10.zip --store build/store.sqlite
+      ocds-pipeline ingest *.jsonl.gz --store postgresql://ocds@db/ocds --out build/pub
+    """
+    from .pipeline import ingest as ingest_files
+    from .publish import publish_from_store
+    from .store import Store
+
+    store = Store(store_url or config.store_url)
+    _report_ingest(ingest_files(paths, store, progress=_progress("ingest")))
+    if out:
+        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
+        click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
+
+
+@main.command("compile")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@out_option
+@click.option("--versioned/--no-versioned", default=False, help="Add a versionedRelease to each record.")
+@click.pass_obj
+def compile_command(config, paths, out, versioned) -> None:
+    """Compile any OCDS releases into records and compiled releases (no store needed).
+
+    Writes records.json (a record package), compiled.jsonl (one compiled release per line) and
+    releases.json/.jsonl into --out. Inputs are read like `ingest` reads them.
+
+    \b
+    Examples:
+      ocds-pipeline compile releases.json --out build/records
+      ocds-pipeline compile sercop-2024.zip --out build/records --versioned
+    """
+    import tempfile
+
+    from .pipeline import ingest as ingest_files
+    from .publish import publish_from_store
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="ocds-compile-") as workdir:
+        store = Store(str(Path(workdir) / "store.sqlite"))
+        _report_ingest(ingest_files(paths, store, progress=_progress("read")))
+        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), versioned=versioned,
+                                         progress=_progress("compile"))
+        store.close()
+    click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")
+    if publication.merge_errors:
+        for ocid, error in list(publication.merge_errors.items())[:10]:
+            click.secho(f"  not compiled: {ocid}: {error}", fg="yellow")
+        sys.exit(EXIT_DATA)
 
 
 @main.command()

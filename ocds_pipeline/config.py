@@ -25,6 +25,8 @@ class Config:
     license: str = "https://creativecommons.org/licenses/by/3.0/ec/"
     publication_policy: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/documentos/politica-publicacion-SERCOP-OCDS.pdf"
     base_uri: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/ocds/"
+    # The release store: an SQLite file or a PostgreSQL URL (postgresql://user@host/db).
+    store_url: str = "sqlite:///ocds-store.sqlite"
     # A run fails (exit code 1) when more than this share of source rows is rejected.
     max_reject_rate: float = 0.01
     extra: dict[str, Any] = field(default_factory=dict)

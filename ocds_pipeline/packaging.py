@@ -43,49 +43,81 @@ def package_metadata(config: Config, uri: str, extensions: list[str]) -> dict[st
     }
 
 
-class ReleaseWriters:
-    """Writes the same release stream to a release package (``.json``) and JSON Lines (``.jsonl``)."""
+class PackageWriter:
+    """Streams one package file: its metadata, then the ``releases`` or ``records`` array."""
 
-    def __init__(self, directory: Path, stem: str, metadata: dict[str, Any]) -> None:
+    def __init__(self, path: Path, metadata: dict[str, Any], key: str) -> None:
         self.count = 0
         self.latest = ""
-        self._metadata = metadata
-        self._package = atomic_open(directory / f"{stem}.json", "wb")
-        self._lines = atomic_open(directory / f"{stem}.jsonl", "wb")
-        self._json = self._package.__enter__()
-        self._jsonl = self._lines.__enter__()
-        head = dumps(metadata)[:-1]  # the metadata object, still open
-        self._json.write(head + b',"releases":[')
+        self._context = atomic_open(path, "wb")
+        self._file = self._context.__enter__()
+        self._file.write(dumps(metadata)[:-1] + b',"' + key.encode() + b'":[')  # the object, still open
 
-    def write(self, release: dict[str, Any]) -> None:
-        body = dumps(release)
-        self._json.write(b"," + body if self.count else body)
-        self._jsonl.write(body + b"\n")
+    def add(self, body: bytes, date: str) -> None:
+        self._file.write(b"," + body if self.count else body)
         self.count += 1
-        self.latest = max(self.latest, release["date"])
+        if date and date > self.latest:
+            self.latest = date
 
     def close(self) -> None:
-        self._json.write(b'],"publishedDate":' + dumps(self.latest or None) + b"}\n")
-        self._package.__exit__(None, None, None)
-        self._lines.__exit__(None, None, None)
+        self._file.write(b'],"publishedDate":' + dumps(self.latest or None) + b"}\n")
+        self._context.__exit__(None, None, None)
 
     def abort(self, error: BaseException) -> None:
-        """Remove the partial files; the previous publication (if any) stays untouched."""
-        for context in (self._package, self._lines):
-            context.__exit__(type(error), error, error.__traceback__)
+        self._context.__exit__(type(error), error, error.__traceback__)
+
+
+class LinesWriter:
+    """Streams a JSON Lines file."""
+
+    def __init__(self, path: Path) -> None:
+        self.count = 0
+        self._context = atomic_open(path, "wb")
+        self._file = self._context.__enter__()
+
+    def add(self, body: bytes, date: str = "") -> None:
+        self._file.write(body + b"\n")
+        self.count += 1
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def abort(self, error: BaseException) -> None:
+        self._context.__exit__(type(error), error, error.__traceback__)
+
+
+class Outputs:
+    """Writers that are all published (renamed into place) at the end, or all dropped on error."""
+
+    def __init__(self, **writers: PackageWriter | LinesWriter) -> None:
+        self.writers = writers
+
+    def __getattr__(self, name: str) -> PackageWriter | LinesWriter:
+        try:
+            return self.__dict__["writers"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __enter__(self) -> "Outputs":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for writer in self.writers.values():
+            if exc is None:
+                writer.close()
+            else:
+                writer.abort(exc)
 
 
 def write_releases(releases: Iterable[dict[str, Any]], directory: Path, stem: str, metadata: dict[str, Any]) -> int:
-    """Write a release package and a JSON Lines file atomically; return the number of releases."""
-    writers = ReleaseWriters(directory, stem, metadata)
-    try:
+    """Write a release package and a JSON Lines file of the same releases; return how many."""
+    with Outputs(package=PackageWriter(directory / f"{stem}.json", metadata, "releases"),
+                 lines=LinesWriter(directory / f"{stem}.jsonl")) as out:
         for release in releases:
-            writers.write(release)
-    except BaseException as error:
-        writers.abort(error)
-        raise
-    writers.close()
-    return writers.count
+            body = dumps(release)
+            out.package.add(body, release["date"])
+            out.lines.add(body)
+    return out.package.count
 
 
 def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from .atomic import write_bytes
 from .config import Config
 from .mapping import MappingStats, map_source
 from .packaging import extension_urls, package_metadata, write_releases
+from .publish import Publication, publish_from_store
 from .schemas import SchemaResolver
-from .sources import Accounting, RejectLog
+from .sources import Accounting, Reject, RejectLog, read_rejects
+from .sources.ocds import OcdsReadStats, read_ocds
+from .sources.rejects import truncate
+from .store import Store, StoredRelease
+from .store.incremental import UPDATE_TAGS, new_releases
 
 RELEASES_STEM = "releases"
 
@@ -74,6 +79,129 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     return summary
 
 
-def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, **options: Any) -> RunSummary:
-    """The daily job. At this stage: read, check and map the source, and write the release files."""
-    return map_to_files(source, out, config, resolver, **options)
+def _group_by_ocid(releases: Iterable[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Consecutive releases of the same ocid (the mapping yields each process's releases together)."""
+    current, group = None, []
+    for release in releases:
+        if release["ocid"] != current and group:
+            yield current, group
+            group = []
+        current = release["ocid"]
+        group.append(release)
+    if group:
+        yield current, group
+
+
+def _store_batch(store: Store, run_id: int, batch: list[tuple[str, list[dict[str, Any]]]]) -> tuple[int, int]:
+    """Add a batch of processes' releases in one transaction; return (releases added, updates)."""
+    known = store.known(ocid for ocid, _ in batch)
+    new = [stored for ocid, releases in batch for stored in new_releases(known.get(ocid, {}), releases)]
+    store.insert(run_id, new)
+    return len(new), sum(1 for s in new if s.kind in UPDATE_TAGS and UPDATE_TAGS[s.kind] in s.tags)
+
+
+@dataclass
+class DailyRun:
+    """A run against the store: what it added, and the publication written afterwards."""
+
+    summary: RunSummary
+    run_id: int
+    added: int
+    updates: int
+    publication: Publication
+
+
+def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *, store_url: str,
+        progress: Callable[[str, int], None] | None = None, batch_size: int = 500, **reader_options: Any) -> DailyRun:
+    """The daily job: map the day's export, add only new releases to the store, publish from the store.
+
+    Rerunning the same input adds nothing and rewrites identical files; a run interrupted at any
+    point leaves the store consistent and the previous files in place, and a rerun completes it.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    store = Store(store_url)
+    run_id = store.start_run("map", str(source))
+    accounting, stats = Accounting(), MappingStats()
+    added = updates = 0
+    try:
+        with RejectLog(out / "rejects.csv") as rejects:
+            batch: list[tuple[str, list[dict[str, Any]]]] = []
+            mapped = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
+                                progress=progress, **reader_options)
+            for group in _group_by_ocid(mapped):
+                batch.append(group)
+                if len(batch) >= batch_size:
+                    counts = _store_batch(store, run_id, batch)
+                    added, updates, batch = added + counts[0], updates + counts[1], []
+            counts = _store_batch(store, run_id, batch)
+            added, updates = added + counts[0], updates + counts[1]
+        store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
+        publication = publish_from_store(store, out, config, resolver, progress=progress)
+    except BaseException:
+        store.finish_run(run_id, {"added": added}, status="failed")
+        raise
+    files = ["rejects.csv", "summary.json", *publication.files]
+    summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
+    document = {**summary.as_dict(), "store": store.count(), "merge_errors": publication.merge_errors}
+    write_bytes(out / "summary.json", (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+    store.finish_run(run_id, {"added": added, "updates": updates, "rejects": rejects.count, **store.count()})
+    store.close()
+    return DailyRun(summary, run_id, added, updates, publication)
+
+
+@dataclass
+class IngestResult:
+    """What an ingest added to the store, what it already had, and what it refused."""
+
+    run_id: int
+    added: int = 0
+    already_stored: int = 0
+    stats: OcdsReadStats = field(default_factory=OcdsReadStats)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def ingest(paths: Iterable[Path], store: Store, *, batch_size: int = 1000,
+           progress: Callable[[str, int], None] | None = None) -> IngestResult:
+    """Add the releases of existing OCDS files to the store; identical ones are skipped.
+
+    A release whose (ocid, id) is already stored with different content is rejected: stored
+    releases are immutable.
+    """
+    paths = list(paths)
+    result = IngestResult(store.start_run("ingest", ", ".join(map(str, paths))))
+
+    def flush(batch: list[StoredRelease]) -> None:
+        stored = store.digests((s.ocid, s.release_id) for s in batch)
+        new, seen = [], {}
+        for item in batch:
+            key = (item.ocid, item.release_id)
+            digest = stored.get(key) or seen.get(key)
+            if digest is None:
+                seen[key] = item.digest
+                new.append(item)
+            elif digest == item.digest:
+                result.already_stored += 1
+            else:
+                result.rejects.append(Reject("releases", 0, "id", truncate(f"{item.ocid} {item.release_id}"),
+                                             "a different release with this ocid and id is already stored; "
+                                             "stored releases never change", "ingest"))
+        result.added += store.insert(result.run_id, new)
+
+    try:
+        batch: list[StoredRelease] = []
+        for path in paths:
+            for release in read_ocds(Path(path), result.stats, result.rejects):
+                batch.append(StoredRelease.of(release))
+                if len(batch) >= batch_size:
+                    flush(batch)
+                    batch = []
+                    if progress:
+                        progress("ingested releases", result.stats.releases)
+        flush(batch)
+    except BaseException:
+        store.finish_run(result.run_id, {"added": result.added}, status="failed")
+        raise
+    store.add_rejects(result.run_id, result.rejects)
+    store.finish_run(result.run_id, {"added": result.added, "already_stored": result.already_stored,
+                                     "rejected": len(result.rejects), "packages": result.stats.packages})
+    return result

@@ -1,0 +1,188 @@
+"""Read existing OCDS data from any publisher as a stream of releases, in bounded memory.
+
+Accepted: release packages, record packages, arrays of packages (SERCOP's bulk files), single
+releases or records (SERCOP's API bodies are release packages with one release), concatenated
+JSON and JSON Lines of any of these; plain, ``.gz`` or ``.zip`` (members are read in place,
+never extracted). Package arrays are streamed item by item with ijson, so a 5 GB package needs
+the memory of one release (or record), not of the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Iterator
+
+import ijson
+
+from .readers import SourceError
+from .rejects import Reject, truncate
+
+_STREAMED = ("releases", "records")
+
+
+class NotOCDSError(SourceError):
+    """The input is not OCDS data (or not JSON); the message says what was found."""
+
+
+@dataclass
+class OcdsReadStats:
+    """What the reader saw: values read, releases yielded, linked releases skipped, packages."""
+
+    releases: int = 0
+    linked_releases: int = 0
+    packages: int = 0
+    records: int = 0
+    extensions: set[str] = field(default_factory=set)
+
+
+def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
+    """The whole value that starts with (prefix, event, value)."""
+    if event not in ("start_map", "start_array"):
+        return value
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    for item_prefix, item_event, item_value in events:
+        builder.event(item_event, item_value)
+        if item_prefix == prefix and item_event in ("end_map", "end_array"):
+            break
+    return builder.value
+
+
+class _Parser:
+    def __init__(self, name: str, stats: OcdsReadStats, rejects: list[Reject]) -> None:
+        self.name = name
+        self.stats = stats
+        self.rejects = rejects
+        self.position = 0  # the number of the release or record within this input, for messages
+
+    def values(self, events: Iterator) -> Iterator[dict[str, Any]]:
+        number = 0
+        for prefix, event, value in events:
+            number += 1
+            if event == "start_map":
+                yield from self._object(events, prefix, f"top-level value {number}")
+            elif event == "start_array":
+                for item_prefix, item_event, item_value in events:
+                    if item_prefix == prefix and item_event == "end_array":
+                        break
+                    if item_event != "start_map":
+                        raise NotOCDSError(f"{self.name}: top-level value {number} is an array of "
+                                           f"{item_event.replace('start_', '')}s, not of OCDS objects")
+                    yield from self._object(events, item_prefix, f"an item of top-level value {number}")
+            else:
+                raise NotOCDSError(f"{self.name}: top-level value {number} is a {event}, not an OCDS package, release or record")
+
+    def _object(self, events: Iterator, prefix: str, where: str) -> Iterator[dict[str, Any]]:
+        """Consume one object: stream its releases/records arrays, build everything else."""
+        fields: dict[str, Any] = {}
+        streamed: dict[str, int] = {}
+        for key_prefix, event, key in events:
+            if key_prefix == prefix and event == "end_map":
+                break
+            value_prefix, value_event, value = next(events)
+            if key in _STREAMED and value_event == "start_array":
+                streamed[key] = 0
+                for item_prefix, item_event, item_value in events:
+                    if item_prefix == value_prefix and item_event == "end_array":
+                        break
+                    item = _build(events, item_prefix, item_event, item_value)
+                    for release in self._releases_of(key, item):
+                        streamed[key] += 1
+                        yield release
+            else:
+                fields[key] = _build(events, value_prefix, value_event, value)
+        if streamed:
+            if "ocid" not in fields:
+                self.stats.packages += 1
+                self.stats.extensions.update(e for e in fields.get("extensions") or [] if isinstance(e, str))
+            elif not streamed.get("releases") and isinstance(fields.get("compiledRelease"), dict):
+                yield from self._checked(fields["compiledRelease"])  # a record with linked releases only
+            return
+        if "ocid" in fields:
+            if "releases" in fields or "compiledRelease" in fields:
+                yield from self._releases_of("records", fields)
+            else:
+                yield from self._checked(fields)
+            return
+        keys = ", ".join(sorted(fields)[:8]) or "none"
+        raise NotOCDSError(f"{self.name}: {where} is not OCDS: expected a release package, record package, "
+                           f"release or record, found an object with keys: {keys}")
+
+    def _releases_of(self, key: str, item: Any) -> Iterator[dict[str, Any]]:
+        if key == "releases":
+            if isinstance(item, dict) and "url" in item and "ocid" not in item:
+                self.stats.linked_releases += 1
+                return
+            yield from self._checked(item)
+            return
+        self.stats.records += 1
+        self.position += 1
+        if not isinstance(item, dict):
+            self._reject("records", "", item, "a record must be a JSON object")
+            return
+        embedded = [r for r in item.get("releases") or [] if isinstance(r, dict) and "ocid" in r]
+        self.stats.linked_releases += sum(1 for r in item.get("releases") or [] if isinstance(r, dict) and "url" in r)
+        if embedded:
+            for release in embedded:
+                yield from self._checked(release)
+        elif isinstance(item.get("compiledRelease"), dict):
+            yield from self._checked(item["compiledRelease"])
+        else:
+            self._reject("records", "releases", item.get("ocid"),
+                         "the record has neither embedded releases nor a compiledRelease to store")
+
+    def _checked(self, release: Any) -> Iterator[dict[str, Any]]:
+        self.position += 1
+        if not isinstance(release, dict):
+            self._reject("releases", "", release, "a release must be a JSON object")
+            return
+        for key in ("ocid", "id", "date"):
+            if not isinstance(release.get(key), str) or not release[key]:
+                self._reject("releases", key, release.get(key),
+                             f"release {release.get('id')!r} of {release.get('ocid')!r} has no {key} string")
+                return
+        self.stats.releases += 1
+        yield release
+
+    def _reject(self, kind: str, column: str, value: Any, reason: str) -> None:
+        self.rejects.append(Reject(f"{self.name} {kind}", self.position, column, truncate(value), reason, "ingest"))
+
+
+def _inputs(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
+    """(name, binary stream) for a file, a .gz file, or each member of a .zip file."""
+    if not path.is_file():
+        raise SourceError(f"{path} is not a file")
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                member = PurePosixPath(info.filename)
+                if info.is_dir():
+                    continue
+                if member.is_absolute() or ".." in member.parts:
+                    raise NotOCDSError(f"{path}: member {info.filename!r} has an unsafe path; refusing the archive")
+                with archive.open(info) as stream:
+                    yield f"{path.name}:{info.filename}", (gzip.open(stream) if info.filename.endswith(".gz") else stream)
+    elif path.suffix == ".gz":
+        with gzip.open(path, "rb") as stream:
+            yield path.name, stream
+    else:
+        with open(path, "rb") as stream:
+            yield path.name, stream
+
+
+def read_ocds(path: Path, stats: OcdsReadStats | None = None,
+              rejects: list[Reject] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield every release in ``path``; malformed releases go to ``rejects``; non-OCDS input raises."""
+    stats = stats if stats is not None else OcdsReadStats()
+    rejects = rejects if rejects is not None else []
+    for name, stream in _inputs(Path(path)):
+        parser = _Parser(name, stats, rejects)
+        try:
+            yield from parser.values(ijson.parse(stream, multiple_values=True, use_float=True))
+        except ijson.JSONError as error:
+            raise NotOCDSError(f"{name}: not valid JSON ({error}) after {parser.position} releases or records") from None
+        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as error:
+            raise NotOCDSError(f"{name}: cannot read ({error})") from None

@@ -1,0 +1,192 @@
+"""The release store: every release ever published, runs, and rejects (SQLite or PostgreSQL).
+
+Releases are immutable rows, unique per (ocid, release id). Each batch of new releases is written
+in one transaction, so a run killed at any point leaves the store consistent; because adding is
+idempotent (known releases are skipped), rerunning the same input finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import orjson
+from sqlalchemy import Engine, create_engine, event, func, insert, select, tuple_, update
+
+from ..sources.rejects import Reject
+from . import tables
+from .migrations import StoreVersionError, upgrade
+
+__all__ = ["Store", "StoreError", "StoreVersionError", "content_hash", "normalise_url"]
+
+BATCH = 500
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says how to fix it."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept a plain path (an SQLite file) and ``postgresql://`` (psycopg 3) URLs."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def content_hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    """A new release ready to insert: its JSON body and the columns derived from it."""
+
+    ocid: str
+    release_id: str
+    date: str
+    tags: list[str]
+    kind: str | None
+    body: bytes
+    digest: str
+
+    @classmethod
+    def of(cls, release: dict[str, Any], kind: str | None = None) -> "StoredRelease":
+        """The release's body as given, and a digest of its content that ignores key order."""
+        tags = release.get("tag")
+        return cls(release["ocid"], release["id"], release["date"], list(tags) if isinstance(tags, list) else [],
+                   kind, orjson.dumps(release), content_hash(orjson.dumps(release, option=orjson.OPT_SORT_KEYS)))
+
+
+class Store:
+    """A release store at a SQLAlchemy URL (``sqlite:///file`` by default, or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            upgrade(self.engine)
+        except StoreVersionError:
+            raise
+        except Exception as error:  # driver, URL or permission problems, reported at the edge
+            raise StoreError(f"cannot open the store {url!r}: {error}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- runs --------------------------------------------------------------------------------
+    def start_run(self, kind: str, source: str) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(insert(tables.runs).values(
+                kind=kind, source=source, started_at=_now(), status="running"))
+            return result.inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(tables.runs).where(tables.runs.c.id == run_id).values(
+                finished_at=_now(), status=status, counts=json.dumps(counts, sort_keys=True)))
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(select(tables.runs).order_by(tables.runs.c.id))]
+
+    # -- releases ----------------------------------------------------------------------------
+    def known(self, ocids: Iterable[str]) -> dict[str, dict[str, tuple[str | None, str]]]:
+        """For each ocid, its stored releases: release id -> (kind, content hash)."""
+        found: dict[str, dict[str, tuple[str | None, str]]] = {}
+        wanted = list(dict.fromkeys(ocids))
+        r = tables.releases.c
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), BATCH):
+                chunk = wanted[start:start + BATCH]
+                rows = connection.execute(select(r.ocid, r.release_id, r.kind, r.content_hash).where(r.ocid.in_(chunk)))
+                for ocid, release_id, kind, digest in rows:
+                    found.setdefault(ocid, {})[release_id] = (kind, digest)
+        return found
+
+    def insert(self, run_id: int, new: list[StoredRelease]) -> int:
+        """Insert new releases in one transaction; return how many were inserted."""
+        if not new:
+            return 0
+        rows = [{"ocid": s.ocid, "release_id": s.release_id, "date": s.date, "tags": json.dumps(s.tags),
+                 "kind": s.kind, "content_hash": s.digest, "body": s.body.decode("utf-8"),
+                 "run_id": run_id} for s in new]
+        with self.engine.begin() as connection:
+            connection.execute(insert(tables.releases), rows)
+        return len(rows)
+
+    def releases_by_ocid(self, batch: int = 2000) -> Iterator[tuple[str, list[bytes]]]:
+        """Every stored release body, grouped by ocid (sorted), each group in (date, insertion) order."""
+        r = tables.releases.c
+        query = select(r.ocid, r.body).order_by(r.ocid, r.date, r.seq)
+        current, bodies = None, []
+        with self.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+            for ocid, body in result:
+                if ocid != current:
+                    if bodies:
+                        yield current, bodies
+                    current, bodies = ocid, []
+                bodies.append(body.encode("utf-8"))
+        if bodies:
+            yield current, bodies
+
+    def count(self) -> dict[str, int]:
+        r = tables.releases.c
+        with self.engine.connect() as connection:
+            releases, ocids = connection.execute(select(func.count(), func.count(r.ocid.distinct()))).one()
+        return {"releases": releases, "processes": ocids}
+
+    def digests(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The content digest of each stored (ocid, release id) pair among ``pairs``."""
+        r = tables.releases.c
+        pairs = list(dict.fromkeys(pairs))
+        found = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(pairs), BATCH):
+                chunk = pairs[start:start + BATCH]
+                rows = connection.execute(select(r.ocid, r.release_id, r.content_hash)
+                                          .where(tuple_(r.ocid, r.release_id).in_(chunk)))
+                found.update(((ocid, rid), digest) for ocid, rid, digest in rows)
+        return found
+
+    # -- rejects -----------------------------------------------------------------------------
+    def add_rejects(self, run_id: int, rejects: Iterable[Reject]) -> int:
+        count, batch = 0, []
+        with self.engine.begin() as connection:
+            for reject in rejects:
+                batch.append({"run_id": run_id, "stage": reject.stage, "table_name": reject.table, "line": reject.line,
+                              "column_name": reject.column, "value": reject.value, "reason": reject.reason})
+                if len(batch) >= BATCH:
+                    connection.execute(insert(tables.rejects), batch)
+                    count, batch = count + len(batch), []
+            if batch:
+                connection.execute(insert(tables.rejects), batch)
+                count += len(batch)
+        return count
+
+    def rejects(self, run_id: int) -> list[Reject]:
+        c = tables.rejects.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(c.table_name, c.line, c.column_name, c.value, c.reason, c.stage)
+                                      .where(c.run_id == run_id).order_by(c.id))
+            return [Reject(*row) for row in rows]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

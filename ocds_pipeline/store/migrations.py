@@ -1,0 +1,49 @@
+"""Explicit, ordered schema migrations (a documented equivalent of Alembic, see docs/store.md).
+
+Each migration has a number, a description and a function run inside one transaction; the
+``schema_version`` table records what was applied. Opening a store applies what is pending; a
+store newer than this code is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import Connection, Engine, inspect, insert, select
+
+from . import tables
+
+
+class StoreVersionError(RuntimeError):
+    """The store was written by a newer ocds_pipeline than this one."""
+
+
+def _initial(connection: Connection) -> None:
+    tables.metadata.create_all(connection, tables=[tables.runs, tables.releases, tables.rejects])
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
+]
+
+
+def upgrade(engine: Engine) -> list[int]:
+    """Apply pending migrations; return the versions applied now."""
+    applied_now = []
+    with engine.begin() as connection:
+        if not inspect(connection).has_table("schema_version"):
+            tables.schema_version.create(connection)
+        done = set(connection.execute(select(tables.schema_version.c.version)).scalars())
+    latest = MIGRATIONS[-1][0]
+    if done and max(done) > latest:
+        raise StoreVersionError(f"the store is at schema version {max(done)}, this ocds_pipeline knows up to {latest}: upgrade ocds_pipeline")
+    for version, description, migrate in MIGRATIONS:
+        if version in done:
+            continue
+        with engine.begin() as connection:
+            migrate(connection)
+            connection.execute(insert(tables.schema_version).values(
+                version=version, description=description, applied_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        applied_now.append(version)
+    return applied_now

@@ -1,0 +1,55 @@
+"""The store's tables (SQLAlchemy Core), identical on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint)
+
+metadata = MetaData()
+
+# Bookkeeping of applied migrations (see migrations.py).
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),          # map | ingest
+    Column("source", Text, nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("status", String(20), nullable=False),        # running | finished | failed
+    Column("counts", Text),                               # JSON
+)
+
+# Every release ever published. Rows are immutable: only INSERT, never UPDATE or DELETE.
+releases = Table(
+    "releases", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ocid", Text, nullable=False),
+    Column("release_id", Text, nullable=False),
+    Column("date", String(40), nullable=False),
+    Column("tags", Text, nullable=False),                 # JSON array
+    Column("kind", String(40)),                           # lifecycle kind for releases this project mapped
+    Column("content_hash", String(32), nullable=False),
+    Column("body", Text, nullable=False),                 # the release as compact JSON
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    UniqueConstraint("ocid", "release_id", name="releases_ocid_release_id"),
+    Index("releases_ocid_date_seq", "ocid", "date", "seq"),
+)
+
+rejects = Table(
+    "rejects", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("table_name", Text, nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("column_name", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+)
