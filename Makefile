@@ -25,7 +25,8 @@ run: $(BIN)/.installed
 	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT) --store $(STORE)
 
 test: $(BIN)/.installed
-	$(BIN)/pytest
+	scripts/ensure-postgresql
+	$(BIN)/pytest -n 2
 
 docs: $(BIN)/.installed  ## regenerate docs that are generated from schemas/ and mappings/
 	$(BIN)/python -m ocds_pipeline.docgen
@@ -34,6 +35,7 @@ fixtures: $(BIN)/.installed  ## regenerate fixtures/sercop (the command is part 
 	$(BIN)/ocds-pipeline generate --procedures 240 --seed 2026 --mix uniform --out fixtures/sercop
 
 bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	$(BIN)/python bench/run.py
 
 clean:

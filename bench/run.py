@@ -1,6 +1,6 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map; default all)
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile; default all)
 Figures go into bench/README.md together with the command that produced them.
 """
 
@@ -23,7 +23,7 @@ CLI = [sys.executable, "-m", "ocds_pipeline.cli"]
 def measure(command: list[str]) -> tuple[float, float]:
     """Run ``command``; return (seconds, peak RSS in MiB) of that process alone."""
     start = time.perf_counter()
-    pid = subprocess.Popen(command, stdout=subprocess.DEVNULL).pid
+    pid = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
@@ -65,7 +65,35 @@ def bench_map() -> list[tuple[str, float, float]]:
     return rows
 
 
-CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map}
+def bench_compile() -> list[tuple[str, float, float]]:
+    """Ours end to end (ingest into a temporary store + records + compiled) vs the reference tools."""
+    from ocds_pipeline.extensions import patched_release_schema
+    from ocds_pipeline.schemas import SchemaResolver
+
+    schema = OUT / "patched-release-schema.json"
+    schema.write_text(json.dumps(patched_release_schema(SchemaResolver.from_env())))
+    rows = []
+    for n in (10_000, 100_000):
+        mapped = OUT / f"map-{n}"
+        if not (mapped / "releases.jsonl").exists():
+            measure([*CLI, "map", str(_generated(n)), "--out", str(mapped)])
+        releases = sum(1 for _ in open(mapped / "releases.jsonl", "rb"))
+        ours, ours_rss = measure([*CLI, "compile", str(mapped / "releases.jsonl"), "--out", str(OUT / f"compiled-{n}")])
+        rows.append((f"ocds-pipeline compile, {n:,} procedures ({releases:,} releases, {releases / ours:,.0f}/s)", ours, ours_rss))
+        references = {
+            "ocdskit compile": (["sh", "-c", f"{Path(sys.executable).parent / 'ocdskit'} compile --schema {schema} "
+                                 f"< {mapped / 'releases.json'} > {OUT / f'ocdskit-{n}.jsonl'}"]),
+            "ocdsmerge-rs": [sys.executable, str(HERE / "compile_reference.py"), str(mapped / "releases.jsonl"),
+                             str(schema), str(OUT / f"rs-{n}.jsonl"), "--engine", "ocdsmerge-rs"],
+        }
+        for name, command in references.items():
+            seconds, rss = measure(command)
+            rows.append((f"{name}, {n:,} procedures ({releases / seconds:,.0f} releases/s; ours is "
+                         f"{seconds / ours:.1f}× faster)", seconds, rss))
+    return rows
+
+
+CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile}
 
 
 def main() -> None:

@@ -241,8 +241,8 @@ def ingest(config, paths, store_url, out) -> None:
 def compile_command(config, paths, out, versioned) -> None:
     """Compile any OCDS releases into records and compiled releases (no store needed).
 
-    Writes records.json (a record package), compiled.jsonl (one compiled release per line) and
-    releases.json/.jsonl into --out. Inputs are read like `ingest` reads them.
+    Writes records.json (a record package, releases linked) and compiled.jsonl (one compiled
+    release per line) into --out. Inputs are read like `ingest` reads them.
 
     \b
     Examples:
@@ -259,7 +259,7 @@ def compile_command(config, paths, out, versioned) -> None:
         store = Store(str(Path(workdir) / "store.sqlite"))
         _report_ingest(ingest_files(paths, store, progress=_progress("read")))
         publication = publish_from_store(store, out, config, SchemaResolver.from_env(), versioned=versioned,
-                                         progress=_progress("compile"))
+                                         with_releases=False, progress=_progress("compile"))
         store.close()
     click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")
     if publication.merge_errors:

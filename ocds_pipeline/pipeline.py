@@ -119,6 +119,8 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     point leaves the store consistent and the previous files in place, and a rerun completes it.
     """
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):
+        stale.unlink()  # temporary files of a run that was killed before renaming them
     store = Store(store_url)
     run_id = store.start_run("map", str(source))
     accounting, stats = Accounting(), MappingStats()

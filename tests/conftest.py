@@ -33,3 +33,20 @@ def resolver(tmp_path):
     from ocds_pipeline.schemas import SchemaResolver
 
     return SchemaResolver(search_dirs=schema_dirs(), cache_dir=tmp_path / "cache", allow_network=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    from tests.postgres import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A fresh, empty store: an SQLite file, and a new database on the throwaway PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("postgres_cluster").new_database()

@@ -12,14 +12,14 @@ def invoke(*args):
 
 
 def test_every_command_has_help_with_examples():
-    for command in (["check"], ["run"], ["generate"], ["schemas", "check"], ["schemas", "fetch"]):
+    for command in (["check"], ["map"], ["run"], ["ingest"], ["compile"], ["generate"], ["schemas", "check"], ["schemas", "fetch"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output, command
 
 
 def test_run_on_fixtures_writes_summary_and_exits_0(tmp_path):
-    result = invoke("run", str(FIXTURES), "--out", str(tmp_path))
+    result = invoke("run", str(FIXTURES), "--out", str(tmp_path), "--store", str(tmp_path / "store.sqlite"))
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["total"]["rejected"] == 0
@@ -60,3 +60,33 @@ def test_map_writes_the_release_files(tmp_path):
     assert "contractAmendment 32" in result.output
     for name in ("releases.json", "releases.jsonl", "rejects.csv", "summary.json"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_run_twice_with_a_store(tmp_path):
+    args = ("run", str(FIXTURES), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store.sqlite"))
+    first = invoke(*args)
+    assert first.exit_code == 0, first.output
+    assert "run 1: added 1,465 releases (0 updates of earlier ones)" in first.output
+    second = invoke(*args)
+    assert "run 2: added 0 releases" in second.output
+    for name in ("releases.json", "records.json", "compiled.jsonl", "summary.json"):
+        assert (tmp_path / "out" / name).exists()
+
+
+def test_ingest_and_compile_commands(tmp_path):
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    result = invoke("ingest", str(tmp_path / "map" / "releases.json"), "--store", str(tmp_path / "s.sqlite"),
+                    "--out", str(tmp_path / "pub"))
+    assert result.exit_code == 0, result.output
+    assert "added 1,465 releases; 0 were already stored; 0 rejected" in result.output
+    assert "published 1,465 releases of 240 processes" in result.output
+    result = invoke("compile", str(tmp_path / "map" / "releases.jsonl"), "--out", str(tmp_path / "rec"))
+    assert "compiled 240 processes from 1,465 releases" in result.output
+    assert (tmp_path / "rec" / "compiled.jsonl").read_bytes() == (tmp_path / "pub" / "compiled.jsonl").read_bytes()
+
+
+def test_compile_refuses_what_is_not_ocds(tmp_path):
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    result = invoke("compile", str(tmp_path / "x.json"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "is not OCDS: expected a release package, record package, release or record" in result.output

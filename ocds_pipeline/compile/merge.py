@@ -53,6 +53,10 @@ def _is_leaf(value: Any, rule: Any) -> bool:
     return kind is list and any(type(item) is not dict for item in value)
 
 
+def _no_rule(key: str) -> None:
+    return None
+
+
 def _element(array: _IdList, item: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
     """The merged object for ``item`` in ``array`` (matched by id, or new) and whether it is new."""
     if "id" not in item:
@@ -97,20 +101,34 @@ class Merger:
 
     def _merge(self, target: dict[str, Any], source: dict[str, Any], rules: RuleTree | None,
                path: tuple[str, ...], top: bool = False) -> None:
+        """Compiled merge of one object (the hot path: written flat, without helper calls)."""
+        get_rule = rules.get if rules else _no_rule
         for key, value in source.items():
-            if top and key == "tag":
+            rule = get_rule(key)
+            if rule is OMIT or (top and key == "tag"):
                 continue
-            rule = rules.get(key) if rules else None
-            if rule is OMIT:
-                continue
-            if _is_leaf(value, rule):
+            kind = type(value)
+            if rule is WHOLE or (kind is not dict and kind is not list) or (
+                    kind is list and any(type(item) is not dict for item in value)):
                 current = target.get(key)
-                if type(current) in _CONTAINERS:
+                if current is not None and type(current) in _CONTAINERS:
                     if value is None:
                         continue
                     raise MergeConflict(path + (key,), "an earlier release had an object or array here")
                 target[key] = value
-            elif value:
+            elif not value:
+                continue
+            elif kind is dict:
+                current = target.get(key)
+                created = current is None
+                if created:
+                    current = target[key] = {}
+                elif type(current) is not dict:
+                    raise MergeConflict(path + (key,), "an earlier release had a value that is not an object here")
+                self._merge(current, value, rule if type(rule) is dict else None, path + (key,))
+                if created and not current:
+                    del target[key]
+            else:
                 self._merge_container(target, key, value, rule if type(rule) is dict else None, path + (key,), None)
 
     def _merge_container(self, target: dict[str, Any], key: str, value: Any, rules: RuleTree | None,
@@ -139,8 +157,10 @@ class Merger:
         for item in (value if stamp is None else self._combine_duplicates(value, rules, path)):
             node, new = _element(current, item, path)
             self._into(node, item, rules, path, stamp, True)
-            if new and not node:
+            if new and not node:  # nothing was merged into it: it leaves no trace
                 current.pop()
+                if "id" in item:
+                    del current.index[str(item["id"])]
         if created and not current:
             del target[key]
 

@@ -36,23 +36,28 @@ class Publication:
 
 
 def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, *,
-                       versioned: bool = False, progress: Callable[[str, int], None] | None = None) -> Publication:
-    """Write releases.json(l), records.json and compiled.jsonl for every process in the store."""
+                       versioned: bool = False, with_releases: bool = True,
+                       progress: Callable[[str, int], None] | None = None) -> Publication:
+    """Write records.json and compiled.jsonl (and releases.json(l)) for every process in the store."""
     extensions = extension_urls(config, resolver)
     releases_uri = f"{config.base_uri}{RELEASES}.json"
     release_meta = package_metadata(config, releases_uri, extensions)
     record_meta = {**package_metadata(config, f"{config.base_uri}{RECORDS}.json", extensions), "packages": [releases_uri]}
     merger = Merger(patched_release_schema(resolver, base_uri=config.base_uri))
-    result = Publication(files=[f"{RELEASES}.json", f"{RELEASES}.jsonl", f"{RECORDS}.json", f"{COMPILED}.jsonl"])
-    with Outputs(releases=PackageWriter(out / f"{RELEASES}.json", release_meta, "releases"),
-                 lines=LinesWriter(out / f"{RELEASES}.jsonl"),
-                 records=PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
-                 compiled=LinesWriter(out / f"{COMPILED}.jsonl")) as files:
+    writers = {"records": PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
+               "compiled": LinesWriter(out / f"{COMPILED}.jsonl")}
+    if with_releases:
+        writers.update(releases=PackageWriter(out / f"{RELEASES}.json", release_meta, "releases"),
+                       lines=LinesWriter(out / f"{RELEASES}.jsonl"))
+    result = Publication(files=[f"{RECORDS}.json", f"{COMPILED}.jsonl"]
+                         + ([f"{RELEASES}.json", f"{RELEASES}.jsonl"] if with_releases else []))
+    with Outputs(**writers) as files:
         for ocid, bodies in store.releases_by_ocid():
             releases = [orjson.loads(body) for body in bodies]
-            for body, release in zip(bodies, releases):
-                files.releases.add(body, release["date"])
-                files.lines.add(body)
+            if with_releases:
+                for body, release in zip(bodies, releases):
+                    files.releases.add(body, release["date"])
+                    files.lines.add(body)
             record: dict[str, Any] = {
                 "ocid": ocid,
                 "releases": [{"url": f"{releases_uri}#{r['id']}", "date": r["date"], "tag": r.get("tag", [])} for r in releases],

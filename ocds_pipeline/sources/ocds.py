@@ -10,17 +10,22 @@ the memory of one release (or record), not of the file.
 from __future__ import annotations
 
 import gzip
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
 
 import ijson
+import orjson
 
 from .readers import SourceError
 from .rejects import Reject, truncate
 
 _STREAMED = ("releases", "records")
+LINE_LIMIT = 4 << 20  # longer lines are streamed with ijson, not loaded whole
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
 
 
 class NotOCDSError(SourceError):
@@ -75,6 +80,27 @@ class _Parser:
             else:
                 raise NotOCDSError(f"{self.name}: top-level value {number} is a {event}, not an OCDS package, release or record")
 
+    def from_value(self, value: Any, where: str) -> Iterator[dict[str, Any]]:
+        """The releases of one parsed top-level value (a JSON Lines line, or a small document)."""
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, dict):
+                    raise NotOCDSError(f"{self.name}: {where} is an array of {_JSON_TYPES[type(item)]}s, not of OCDS objects")
+                yield from self.from_value(item, f"an item of {where}")
+            return
+        if not isinstance(value, dict):
+            raise NotOCDSError(f"{self.name}: {where} is a {_JSON_TYPES[type(value)]}, not an OCDS package, release or record")
+        streamed = {key: 0 for key in _STREAMED if isinstance(value.get(key), list)}
+        if "ocid" in value or not streamed:
+            yield from self._finish(value, {}, where)  # a release, a record, or not OCDS
+            return
+        for key in streamed:
+            for item in value[key]:
+                for release in self._releases_of(key, item):
+                    streamed[key] += 1
+                    yield release
+        yield from self._finish({k: v for k, v in value.items() if k not in streamed}, streamed, where)
+
     def _object(self, events: Iterator, prefix: str, where: str) -> Iterator[dict[str, Any]]:
         """Consume one object: stream its releases/records arrays, build everything else."""
         fields: dict[str, Any] = {}
@@ -94,6 +120,10 @@ class _Parser:
                         yield release
             else:
                 fields[key] = _build(events, value_prefix, value_event, value)
+        yield from self._finish(fields, streamed, where)
+
+    def _finish(self, fields: dict[str, Any], streamed: dict[str, int], where: str) -> Iterator[dict[str, Any]]:
+        """After an object's arrays were streamed: count a package, or yield the release or record itself."""
         if streamed:
             if "ocid" not in fields:
                 self.stats.packages += 1
@@ -173,15 +203,72 @@ def _inputs(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
             yield path.name, stream
 
 
+class _Prefixed(io.RawIOBase):
+    """A stream that first returns ``head`` (bytes already read), then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size], self.head = self.head[:size], self.head[size:]
+            return size
+        data = self.stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _lines(parser: _Parser, first: bytes, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """JSON Lines (or one compact document per line): each line parsed at C speed by orjson.
+
+    A line longer than ``LINE_LIMIT`` switches the rest of the input to the streaming parser.
+    """
+    number, line = 0, first
+    while line:
+        number += 1
+        if len(line) >= LINE_LIMIT and not line.endswith(b"\n"):
+            rest = io.BufferedReader(_Prefixed(line, stream), buffer_size=1 << 16)
+            yield from parser.values(ijson.parse(rest, multiple_values=True, use_float=True))
+            return
+        current, line = line, stream.readline(LINE_LIMIT)
+        if not current.strip():
+            continue
+        line_value = current
+        try:
+            value = orjson.loads(line_value)
+        except orjson.JSONDecodeError as error:
+            raise NotOCDSError(f"{parser.name}: line {number} is not valid JSON ({error})") from None
+        yield from parser.from_value(value, f"line {number}")
+
+
 def read_ocds(path: Path, stats: OcdsReadStats | None = None,
               rejects: list[Reject] | None = None) -> Iterator[dict[str, Any]]:
-    """Yield every release in ``path``; malformed releases go to ``rejects``; non-OCDS input raises."""
+    """Yield every release in ``path``; malformed releases go to ``rejects``; non-OCDS input raises.
+
+    When the first line of an input is a whole JSON value of at most ``LINE_LIMIT`` bytes, the
+    input is read line by line (JSON Lines, the usual bulk format); otherwise it is streamed
+    with ijson, so that one huge pretty-printed package never has to fit in memory.
+    """
     stats = stats if stats is not None else OcdsReadStats()
     rejects = rejects if rejects is not None else []
     for name, stream in _inputs(Path(path)):
         parser = _Parser(name, stats, rejects)
+        first = stream.readline(LINE_LIMIT)
         try:
-            yield from parser.values(ijson.parse(stream, multiple_values=True, use_float=True))
+            if first.endswith(b"\n") or len(first) < LINE_LIMIT:
+                try:
+                    orjson.loads(first)
+                except orjson.JSONDecodeError:
+                    pass
+                else:
+                    yield from _lines(parser, first, stream)
+                    continue
+            whole = io.BufferedReader(_Prefixed(first, stream), buffer_size=1 << 16)
+            yield from parser.values(ijson.parse(whole, multiple_values=True, use_float=True))
         except ijson.JSONError as error:
             raise NotOCDSError(f"{name}: not valid JSON ({error}) after {parser.position} releases or records") from None
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as error:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, func, insert, select, tuple_, update
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
 
 from ..sources.rejects import Reject
 from . import tables
@@ -150,16 +150,10 @@ class Store:
 
     def digests(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The content digest of each stored (ocid, release id) pair among ``pairs``."""
-        r = tables.releases.c
-        pairs = list(dict.fromkeys(pairs))
-        found = {}
-        with self.engine.connect() as connection:
-            for start in range(0, len(pairs), BATCH):
-                chunk = pairs[start:start + BATCH]
-                rows = connection.execute(select(r.ocid, r.release_id, r.content_hash)
-                                          .where(tuple_(r.ocid, r.release_id).in_(chunk)))
-                found.update(((ocid, rid), digest) for ocid, rid, digest in rows)
-        return found
+        wanted = set(pairs)
+        known = self.known(ocid for ocid, _ in wanted)  # by ocid: an indexed lookup on any database
+        return {(ocid, rid): digest for ocid, releases in known.items() for rid, (_, digest) in releases.items()
+                if (ocid, rid) in wanted}
 
     # -- rejects -----------------------------------------------------------------------------
     def add_rejects(self, run_id: int, rejects: Iterable[Reject]) -> int:

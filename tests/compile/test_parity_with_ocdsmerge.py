@@ -1,0 +1,56 @@
+"""Records compiled from the fixtures and from 10,000 generated procedures equal ocdsmerge's."""
+
+import json
+from collections import defaultdict
+
+import ocdsmerge
+import pytest
+
+from ocds_pipeline.config import Config
+from ocds_pipeline.extensions import patched_release_schema
+from ocds_pipeline.generate import generate
+from ocds_pipeline.packaging import iter_jsonl
+from ocds_pipeline.pipeline import ingest, map_to_files
+from ocds_pipeline.publish import publish_from_store
+from ocds_pipeline.schemas import SchemaResolver
+from ocds_pipeline.store import Store
+from tests.conftest import FIXTURES
+
+
+def compile_with_both(source, tmp_path, versioned):
+    resolver, config = SchemaResolver.from_env(), Config()
+    map_to_files(source, tmp_path / "map", config, resolver)
+    store = Store(str(tmp_path / "store.sqlite"))
+    ingest([tmp_path / "map" / "releases.jsonl"], store)
+    publish_from_store(store, tmp_path / "pub", config, resolver, versioned=versioned)
+    store.close()
+    by_ocid = defaultdict(list)
+    for release in iter_jsonl(tmp_path / "map" / "releases.jsonl"):
+        by_ocid[release["ocid"]].append(release)
+    reference = ocdsmerge.Merger(patched_release_schema(resolver, base_uri=config.base_uri))
+    records = json.loads((tmp_path / "pub" / "records.json").read_text(encoding="utf-8"))["records"]
+    return by_ocid, reference, records
+
+
+def test_fixtures_compiled_and_versioned_equal_ocdsmerge(tmp_path):
+    by_ocid, reference, records = compile_with_both(FIXTURES, tmp_path, versioned=True)
+    assert len(records) == len(by_ocid) == 240
+    for record in records:
+        releases = by_ocid[record["ocid"]]
+        assert record["compiledRelease"] == reference.create_compiled_release(releases)
+        assert record["versionedRelease"] == reference.create_versioned_release(releases)
+        assert [link["url"].rsplit("#", 1)[1] for link in record["releases"]] == [r["id"] for r in releases]
+
+
+@pytest.mark.slow
+def test_ten_thousand_generated_procedures_compile_like_ocdsmerge(tmp_path):
+    generate(tmp_path / "src", 10_000, seed=13)
+    by_ocid, reference, records = compile_with_both(tmp_path / "src", tmp_path, versioned=False)
+    assert len(records) == len(by_ocid) == 10_000
+    compiled_lines = list(iter_jsonl(tmp_path / "pub" / "compiled.jsonl"))
+    for record, line in zip(records, compiled_lines):
+        expected = reference.create_compiled_release(by_ocid[record["ocid"]])
+        assert record["compiledRelease"] == expected
+        assert line == expected
+    # Every mapped release is linked from its record.
+    assert sum(len(v) for v in by_ocid.values()) == sum(len(r["releases"]) for r in records)

@@ -1,0 +1,102 @@
+"""Daily batches: only what changed is added, reruns add nothing and publish identical files."""
+
+import csv
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ocds_pipeline.config import Config
+from ocds_pipeline.generate import generate
+from ocds_pipeline.mapping import make_ocid
+from ocds_pipeline.pipeline import run
+from ocds_pipeline.schemas import SchemaResolver
+from sqlalchemy import select
+
+from ocds_pipeline.store import Store, tables
+from ocds_pipeline.store.incremental import new_releases
+
+PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json"]
+
+
+def rewrite(path: Path, change) -> None:
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    rows = change(rows)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def day_two(day_one: Path, target: Path, share: float = 0.05, seed: int = 5) -> set[str]:
+    """Copy day one and change ~share of procedures: a new title, or a new payment. Return their codes."""
+    shutil.copytree(day_one, target)
+    rng = random.Random(seed)
+    with open(day_one / "procedimientos.csv", encoding="utf-8", newline="") as handle:
+        codes = [row["codigo"] for row in csv.DictReader(handle)]
+    changed = set(rng.sample(codes, max(1, int(len(codes) * share))))
+    with open(day_one / "contratos.csv", encoding="utf-8", newline="") as handle:
+        contracts = {row["codigo_procedimiento"]: row for row in csv.DictReader(handle)}
+    retitled = {code for code in changed if code not in contracts or rng.random() < 0.5}
+    paid = changed - retitled
+
+    def retitle(rows):
+        for row in rows:
+            if row["codigo"] in retitled:
+                row["objeto"] += " (reformado)"
+        return rows
+
+    def pay(rows):
+        return rows + [{"codigo_contrato": contracts[code]["codigo_contrato"], "numero": "9",
+                        "fecha": "2025-12-30", "monto": "1000.00", "concepto": "Planilla"} for code in sorted(paid)]
+
+    rewrite(target / "procedimientos.csv", retitle)
+    rewrite(target / "pagos.csv", pay)
+    return changed
+
+
+def published(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in PUBLISHED}
+
+
+@pytest.mark.slow
+def test_day_one_day_two_and_reruns(tmp_path, store_url):
+    generate(tmp_path / "day1", 600, seed=21, mix="uniform")
+    changed = day_two(tmp_path / "day1", tmp_path / "day2")
+    resolver, config = SchemaResolver.from_env(), Config()
+
+    first = run(tmp_path / "day1", tmp_path / "out", config, resolver, store_url=store_url)
+    assert first.added == first.summary.mapping.releases > 3000
+
+    second = run(tmp_path / "day2", tmp_path / "out", config, resolver, store_url=store_url)
+    store = Store(store_url)
+    assert [r["status"] for r in store.runs()] == ["finished", "finished"]
+    changed_ocids = {make_ocid(config.ocid_prefix, code) for code in changed}
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(tables.releases.c.ocid, tables.releases.c.tags)
+                                  .where(tables.releases.c.run_id == second.run_id)).all()
+    added_ocids = {ocid for ocid, _ in rows}
+    assert added_ocids == changed_ocids  # every changed procedure got releases, no other did
+    assert second.added == len(rows) and second.updates > 0
+    assert any('"tenderUpdate"' in tags for _, tags in rows)      # a retitled tender replaces the old one
+    assert any('"implementation"' in tags for _, tags in rows)    # a new payment is a new event
+    day_two_files = published(tmp_path / "out")
+
+    third = run(tmp_path / "day2", tmp_path / "out", config, resolver, store_url=store_url)
+    assert third.added == 0
+    assert published(tmp_path / "out") == day_two_files
+    store.close()
+
+
+def test_only_replaced_kinds_become_updates():
+    stored = {"tender-aaa": ("tender", "h1"), "award-bbb": ("award", "h2"), "implementation-ccc": ("implementation", "h3")}
+    today = [{"id": "tender-ddd", "tag": ["planning", "tender"]}, {"id": "award-bbb", "tag": ["award"]},
+             {"id": "implementation-ccc", "tag": ["implementation"]}, {"id": "implementation-eee", "tag": ["implementation"]}]
+    for release in today:
+        release.update(ocid="o", date="2024-01-01T00:00:00Z")
+    new = new_releases(stored, today)
+    assert [(s.release_id, s.tags) for s in new] == [("tender-ddd", ["planningUpdate", "tenderUpdate"]),
+                                                      ("implementation-eee", ["implementation"])]

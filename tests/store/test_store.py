@@ -1,0 +1,82 @@
+"""The store behaves the same on SQLite and on a real PostgreSQL."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ocds_pipeline.sources import Reject
+from ocds_pipeline.store import Store, StoredRelease, StoreVersionError, normalise_url, tables
+from ocds_pipeline.store.migrations import MIGRATIONS
+
+
+def release(ocid, rid, date, **extra):
+    return {"ocid": ocid, "id": rid, "date": date, "tag": ["tender"], **extra}
+
+
+def test_migrations_are_recorded_and_idempotent(store_url):
+    store = Store(store_url)
+    with store.engine.connect() as connection:
+        versions = list(connection.execute(select(tables.schema_version.c.version)).scalars())
+    assert versions == [version for version, _, _ in MIGRATIONS]
+    Store(store_url).close()  # opening again applies nothing and fails nothing
+    store.close()
+
+
+def test_newer_store_is_refused(store_url):
+    store = Store(store_url)
+    with store.engine.begin() as connection:
+        connection.execute(tables.schema_version.insert().values(version=99, description="future", applied_at="x"))
+    with pytest.raises(StoreVersionError, match="schema version 99"):
+        Store(store_url)
+    store.close()
+
+
+def test_releases_are_unique_immutable_and_read_in_order(store_url):
+    store = Store(store_url)
+    run = store.start_run("map", "test")
+    store.insert(run, [StoredRelease.of(release("o-2", "b", "2024-01-02T00:00:00Z"), "tender"),
+                       StoredRelease.of(release("o-1", "y", "2024-01-03T00:00:00Z"), "award"),
+                       StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z"), "tender"),
+                       StoredRelease.of(release("o-1", "z", "2024-01-03T00:00:00Z"), "contract")])
+    with pytest.raises(IntegrityError):
+        store.insert(run, [StoredRelease.of(release("o-1", "x", "2025-01-01T00:00:00Z", language="es"))])
+    grouped = [(ocid, [b.decode()[:40] for b in bodies]) for ocid, bodies in store.releases_by_ocid()]
+    assert [ocid for ocid, _ in grouped] == ["o-1", "o-2"]
+    assert [b.split('"id":"')[1][0] for b in grouped[0][1]] == ["x", "y", "z"]  # by date, then insertion
+    known = store.known(["o-1", "o-3"])
+    assert {rid: kind for rid, (kind, _) in known["o-1"].items()} == {"x": "tender", "y": "award", "z": "contract"}
+    assert known["o-1"]["x"][1] == StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z")).digest
+    assert "o-3" not in known
+    assert store.count() == {"releases": 4, "processes": 2}
+    store.finish_run(run, {"added": 4})
+    assert [(r["kind"], r["status"]) for r in store.runs()] == [("map", "finished")]
+    store.close()
+
+
+def test_digest_ignores_key_order():
+    a = StoredRelease.of({"ocid": "o", "id": "1", "date": "d", "tender": {"id": "t", "title": "x"}})
+    b = StoredRelease.of({"tender": {"title": "x", "id": "t"}, "date": "d", "id": "1", "ocid": "o"})
+    assert a.digest == b.digest and a.body != b.body
+
+
+def test_rejects_round_trip(store_url):
+    store = Store(store_url)
+    run = store.start_run("map", "test")
+    rejects = [Reject("procedimientos", 4, "estado", "Archivado", "not an allowed value", "source"),
+               Reject("items", 9, "codigo_procedimiento", "X", "its procedure X was rejected", "mapping")]
+    assert store.add_rejects(run, rejects) == 2
+    assert store.rejects(run) == rejects
+    store.close()
+
+
+def test_urls():
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("build/store.sqlite").startswith("sqlite:////")
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_unreachable_store_is_a_clear_error(tmp_path):
+    from ocds_pipeline.store import StoreError
+
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(f"sqlite:///{tmp_path}/missing/dir/store.sqlite")
