@@ -269,6 +269,37 @@ def compile_command(config, paths, out, versioned) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@out_option
+@click.pass_obj
+def oc4ids(config, paths, out) -> None:
+    """Build OC4IDS projects from OCDS data whose processes carry planning.project.id.
+
+    Writes projects.json (an OC4IDS 0.9 project package) and projects.csv (totals per
+    project) into --out. Project ids are <oc4ids_prefix><planning.project.id>.
+
+    \b
+    Example:
+      ocds-pipeline oc4ids build/run/releases.json --out build/oc4ids
+    """
+    import tempfile
+
+    from .pipeline import ingest as ingest_files
+    from .publish import ProjectSource, publish_from_store
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="ocds-oc4ids-") as workdir:
+        store = Store(str(Path(workdir) / "store.sqlite"))
+        _report_ingest(ingest_files(paths, store, progress=_progress("read")))
+        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), with_releases=False,
+                                         with_records=False, projects=ProjectSource(), progress=_progress("link"))
+        store.close()
+    click.echo(f"{publication.projects:,} projects from {publication.processes:,} processes written to {out}")
+    for warning in publication.warnings[:10]:
+        click.secho(f"  warning: {warning}", fg="yellow")
+
+
+@main.command()
 @click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")

@@ -22,6 +22,9 @@ class Config:
     publisher_scheme: str = "OCDS"
     publisher_uri: str = "https://www.compraspublicas.gob.ec"
     ocid_prefix: str = "ocds-5wno2w"
+    # OC4IDS project ids are <oc4ids_prefix><project code>; request a registered prefix from the
+    # OC4IDS helpdesk. The default reuses SERCOP's OCDS prefix code.
+    oc4ids_prefix: str = "oc4ids-5wno2w-"
     license: str = "https://creativecommons.org/licenses/by/3.0/ec/"
     publication_policy: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/documentos/politica-publicacion-SERCOP-OCDS.pdf"
     base_uri: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/ocds/"

@@ -154,6 +154,12 @@ def render_mapping() -> str:
                   "| path | title | source | transform | notes |", "|---|---|---|---|---|"]
         prefix = tuple(section.root.split("/")) if section.root else ()
         lines += list(_mapping_rows(section.rules, prefix, schema))
+    project_schema = SchemaResolver.from_env().load_json("oc4ids-0.9.5/project-schema.json")
+    section = load_section("project", source="oc4ids")
+    lines += ["", "## OC4IDS: `mappings/oc4ids/project.yaml`", "", " ".join(section.description.split()),
+              "Titles from the OC4IDS 0.9.5 project schema.", "",
+              "| path | title | source | transform | notes |", "|---|---|---|---|---|"]
+    lines += list(_mapping_rows(section.rules, (), project_schema))
     lines += ["", "## Codelist mappings", ""]
     for path in sorted(data_path("mappings", "sercop", "codelists").glob("*.csv")) + sorted(
             data_path("mappings", "oc4ids", "codelists").glob("*.csv")):

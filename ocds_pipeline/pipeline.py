@@ -11,7 +11,7 @@ from .atomic import write_bytes
 from .config import Config
 from .mapping import MappingStats, map_source
 from .packaging import extension_urls, package_metadata, write_releases
-from .publish import Publication, publish_from_store
+from .publish import ProjectSource, Publication, publish_from_store
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
 from .sources.ocds import OcdsReadStats, read_ocds
@@ -138,13 +138,15 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
             counts = _store_batch(store, run_id, batch)
             added, updates = added + counts[0], updates + counts[1]
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
-        publication = publish_from_store(store, out, config, resolver, progress=progress)
+        projects = ProjectSource(stats.projects, stats.project_entities)
+        publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
     except BaseException:
         store.finish_run(run_id, {"added": added}, status="failed")
         raise
     files = ["rejects.csv", "summary.json", *publication.files]
     summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
-    document = {**summary.as_dict(), "store": store.count(), "merge_errors": publication.merge_errors}
+    document = {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
+                "merge_errors": publication.merge_errors, "warnings": publication.warnings}
     write_bytes(out / "summary.json", (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
     store.finish_run(run_id, {"added": added, "updates": updates, "rejects": rejects.count, **store.count()})
     store.close()

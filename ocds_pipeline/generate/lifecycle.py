@@ -124,7 +124,11 @@ class ProcedureFactory:
         rng = self.rng
         ptype = self._type(seq)
         purchase = rng.choice(ptype.purchase_types)
-        entity = rng.choice(self.registry.entities)
+        project = None
+        if purchase == "Obra" and self.projects and rng.random() < 0.6:
+            project = rng.choice(self.projects)
+        # A works project's procedures are run by the entity responsible for the project.
+        entity = self.registry.entity(project["ruc_entidad"]) if project else rng.choice(self.registry.entities)
         published = datetime.combine(self.start + timedelta(days=rng.randrange(self.days)), datetime.min.time(), ECUADOR)
         published = published.replace(hour=rng.randint(8, 17), minute=rng.choice((0, 15, 30, 45)))
         code = self._code(ptype, purchase, entity, published.year, seq)
@@ -158,10 +162,6 @@ class ProcedureFactory:
                 outcome = name
                 break
             roll -= rate
-
-        project = None
-        if purchase == "Obra" and self.projects and rng.random() < 0.6:
-            project = rng.choice(self.projects)
 
         bids, awards, contracts, children = [], [], [], []
         if outcome not in {"cancelled", "in_progress"} or (outcome == "in_progress" and rng.random() < 0.5):

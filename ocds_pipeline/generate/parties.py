@@ -37,6 +37,10 @@ class Registry:
         self.entities = [self._entity(i) for i in range(min(600, 12 + procedures // 25))]
         self.suppliers = [self._supplier(i) for i in range(min(30_000, 40 + procedures // 4))]
 
+    def entity(self, ruc: str) -> dict[str, Any]:
+        """The entity with this RUC (entities are few: a scan is fine)."""
+        return next(e for e in self.entities if e["ruc"] == ruc)
+
     def _unique_ruc(self, province: str, kind: str) -> str:
         code = self.vocab["provinces"][province][0]
         while True:

@@ -32,6 +32,9 @@ class MappingStats:
     releases: int = 0
     tags: dict[str, int] = field(default_factory=dict)
     unused: dict[str, int] = field(default_factory=dict)
+    # The works-project table and the entities responsible for those projects (for OC4IDS).
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    project_entities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
@@ -66,6 +69,8 @@ def map_source(
         for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
             staging.add(table, line, row)
         staging.finish()
+        stats.projects = dict(staging.projects)
+        stats.project_entities = {row["ruc_entidad"]: staging.entities[row["ruc_entidad"]] for row in staging.projects.values()}
         used: dict[str, set[str]] = {name: set() for name in LOOKUP_TABLES}
         for bundle in staging.bundles():
             procedure = bundle.procedure

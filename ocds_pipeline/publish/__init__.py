@@ -13,13 +13,17 @@ from typing import Any, Callable
 
 import orjson
 
+from ..atomic import write_bytes
 from ..compile import MergeError, Merger
 from ..config import Config
 from ..packaging import LinesWriter, Outputs, PackageWriter, dumps, extension_urls, package_metadata
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
+from ..oc4ids import ProjectCollector, aggregates_csv
+from ..oc4ids import package_metadata as oc4ids_metadata
 from ..store import Store
 
+PROJECTS = "projects"
 RELEASES = "releases"
 RECORDS = "records"
 COMPILED = "compiled"
@@ -33,24 +37,47 @@ class Publication:
     releases: int = 0
     files: list[str] = field(default_factory=list)
     merge_errors: dict[str, str] = field(default_factory=dict)
+    projects: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProjectSource:
+    """Works projects to publish as OC4IDS: the table's rows and their entities (None: from OCDS only)."""
+
+    rows: dict[str, dict[str, Any]] | None = None
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, *,
-                       versioned: bool = False, with_releases: bool = True,
+                       versioned: bool = False, with_releases: bool = True, with_records: bool = True,
+                       projects: ProjectSource | None = None,
                        progress: Callable[[str, int], None] | None = None) -> Publication:
-    """Write records.json and compiled.jsonl (and releases.json(l)) for every process in the store."""
+    """Write records.json and compiled.jsonl (and releases.json(l)) for every process in the store.
+
+    With ``projects``, also write projects.json (an OC4IDS project package) and projects.csv
+    (project totals): from the works-project table when given, else from planning.project.
+    """
     extensions = extension_urls(config, resolver)
     releases_uri = f"{config.base_uri}{RELEASES}.json"
     release_meta = package_metadata(config, releases_uri, extensions)
     record_meta = {**package_metadata(config, f"{config.base_uri}{RECORDS}.json", extensions), "packages": [releases_uri]}
     merger = Merger(patched_release_schema(resolver, base_uri=config.base_uri))
-    writers = {"records": PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
-               "compiled": LinesWriter(out / f"{COMPILED}.jsonl")}
+    writers: dict[str, PackageWriter | LinesWriter] = {}
+    if with_records:
+        writers.update(records=PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
+                       compiled=LinesWriter(out / f"{COMPILED}.jsonl"))
     if with_releases:
         writers.update(releases=PackageWriter(out / f"{RELEASES}.json", release_meta, "releases"),
                        lines=LinesWriter(out / f"{RELEASES}.jsonl"))
-    result = Publication(files=[f"{RECORDS}.json", f"{COMPILED}.jsonl"]
-                         + ([f"{RELEASES}.json", f"{RELEASES}.jsonl"] if with_releases else []))
+    result = Publication(files=[name for name, wanted in ((f"{RECORDS}.json", with_records), (f"{COMPILED}.jsonl", with_records),
+                                                          (f"{RELEASES}.json", with_releases), (f"{RELEASES}.jsonl", with_releases))
+                                if wanted])
+    collector = None
+    if projects is not None:
+        collector = ProjectCollector(config, releases_uri, projects.rows, projects.entities)
+        writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", oc4ids_metadata(config, f"{config.base_uri}{PROJECTS}.json"), "projects")
+        result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
     with Outputs(**writers) as files:
         for ocid, bodies in store.releases_by_ocid():
             releases = [orjson.loads(body) for body in bodies]
@@ -69,10 +96,23 @@ def publish_from_store(store: Store, out: Path, config: Config, resolver: Schema
             except MergeError as error:
                 result.merge_errors[ocid] = str(error)
             else:
-                files.compiled.add(dumps(record["compiledRelease"]))
-            files.records.add(dumps(record), releases[-1]["date"])
+                if with_records:
+                    files.compiled.add(dumps(record["compiledRelease"]))
+                if collector is not None:
+                    collector.add(record["compiledRelease"], releases)
+            if with_records:
+                files.records.add(dumps(record), releases[-1]["date"])
             result.processes += 1
             result.releases += len(releases)
             if progress and result.processes % 10_000 == 0:
                 progress("published processes", result.processes)
+        if collector is not None:
+            rows = []
+            for project, totals in collector.projects():
+                dates = [r["date"] for p in project.get("contractingProcesses", []) for r in p["releases"]]
+                files.projects.add(dumps(project), max(dates) if dates else "")
+                rows.append((project, totals))
+            write_bytes(out / f"{PROJECTS}.csv", aggregates_csv(rows))
+            result.projects = len(rows)
+            result.warnings += collector.warnings
     return result

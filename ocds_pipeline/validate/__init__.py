@@ -7,6 +7,6 @@ schema's ``uniqueItems`` on ``releases`` is quadratic). It uses jsonschema-rs fo
 
 from __future__ import annotations
 
-from .schema import ReleaseValidator, SchemaIssue
+from .schema import ProjectValidator, ReleaseValidator, SchemaIssue, SchemaValidator
 
-__all__ = ["ReleaseValidator", "SchemaIssue"]
+__all__ = ["ProjectValidator", "ReleaseValidator", "SchemaIssue", "SchemaValidator"]

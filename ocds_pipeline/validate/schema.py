@@ -20,12 +20,11 @@ class SchemaIssue:
     message: str
 
 
-class ReleaseValidator:
-    """Validates releases (dicts) against OCDS 1.1.5 patched with the given extensions."""
+class SchemaValidator:
+    """Validates JSON objects against a draft-04 schema, with jsonschema-rs or the reference."""
 
-    def __init__(self, resolver: SchemaResolver, extensions: Iterable[str] = PUBLISHED_EXTENSIONS, *,
-                 base_uri: str = "", reference: bool = False) -> None:
-        self.schema = patched_release_schema(resolver, tuple(extensions), base_uri)
+    def __init__(self, schema: dict[str, Any], *, reference: bool = False) -> None:
+        self.schema = schema
         self.reference = reference
         if reference:
             from jsonschema import Draft4Validator
@@ -36,9 +35,9 @@ class ReleaseValidator:
 
             self._validator = jsonschema_rs.Draft4Validator(self.schema, validate_formats=True)
 
-    def issues(self, release: dict[str, Any]) -> Iterator[SchemaIssue]:
-        ocid, rid = str(release.get("ocid", "")), str(release.get("id", ""))
-        for error in self._validator.iter_errors(release):
+    def issues(self, document: dict[str, Any]) -> Iterator[SchemaIssue]:
+        ocid, rid = str(document.get("ocid", "")), str(document.get("id", ""))
+        for error in self._validator.iter_errors(document):
             if self.reference:
                 path, kind = error.absolute_path, error.validator
             else:
@@ -47,5 +46,20 @@ class ReleaseValidator:
                 path, kind = error.instance_path, name[:1].lower() + name[1:]
             yield SchemaIssue(ocid, rid, "/".join(str(p) for p in path), str(kind), error.message)
 
-    def count_errors(self, releases: Iterable[dict[str, Any]]) -> int:
-        return sum(1 for release in releases for _ in self.issues(release))
+    def count_errors(self, documents: Iterable[dict[str, Any]]) -> int:
+        return sum(1 for document in documents for _ in self.issues(document))
+
+
+class ReleaseValidator(SchemaValidator):
+    """Releases against OCDS 1.1.5 patched with the given extensions."""
+
+    def __init__(self, resolver: SchemaResolver, extensions: Iterable[str] = PUBLISHED_EXTENSIONS, *,
+                 base_uri: str = "", reference: bool = False) -> None:
+        super().__init__(patched_release_schema(resolver, tuple(extensions), base_uri), reference=reference)
+
+
+class ProjectValidator(SchemaValidator):
+    """OC4IDS projects against the pinned OC4IDS 0.9.5 project schema (its codelists are enums in it)."""
+
+    def __init__(self, resolver: SchemaResolver, *, reference: bool = False) -> None:
+        super().__init__(resolver.load_json("oc4ids-0.9.5/project-schema.json"), reference=reference)

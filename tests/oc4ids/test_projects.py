@@ -1,0 +1,135 @@
+"""OC4IDS projects: valid against 0.9.5, linked both ways to OCDS, with totals that add up."""
+
+import csv
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+from ocds_pipeline.config import Config
+from ocds_pipeline.oc4ids import ProjectCollector
+from ocds_pipeline.packaging import iter_jsonl
+from ocds_pipeline.pipeline import run
+from ocds_pipeline.schemas import SchemaResolver
+from ocds_pipeline.validate import ProjectValidator, SchemaValidator
+from tests.conftest import FIXTURES, ROOT
+
+WORKED_EXAMPLE = ROOT.parent / "shared" / "samples" / "oc4ids-0.9.5-worked-example.json"
+
+
+def table(name):
+    with open(FIXTURES / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pub")
+    run(FIXTURES, out, Config(), SchemaResolver.from_env(), store_url=str(out / "store.sqlite"))
+    package = json.loads((out / "projects.json").read_text(encoding="utf-8"))
+    return out, package
+
+
+def envelope_validator(resolver):
+    """The project package schema with each project checked separately (its items are projects)."""
+    schema = resolver.load_json("oc4ids-0.9.5/project-package-schema.json")
+    schema["properties"]["projects"]["items"] = {"type": "object"}
+    return SchemaValidator(schema)
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["jsonschema-rs", "jsonschema"])
+def test_fixture_projects_validate_with_zero_errors(published, reference):
+    _, package = published
+    resolver = SchemaResolver.from_env()
+    assert [issue for project in package["projects"] for issue in ProjectValidator(resolver, reference=reference).issues(project)] == []
+    assert list(envelope_validator(resolver).issues(package)) == []
+    assert package["version"] == "0.9" and len(package["projects"]) == len(table("proyectos")) >= 3
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["jsonschema-rs", "jsonschema"])
+def test_official_worked_example_validates_with_zero_errors(reference):
+    example = json.loads(WORKED_EXAMPLE.read_text(encoding="utf-8"))
+    resolver = SchemaResolver.from_env()
+    validator = ProjectValidator(resolver, reference=reference)
+    assert example["projects"] and [i for p in example["projects"] for i in validator.issues(p)] == []
+    assert list(envelope_validator(resolver).issues(example)) == []
+
+
+def test_links_hold_in_both_directions(published):
+    out, package = published
+    releases = {(r["ocid"], r["id"]): r for r in iter_jsonl(out / "releases.jsonl")}
+    compiled = {c["ocid"]: c for c in iter_jsonl(out / "compiled.jsonl")}
+    linked = {}
+    for project in package["projects"]:
+        for process in project.get("contractingProcesses", []):
+            assert process["id"] in compiled, "every linked ocid exists in the OCDS output"
+            for link in process["releases"]:
+                assert (process["id"], link["id"]) in releases
+                assert link["url"].endswith(f"releases.json#{link['id']}")
+            linked[process["id"]] = project["id"]
+    with_project = {ocid: c["planning"]["project"]["id"] for ocid, c in compiled.items() if "project" in c.get("planning", {})}
+    assert set(with_project) == set(linked), "every OCDS process with a project id is in its project"
+    for ocid, local_id in with_project.items():
+        assert linked[ocid] == Config().oc4ids_prefix + local_id
+
+
+def test_totals_match_sums_over_the_source_tables(published):
+    out, package = published
+    procedures = {p["codigo"]: p for p in table("procedimientos")}
+    contracts = defaultdict(list)
+    for contract in table("contratos"):
+        contracts[contract["codigo_procedimiento"]].append(contract)
+    paid = defaultdict(Decimal)
+    for payment in table("pagos"):
+        paid[payment["codigo_contrato"]] += Decimal(payment["monto"])
+    with open(out / "projects.csv", encoding="utf-8-sig", newline="") as handle:
+        totals = {row["project_id"]: row for row in csv.DictReader(handle)}
+    for row in table("proyectos"):
+        project_id = Config().oc4ids_prefix + row["codigo_proyecto"]
+        codes = [code for code, p in procedures.items() if p["codigo_proyecto"] == row["codigo_proyecto"]]
+        assert int(totals[project_id]["processes"]) == len(codes)
+        linked_contracts = [c for code in codes for c in contracts[code]]
+        if linked_contracts:
+            assert Decimal(totals[project_id]["contract_value"]) == sum(Decimal(c["monto"]) for c in linked_contracts)
+        expected_paid = sum(paid[c["codigo_contrato"]] for c in linked_contracts)
+        assert Decimal(totals[project_id]["paid"] or 0) == expected_paid
+
+
+def test_projects_from_ocds_alone_have_the_same_processes(published, tmp_path):
+    from click.testing import CliRunner
+
+    from ocds_pipeline.cli import main
+
+    out, package = published
+    result = CliRunner().invoke(main, ["oc4ids", str(out / "releases.json"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    alone = json.loads((tmp_path / "projects.json").read_text(encoding="utf-8"))
+    by_id = {p["id"]: p for p in package["projects"]}
+    assert {p["id"] for p in alone["projects"]} == {pid for pid, p in by_id.items() if p.get("contractingProcesses")}
+    for project in alone["projects"]:
+        assert project["contractingProcesses"] == by_id[project["id"]]["contractingProcesses"]
+        assert project["title"] == by_id[project["id"]]["title"]
+
+
+def compiled(ocid, project, currency="USD", supplier_name="Constructora Andina S.A."):
+    return {"ocid": ocid, "planning": {"project": {"id": project, "title": "Puente"}},
+            "buyer": {"id": "EC-RUC-1768164490001", "name": "GAD"},
+            "tender": {"id": "t", "status": "complete"},
+            "parties": [{"id": "EC-RUC-1797778202001", "name": supplier_name, "roles": ["supplier"]}],
+            "awards": [{"id": "a", "status": "active", "suppliers": [{"id": "EC-RUC-1797778202001"}]}],
+            "contracts": [{"id": "c", "status": "terminated", "value": {"amount": 100, "currency": currency}}]}
+
+
+def test_conflicting_currencies_and_party_names_are_resolved_with_warnings():
+    collector = ProjectCollector(Config(), "https://example.org/releases.json")
+    for ocid, currency, name in (("o-1", "USD", "Constructora Andina S.A."), ("o-2", "EUR", "CONSTRUCTORA ANDINA")):
+        record = compiled(ocid, "P1", currency, name)
+        collector.add(record, [{**record, "id": "r1", "date": "2024-01-01T00:00:00Z", "tag": ["contract"]}])
+    ((project, totals),) = list(collector.projects())
+    assert totals.contract_value is None and totals.processes == 2
+    assert any("several currencies (EUR, USD)" in w for w in collector.warnings)
+    supplier = next(p for p in project["parties"] if p["id"] == "EC-RUC-1797778202001")
+    assert supplier["name"] == "Constructora Andina S.A."
+    assert any("the first name is kept" in w for w in collector.warnings)
+    assert next(p for p in project["parties"] if p["id"] == "EC-RUC-1768164490001")["roles"] == ["publicAuthority"]
