@@ -233,12 +233,26 @@ def ingest(config, paths, store_url, out) -> None:
         click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
 
 
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Processes that build records in parallel (default: CPUs, at most 4).")
+
+
+def _report_read(stats, rejects, staged: bool) -> None:
+    click.echo(f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
+               f"{stats.linked_releases:,} linked releases skipped); {len(rejects):,} rejected")
+    if staged:
+        click.echo("the input is not ordered by ocid: it was staged in a temporary store first")
+    for reject in rejects[:10]:
+        click.echo(f"  {reject.table} #{reject.line} {reject.column}={reject.value!r}: {reject.reason}")
+
+
 @main.command("compile")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @out_option
 @click.option("--versioned/--no-versioned", default=False, help="Add a versionedRelease to each record.")
+@workers_option
 @click.pass_obj
-def compile_command(config, paths, out, versioned) -> None:
+def compile_command(config, paths, out, versioned, workers) -> None:
     """Compile any OCDS releases into records and compiled releases (no store needed).
 
     Writes records.json (a record package, releases linked) and compiled.jsonl (one compiled
@@ -249,18 +263,13 @@ def compile_command(config, paths, out, versioned) -> None:
       ocds-pipeline compile releases.json --out build/records
       ocds-pipeline compile sercop-2024.zip --out build/records --versioned
     """
-    import tempfile
+    from .publish.records import default_workers
+    from .pipeline import compile_files
 
-    from .pipeline import ingest as ingest_files
-    from .publish import publish_from_store
-    from .store import Store
-
-    with tempfile.TemporaryDirectory(prefix="ocds-compile-") as workdir:
-        store = Store(str(Path(workdir) / "store.sqlite"))
-        _report_ingest(ingest_files(paths, store, progress=_progress("read")))
-        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), versioned=versioned,
-                                         with_releases=False, progress=_progress("compile"))
-        store.close()
+    result = compile_files(paths, out, config, SchemaResolver.from_env(), versioned=versioned, with_releases=False,
+                           workers=workers or default_workers(), progress=_progress("compile"))
+    _report_read(result.stats, result.rejects, result.staged)
+    publication = result.publication
     click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")
     if publication.merge_errors:
         for ocid, error in list(publication.merge_errors.items())[:10]:
@@ -271,8 +280,9 @@ def compile_command(config, paths, out, versioned) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @out_option
+@workers_option
 @click.pass_obj
-def oc4ids(config, paths, out) -> None:
+def oc4ids(config, paths, out, workers) -> None:
     """Build OC4IDS projects from OCDS data whose processes carry planning.project.id.
 
     Writes projects.json (an OC4IDS 0.9 project package) and projects.csv (totals per
@@ -282,18 +292,14 @@ def oc4ids(config, paths, out) -> None:
     Example:
       ocds-pipeline oc4ids build/run/releases.json --out build/oc4ids
     """
-    import tempfile
+    from .publish import ProjectSource
+    from .publish.records import default_workers
+    from .pipeline import compile_files
 
-    from .pipeline import ingest as ingest_files
-    from .publish import ProjectSource, publish_from_store
-    from .store import Store
-
-    with tempfile.TemporaryDirectory(prefix="ocds-oc4ids-") as workdir:
-        store = Store(str(Path(workdir) / "store.sqlite"))
-        _report_ingest(ingest_files(paths, store, progress=_progress("read")))
-        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), with_releases=False,
-                                         with_records=False, projects=ProjectSource(), progress=_progress("link"))
-        store.close()
+    result = compile_files(paths, out, config, SchemaResolver.from_env(), with_releases=False, with_records=False,
+                           projects=ProjectSource(), workers=workers or default_workers(), progress=_progress("link"))
+    _report_read(result.stats, result.rejects, result.staged)
+    publication = result.publication
     click.echo(f"{publication.projects:,} projects from {publication.processes:,} processes written to {out}")
     for warning in publication.warnings[:10]:
         click.secho(f"  warning: {warning}", fg="yellow")

@@ -53,9 +53,13 @@ class PackageWriter:
         self._file = self._context.__enter__()
         self._file.write(dumps(metadata)[:-1] + b',"' + key.encode() + b'":[')  # the object, still open
 
-    def add(self, body: bytes, date: str) -> None:
+    def add(self, body: bytes, date: str = "") -> None:
         self._file.write(b"," + body if self.count else body)
         self.count += 1
+        self.saw(date)
+
+    def saw(self, date: str) -> None:
+        """Note a date of the contents: ``publishedDate`` is the latest one."""
         if date and date > self.latest:
             self.latest = date
 

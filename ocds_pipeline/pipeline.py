@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
+
 from .atomic import write_bytes
 from .config import Config
 from .mapping import MappingStats, map_source
 from .packaging import extension_urls, package_metadata, write_releases
-from .publish import ProjectSource, Publication, publish_from_store
+from .publish import RELEASES, ProjectSource, Publication, publish_from_store, write_publication
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
 from .sources.ocds import OcdsReadStats, read_ocds
@@ -19,7 +21,10 @@ from .sources.rejects import truncate
 from .store import Store, StoredRelease
 from .store.incremental import UPDATE_TAGS, new_releases
 
-RELEASES_STEM = "releases"
+
+
+def _write_summary(path: Path, document: dict[str, Any]) -> None:
+    write_bytes(path, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
 
 
 @dataclass
@@ -68,14 +73,14 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     """
     out.mkdir(parents=True, exist_ok=True)
     accounting, stats = Accounting(), MappingStats()
-    metadata = package_metadata(config, f"{config.base_uri}{RELEASES_STEM}.json", extension_urls(config, resolver))
+    metadata = package_metadata(config, f"{config.base_uri}{RELEASES}.json", extension_urls(config, resolver))
     with RejectLog(out / "rejects.csv") as rejects:
         releases = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
                               progress=progress, **reader_options)
-        write_releases(releases, out, RELEASES_STEM, metadata)
-    files = [f"{RELEASES_STEM}.json", f"{RELEASES_STEM}.jsonl", "rejects.csv", "summary.json"]
+        write_releases(releases, out, RELEASES, metadata)
+    files = [f"{RELEASES}.json", f"{RELEASES}.jsonl", "rejects.csv", "summary.json"]
     summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
-    write_bytes(out / "summary.json", (json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n").encode())
+    _write_summary(out / "summary.json", summary.as_dict())
     return summary
 
 
@@ -145,9 +150,8 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
         raise
     files = ["rejects.csv", "summary.json", *publication.files]
     summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
-    document = {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
-                "merge_errors": publication.merge_errors, "warnings": publication.warnings}
-    write_bytes(out / "summary.json", (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+    _write_summary(out / "summary.json", {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
+                                          "merge_errors": publication.merge_errors, "warnings": publication.warnings})
     store.finish_run(run_id, {"added": added, "updates": updates, "rejects": rejects.count, **store.count()})
     store.close()
     return DailyRun(summary, run_id, added, updates, publication)
@@ -209,3 +213,75 @@ def ingest(paths: Iterable[Path], store: Store, *, batch_size: int = 1000,
     store.finish_run(result.run_id, {"added": result.added, "already_stored": result.already_stored,
                                      "rejected": len(result.rejects), "packages": result.stats.packages})
     return result
+
+
+class NotGroupedError(Exception):
+    """An ocid's releases are not contiguous in the input, so it cannot be compiled as it streams."""
+
+
+def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[tuple[str, list[bytes]]]:
+    """Each process's release bodies (oldest first) straight from inputs grouped by ocid.
+
+    Repeated identical releases are dropped; a different release with the same ocid and id is
+    rejected. Raises :class:`NotGroupedError` when an ocid reappears after another one.
+    """
+    seen: set[str] = set()
+    current, group = None, {}
+
+    def finish() -> tuple[str, list[bytes]]:
+        releases = sorted((release for release, _ in group.values()), key=lambda r: r["date"])
+        return current, [orjson.dumps(release) for release in releases]
+
+    for path in paths:
+        for release in read_ocds(Path(path), stats, rejects):
+            ocid = release["ocid"]
+            if ocid != current:
+                if group:
+                    yield finish()
+                if ocid in seen:
+                    raise NotGroupedError(ocid)
+                seen.add(ocid)
+                current, group = ocid, {}
+            digest = StoredRelease.of(release).digest
+            if release["id"] not in group:
+                group[release["id"]] = (release, digest)
+            elif group[release["id"]][1] != digest:
+                rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
+                                      "two different releases have this ocid and id; the first was kept", "ingest"))
+    if group:
+        yield finish()
+
+
+@dataclass
+class CompileResult:
+    publication: Publication
+    stats: OcdsReadStats
+    rejects: list[Reject]
+    staged: bool  # True when the input was not grouped by ocid and went through a temporary store
+
+
+def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: SchemaResolver, *,
+                  workers: int = 1, progress: Callable[[str, int], None] | None = None,
+                  **publish_options: Any) -> CompileResult:
+    """Compile any OCDS files into records (and/or OC4IDS projects) without a permanent store.
+
+    Inputs whose processes are contiguous (bulk files ordered by ocid, as most are) compile as
+    they stream; otherwise the releases are first staged in a temporary SQLite store.
+    """
+    import tempfile
+
+    paths = list(paths)
+    stats, rejects = OcdsReadStats(), []
+    try:
+        publication = write_publication(stream_groups(paths, stats, rejects), out, config, resolver,
+                                        workers=workers, progress=progress, **publish_options)
+        return CompileResult(publication, stats, rejects, staged=False)
+    except NotGroupedError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="ocds-compile-") as workdir:
+        store = Store(str(Path(workdir) / "store.sqlite"))
+        result = ingest(paths, store, progress=progress)
+        publication = write_publication(store.releases_by_ocid(), out, config, resolver, workers=workers,
+                                        progress=progress, **publish_options)
+        store.close()
+    return CompileResult(publication, result.stats, result.rejects, staged=True)

@@ -10,8 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-OMIT = "omitWhenMerged"
-WHOLE = "wholeListMerge"
+class _Rule:
+    """A merge rule marker, compared by identity; it stays the same object through pickling."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+OMIT = _Rule("OMIT")    # omitWhenMerged
+WHOLE = _Rule("WHOLE")  # wholeListMerge
 
 RuleTree = dict[str, Any]
 

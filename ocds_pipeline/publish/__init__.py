@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-
-import orjson
+from typing import Any, Callable, Iterable, Iterator
 
 from ..atomic import write_bytes
-from ..compile import MergeError, Merger
+from ..compile import merge_rules
 from ..config import Config
 from ..packaging import LinesWriter, Outputs, PackageWriter, dumps, extension_urls, package_metadata
 from ..schemas import SchemaResolver
@@ -22,6 +20,7 @@ from ..extensions import patched_release_schema
 from ..oc4ids import ProjectCollector, aggregates_csv
 from ..oc4ids import package_metadata as oc4ids_metadata
 from ..store import Store
+from .records import Group, RecordBuilder, compile_groups
 
 PROJECTS = "projects"
 RELEASES = "releases"
@@ -49,20 +48,30 @@ class ProjectSource:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, *,
-                       versioned: bool = False, with_releases: bool = True, with_records: bool = True,
-                       projects: ProjectSource | None = None,
-                       progress: Callable[[str, int], None] | None = None) -> Publication:
-    """Write records.json and compiled.jsonl (and releases.json(l)) for every process in the store.
+def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, **options: Any) -> Publication:
+    """Write the publication for every process in the store (see :func:`write_publication`)."""
+    return write_publication(store.releases_by_ocid(), out, config, resolver, **options)
 
-    With ``projects``, also write projects.json (an OC4IDS project package) and projects.csv
-    (project totals): from the works-project table when given, else from planning.project.
+
+def write_publication(groups: Iterable[Group], out: Path, config: Config, resolver: SchemaResolver, *,
+                      versioned: bool = False, with_releases: bool = True, with_records: bool = True,
+                      projects: ProjectSource | None = None, workers: int = 1,
+                      progress: Callable[[str, int], None] | None = None) -> Publication:
+    """Write records.json and compiled.jsonl (and releases.json(l)) from groups of release bodies.
+
+    ``groups`` yields each process's release bodies, oldest first, in ocid order. With
+    ``projects``, also write projects.json (an OC4IDS project package) and projects.csv (project
+    totals): from the works-project table when given, else from planning.project. ``workers``
+    processes build the records in parallel; the files are the same for any number of workers.
     """
     extensions = extension_urls(config, resolver)
     releases_uri = f"{config.base_uri}{RELEASES}.json"
     release_meta = package_metadata(config, releases_uri, extensions)
     record_meta = {**package_metadata(config, f"{config.base_uri}{RECORDS}.json", extensions), "packages": [releases_uri]}
-    merger = Merger(patched_release_schema(resolver, base_uri=config.base_uri))
+    builder = RecordBuilder(merge_rules(patched_release_schema(resolver, base_uri=config.base_uri)), releases_uri, versioned)
+    wanted = {f"{RECORDS}.json": with_records, f"{COMPILED}.jsonl": with_records,
+              f"{RELEASES}.json": with_releases, f"{RELEASES}.jsonl": with_releases}
+    result = Publication(files=[name for name, want in wanted.items() if want])
     writers: dict[str, PackageWriter | LinesWriter] = {}
     if with_records:
         writers.update(records=PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
@@ -70,40 +79,35 @@ def publish_from_store(store: Store, out: Path, config: Config, resolver: Schema
     if with_releases:
         writers.update(releases=PackageWriter(out / f"{RELEASES}.json", release_meta, "releases"),
                        lines=LinesWriter(out / f"{RELEASES}.jsonl"))
-    result = Publication(files=[name for name, wanted in ((f"{RECORDS}.json", with_records), (f"{COMPILED}.jsonl", with_records),
-                                                          (f"{RELEASES}.json", with_releases), (f"{RELEASES}.jsonl", with_releases))
-                                if wanted])
     collector = None
     if projects is not None:
         collector = ProjectCollector(config, releases_uri, projects.rows, projects.entities)
         writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", oc4ids_metadata(config, f"{config.base_uri}{PROJECTS}.json"), "projects")
         result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
-    with Outputs(**writers) as files:
-        for ocid, bodies in store.releases_by_ocid():
-            releases = [orjson.loads(body) for body in bodies]
+
+    def kept(groups: Iterable[Group]) -> Iterator[Group]:
+        """Write the release bodies as they pass on their way to the record builders."""
+        for ocid, bodies in groups:
             if with_releases:
-                for body, release in zip(bodies, releases):
-                    files.releases.add(body, release["date"])
+                for body in bodies:
+                    files.releases.add(body)
                     files.lines.add(body)
-            record: dict[str, Any] = {
-                "ocid": ocid,
-                "releases": [{"url": f"{releases_uri}#{r['id']}", "date": r["date"], "tag": r.get("tag", [])} for r in releases],
-            }
-            try:
-                record["compiledRelease"] = merger.compiled(releases)
-                if versioned:
-                    record["versionedRelease"] = merger.versioned(releases)
-            except MergeError as error:
-                result.merge_errors[ocid] = str(error)
-            else:
-                if with_records:
-                    files.compiled.add(dumps(record["compiledRelease"]))
-                if collector is not None:
-                    collector.add(record["compiledRelease"], releases)
+            yield ocid, bodies
+
+    with Outputs(**writers) as files:
+        for process in compile_groups(kept(groups), builder, workers):
+            if process.error is not None:
+                result.merge_errors[process.ocid] = process.error
+            elif with_records:
+                files.compiled.add(process.compiled)
+            if collector is not None and process.project_input is not None:
+                collector.add(*process.project_input)
+            if with_releases:
+                files.releases.saw(process.latest)
             if with_records:
-                files.records.add(dumps(record), releases[-1]["date"])
+                files.records.add(process.record, process.latest)
             result.processes += 1
-            result.releases += len(releases)
+            result.releases += process.releases
             if progress and result.processes % 10_000 == 0:
                 progress("published processes", result.processes)
         if collector is not None:

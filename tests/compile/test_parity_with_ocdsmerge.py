@@ -54,3 +54,29 @@ def test_ten_thousand_generated_procedures_compile_like_ocdsmerge(tmp_path):
         assert line == expected
     # Every mapped release is linked from its record.
     assert sum(len(v) for v in by_ocid.values()) == sum(len(r["releases"]) for r in records)
+
+
+def test_workers_and_process_order_do_not_change_the_files(tmp_path):
+    from itertools import zip_longest
+
+    from ocds_pipeline.pipeline import compile_files
+
+    resolver, config = SchemaResolver.from_env(), Config()
+    map_to_files(FIXTURES, tmp_path / "map", config, resolver)
+    by_ocid = defaultdict(list)
+    for line in (tmp_path / "map" / "releases.jsonl").read_bytes().splitlines(keepends=True):
+        by_ocid[json.loads(line)["ocid"]].append(line)
+    # Interleave processes (first release of each, then second of each…): not grouped by ocid, while
+    # each process keeps its own order (which decides between releases with equal dates).
+    interleaved = [line for row in zip_longest(*reversed(list(by_ocid.values()))) for line in row if line]
+    (tmp_path / "shuffled.jsonl").write_bytes(b"".join(interleaved))
+    results = {}
+    for name, source, workers in (("one", "map/releases.jsonl", 1), ("two", "map/releases.jsonl", 2),
+                                  ("shuffled", "shuffled.jsonl", 2)):
+        results[name] = compile_files([tmp_path / source], tmp_path / name, config, resolver, workers=workers,
+                                      with_releases=False)
+        assert results[name].publication.processes == 240
+    assert not results["one"].staged and not results["two"].staged and results["shuffled"].staged
+    for name in ("records.json", "compiled.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes() == \
+               (tmp_path / "shuffled" / name).read_bytes(), name

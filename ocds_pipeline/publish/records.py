@@ -1,0 +1,107 @@
+"""Build each process's record (linked releases + compiled release), in parallel when asked.
+
+Work is split by process: the parent reads groups of release bodies in ocid order, worker
+processes merge them, and results come back in the same order, with at most a few batches in
+flight so memory stays flat. With one worker everything runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import orjson
+
+from ..compile import MergeError, Merger
+from ..compile.rules import RuleTree
+
+Group = tuple[str, list[bytes]]  # an ocid and its release bodies, oldest first
+BATCH = 200
+
+
+@dataclass
+class CompiledProcess:
+    """One process, ready to write: its record and compiled release as JSON bytes, or an error."""
+
+    ocid: str
+    releases: int
+    latest: str
+    record: bytes
+    compiled: bytes | None
+    error: str | None
+    project_input: tuple[dict[str, Any], list[dict[str, Any]]] | None  # for OC4IDS, when it names a project
+
+
+@dataclass(frozen=True)
+class RecordBuilder:
+    """Everything a worker needs to build records: merge rules, the release package URL, options."""
+
+    rules: RuleTree
+    releases_uri: str
+    versioned: bool = False
+
+    def __call__(self, group: Group) -> CompiledProcess:
+        ocid, bodies = group
+        releases = [orjson.loads(body) for body in bodies]
+        record: dict[str, Any] = {
+            "ocid": ocid,
+            "releases": [{"url": f"{self.releases_uri}#{r['id']}", "date": r["date"], "tag": r.get("tag", [])}
+                         for r in releases],
+        }
+        merger = Merger(rules=self.rules)
+        compiled_bytes, error, project_input = None, None, None
+        try:
+            compiled = merger.compiled(releases)
+            record["compiledRelease"] = compiled
+            if self.versioned:
+                record["versionedRelease"] = merger.versioned(releases)
+        except MergeError as problem:
+            error = str(problem)
+        else:
+            compiled_bytes = orjson.dumps(compiled)
+            if compiled.get("planning", {}).get("project", {}).get("id"):
+                project_input = (compiled, releases)
+        return CompiledProcess(ocid, len(releases), max(r["date"] for r in releases), orjson.dumps(record),
+                               compiled_bytes, error, project_input)
+
+
+def _build_batch(builder: RecordBuilder, batch: list[Group]) -> list[CompiledProcess]:
+    return [builder(group) for group in batch]
+
+
+def _batches(groups: Iterable[Group]) -> Iterator[list[Group]]:
+    batch: list[Group] = []
+    for group in groups:
+        batch.append(group)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int = 1) -> Iterator[CompiledProcess]:
+    """Build every group's record, in input order."""
+    if workers <= 1:
+        for group in groups:
+            yield builder(group)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from _ordered(pool, builder, _batches(groups), in_flight=2 * workers)
+
+
+def _ordered(pool: Executor, builder: RecordBuilder, batches: Iterator[list[Group]], in_flight: int) -> Iterator[CompiledProcess]:
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(pool.submit(_build_batch, builder, batch))
+        if len(pending) >= in_flight:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
