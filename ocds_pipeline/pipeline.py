@@ -229,7 +229,7 @@ def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Rej
     current, group = None, {}
 
     def finish() -> tuple[str, list[bytes]]:
-        releases = sorted((release for release, _ in group.values()), key=lambda r: r["date"])
+        releases = sorted(group.values(), key=lambda r: r["date"])
         return current, [orjson.dumps(release) for release in releases]
 
     for path in paths:
@@ -242,10 +242,8 @@ def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Rej
                     raise NotGroupedError(ocid)
                 seen.add(ocid)
                 current, group = ocid, {}
-            digest = StoredRelease.of(release).digest
-            if release["id"] not in group:
-                group[release["id"]] = (release, digest)
-            elif group[release["id"]][1] != digest:
+            earlier = group.setdefault(release["id"], release)
+            if earlier is not release and StoredRelease.of(earlier).digest != StoredRelease.of(release).digest:
                 rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
                                       "two different releases have this ocid and id; the first was kept", "ingest"))
     if group:

@@ -242,7 +242,10 @@ def _lines(parser: _Parser, first: bytes, stream: IO[bytes]) -> Iterator[dict[st
             value = orjson.loads(line_value)
         except orjson.JSONDecodeError as error:
             raise NotOCDSError(f"{parser.name}: line {number} is not valid JSON ({error})") from None
-        yield from parser.from_value(value, f"line {number}")
+        if type(value) is dict and "ocid" in value and "releases" not in value and "compiledRelease" not in value:
+            yield from parser._checked(value)  # the common case: one bare release per line
+        else:
+            yield from parser.from_value(value, f"line {number}")
 
 
 def read_ocds(path: Path, stats: OcdsReadStats | None = None,
