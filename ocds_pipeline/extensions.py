@@ -84,7 +84,7 @@ def patched_release_schema(resolver: SchemaResolver, extensions=PUBLISHED_EXTENS
 def patched_codelists(resolver: SchemaResolver, extensions=PUBLISHED_EXTENSIONS) -> dict[str, set[str]]:
     """Codes of every codelist: core, plus extension codelists (``+x.csv`` adds, ``-x.csv`` removes)."""
     codes: dict[str, set[str]] = {}
-    for name, pin in resolver.pins.items():
+    for name in resolver.pins:
         if name.startswith(f"{CORE}/codelists/"):
             codes[name.rsplit("/", 1)[1]] = _codes(resolver.resolve(name).read_text(encoding="utf-8"))
     for ext_name in extensions:

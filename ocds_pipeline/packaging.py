@@ -30,17 +30,20 @@ def extension_urls(config: Config, resolver: SchemaResolver, names=PUBLISHED_EXT
     return [load_extension(name, resolver, config.base_uri).url for name in names]
 
 
-def package_metadata(config: Config, uri: str, extensions: list[str]) -> dict[str, Any]:
-    """Everything of a release/record package except its contents and ``publishedDate``."""
-    return {
+def package_metadata(config: Config, uri: str, extensions: list[str] | None = None,
+                     version: str = OCDS_VERSION) -> dict[str, Any]:
+    """Everything of a release, record or OC4IDS project package except its contents and ``publishedDate``."""
+    metadata = {
         "uri": uri,
-        "version": OCDS_VERSION,
+        "version": version,
         "publisher": {"name": config.publisher_name, "scheme": config.publisher_scheme,
                       "uid": config.publisher_uid, "uri": config.publisher_uri},
         "license": config.license,
         "publicationPolicy": config.publication_policy,
-        "extensions": extensions,
     }
+    if extensions is not None:
+        metadata["extensions"] = extensions
+    return metadata
 
 
 class PackageWriter:

@@ -21,6 +21,14 @@ settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_
 settings.load_profile("ci")
 
 
+def read_table(name: str, folder: Path = FIXTURES) -> list[dict[str, str]]:
+    """The rows of a source CSV table, as text (an independent reading for expected values)."""
+    import csv
+
+    with open(folder / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def schema_dirs() -> list[Path]:
     """Folders with the pinned upstream files: OCDS_PIPELINE_SCHEMA_PATH, else ../shared."""
     env = [Path(p) for p in os.environ.get("OCDS_PIPELINE_SCHEMA_PATH", "").split(os.pathsep) if p]

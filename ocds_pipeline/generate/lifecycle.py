@@ -190,7 +190,7 @@ class ProcedureFactory:
                 status = "Ejecución de Contrato"
 
         moments = [published] + [b["fecha_oferta"] for b in bids] + [a["fecha_adjudicacion"] for a in awards]
-        for table, row in children:
+        for _, row in children:
             moments.append(datetime.combine(row["fecha"], datetime.min.time(), ECUADOR) + timedelta(hours=12))
         for contract in contracts:
             moments.append(datetime.combine(contract["fecha_suscripcion"], datetime.min.time(), ECUADOR) + timedelta(hours=10))

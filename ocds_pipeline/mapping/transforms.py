@@ -6,7 +6,7 @@ the field. Adding a transform here is the only code change a new kind of mapping
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any, Callable
 

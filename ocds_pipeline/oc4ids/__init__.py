@@ -164,18 +164,6 @@ class ProjectCollector:
             yield project, totals
 
 
-def package_metadata(config: Config, uri: str) -> dict[str, Any]:
-    """An OC4IDS project package's metadata, except ``projects`` and ``publishedDate``."""
-    return {
-        "uri": uri,
-        "version": OC4IDS_VERSION,
-        "publisher": {"name": config.publisher_name, "scheme": config.publisher_scheme,
-                      "uid": config.publisher_uid, "uri": config.publisher_uri},
-        "license": config.license,
-        "publicationPolicy": config.publication_policy,
-    }
-
-
 def aggregates_csv(rows: list[tuple[dict[str, Any], Aggregates]]) -> bytes:
     """projects.csv: one row per project with its totals (UTF-8 with BOM, for Excel)."""
     buffer = io.StringIO()

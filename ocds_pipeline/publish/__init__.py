@@ -17,8 +17,7 @@ from ..config import Config
 from ..packaging import LinesWriter, Outputs, PackageWriter, dumps, extension_urls, package_metadata
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
-from ..oc4ids import ProjectCollector, aggregates_csv
-from ..oc4ids import package_metadata as oc4ids_metadata
+from ..oc4ids import OC4IDS_VERSION, ProjectCollector, aggregates_csv
 from ..store import Store
 from .records import Group, RecordBuilder, compile_groups
 
@@ -82,7 +81,8 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
     collector = None
     if projects is not None:
         collector = ProjectCollector(config, releases_uri, projects.rows, projects.entities)
-        writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", oc4ids_metadata(config, f"{config.base_uri}{PROJECTS}.json"), "projects")
+        metadata = package_metadata(config, f"{config.base_uri}{PROJECTS}.json", version=OC4IDS_VERSION)
+        writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", metadata, "projects")
         result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
 
     def kept(groups: Iterable[Group]) -> Iterator[Group]:

@@ -65,12 +65,12 @@ class _Parser:
 
     def values(self, events: Iterator) -> Iterator[dict[str, Any]]:
         number = 0
-        for prefix, event, value in events:
+        for prefix, event, _ in events:
             number += 1
             if event == "start_map":
                 yield from self._object(events, prefix, f"top-level value {number}")
             elif event == "start_array":
-                for item_prefix, item_event, item_value in events:
+                for item_prefix, item_event, _ in events:
                     if item_prefix == prefix and item_event == "end_array":
                         break
                     if item_event != "start_map":

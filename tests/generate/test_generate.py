@@ -1,16 +1,14 @@
-import csv
 from collections import Counter, defaultdict
 
 import pytest
 
 from ocds_pipeline.generate import generate
 from ocds_pipeline.generate.lifecycle import load_mix
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, read_table
 
 
 def read(folder, table):
-    with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return read_table(table, folder)
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):

@@ -1,6 +1,5 @@
 """Mapping fixtures/sercop: validity, determinism, and each stage, tag and procedure family."""
 
-import csv
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -13,14 +12,9 @@ from ocds_pipeline.pipeline import map_to_files
 from ocds_pipeline.procedure_types import default_procedure_types
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.validate import ReleaseValidator
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, read_table as table
 
 PREFIX = Config().ocid_prefix
-
-
-def table(name):
-    with open(FIXTURES / f"{name}.csv", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")

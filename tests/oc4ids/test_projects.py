@@ -13,14 +13,9 @@ from ocds_pipeline.packaging import iter_jsonl
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.validate import ProjectValidator, SchemaValidator
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, read_table as table, ROOT
 
 WORKED_EXAMPLE = ROOT.parent / "shared" / "samples" / "oc4ids-0.9.5-worked-example.json"
-
-
-def table(name):
-    with open(FIXTURES / f"{name}.csv", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")
