@@ -93,6 +93,8 @@ def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int
         for group in groups:
             yield builder(group)
         return
+    # Forked workers inherit the parent's open store connection but never use it, and they end with
+    # os._exit (multiprocessing's fork start method), so it is never closed or finalised there.
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from _ordered(pool, builder, _batches(groups), in_flight=2 * workers)
 
