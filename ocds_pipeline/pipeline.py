@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import orjson
 
 from .atomic import write_bytes
 from .config import Config
@@ -16,10 +15,11 @@ from .packaging import extension_urls, package_metadata, write_releases
 from .publish import RELEASES, ProjectSource, Publication, publish_from_store, write_publication
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
-from .sources.ocds import OcdsReadStats, read_ocds
-from .sources.rejects import truncate
-from .store import Store, StoredRelease
+from .compile.stream import NotGroupedError, stream_groups
+from .sources.ocds import OcdsReadStats
+from .store import Store
 from .store.incremental import UPDATE_TAGS, new_releases
+from .store.ingest import ingest
 
 
 
@@ -155,99 +155,6 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     store.finish_run(run_id, {"added": added, "updates": updates, "rejects": rejects.count, **store.count()})
     store.close()
     return DailyRun(summary, run_id, added, updates, publication)
-
-
-@dataclass
-class IngestResult:
-    """What an ingest added to the store, what it already had, and what it refused."""
-
-    run_id: int
-    added: int = 0
-    already_stored: int = 0
-    stats: OcdsReadStats = field(default_factory=OcdsReadStats)
-    rejects: list[Reject] = field(default_factory=list)
-
-
-def ingest(paths: Iterable[Path], store: Store, *, batch_size: int = 1000,
-           progress: Callable[[str, int], None] | None = None) -> IngestResult:
-    """Add the releases of existing OCDS files to the store; identical ones are skipped.
-
-    A release whose (ocid, id) is already stored with different content is rejected: stored
-    releases are immutable.
-    """
-    paths = list(paths)
-    result = IngestResult(store.start_run("ingest", ", ".join(map(str, paths))))
-
-    def flush(batch: list[StoredRelease]) -> None:
-        stored = store.digests((s.ocid, s.release_id) for s in batch)
-        new, seen = [], {}
-        for item in batch:
-            key = (item.ocid, item.release_id)
-            digest = stored.get(key) or seen.get(key)
-            if digest is None:
-                seen[key] = item.digest
-                new.append(item)
-            elif digest == item.digest:
-                result.already_stored += 1
-            else:
-                result.rejects.append(Reject("releases", 0, "id", truncate(f"{item.ocid} {item.release_id}"),
-                                             "a different release with this ocid and id is already stored; "
-                                             "stored releases never change", "ingest"))
-        result.added += store.insert(result.run_id, new)
-
-    try:
-        batch: list[StoredRelease] = []
-        for path in paths:
-            for release in read_ocds(Path(path), result.stats, result.rejects):
-                batch.append(StoredRelease.of(release))
-                if len(batch) >= batch_size:
-                    flush(batch)
-                    batch = []
-                    if progress:
-                        progress("ingested releases", result.stats.releases)
-        flush(batch)
-    except BaseException:
-        store.finish_run(result.run_id, {"added": result.added}, status="failed")
-        raise
-    store.add_rejects(result.run_id, result.rejects)
-    store.finish_run(result.run_id, {"added": result.added, "already_stored": result.already_stored,
-                                     "rejected": len(result.rejects), "packages": result.stats.packages})
-    return result
-
-
-class NotGroupedError(Exception):
-    """An ocid's releases are not contiguous in the input, so it cannot be compiled as it streams."""
-
-
-def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[tuple[str, list[bytes]]]:
-    """Each process's release bodies (oldest first) straight from inputs grouped by ocid.
-
-    Repeated identical releases are dropped; a different release with the same ocid and id is
-    rejected. Raises :class:`NotGroupedError` when an ocid reappears after another one.
-    """
-    seen: set[str] = set()
-    current, group = None, {}
-
-    def finish() -> tuple[str, list[bytes]]:
-        releases = sorted(group.values(), key=lambda r: r["date"])
-        return current, [orjson.dumps(release) for release in releases]
-
-    for path in paths:
-        for release in read_ocds(Path(path), stats, rejects):
-            ocid = release["ocid"]
-            if ocid != current:
-                if group:
-                    yield finish()
-                if ocid in seen:
-                    raise NotGroupedError(ocid)
-                seen.add(ocid)
-                current, group = ocid, {}
-            earlier = group.setdefault(release["id"], release)
-            if earlier is not release and StoredRelease.of(earlier).digest != StoredRelease.of(release).digest:
-                rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
-                                      "two different releases have this ocid and id; the first was kept", "ingest"))
-    if group:
-        yield finish()
 
 
 @dataclass
