@@ -306,6 +306,45 @@ def oc4ids(config, paths, out, workers) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", default="", help=f"Comma-separated groupings: {', '.join(('year', 'month', 'buyer', 'province', 'procedure_type', 'method', 'regime', 'category'))}.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: CSV or JSON on standard output; Parquet needs --out).")
+def indicators(path, by, fmt, out_file) -> None:
+    """Compute procurement indicators for any OCDS file (records, compiled releases, releases, API bodies).
+
+    Every share comes with its numerator, denominator and coverage; definitions are in
+    docs/indicators.md.
+
+    \b
+    Examples:
+      ocds-pipeline indicators build/run/compiled.jsonl --by year
+      ocds-pipeline indicators sercop-2024.zip --by year,regime --format parquet --out ind.parquet
+    """
+    from .atomic import write_bytes
+    from .indicators import compute
+
+    groups = [g.strip() for g in by.split(",") if g.strip()]
+    try:
+        table = compute(path, by=groups)
+    except ValueError as error:
+        _fail(str(error))
+    if fmt == "parquet":
+        if not out_file:
+            _fail("--format parquet needs --out FILE")
+        table.to_parquet(out_file, index=False)
+        click.echo(f"wrote {len(table):,} rows to {out_file}")
+        return
+    body = table.to_csv(index=False) if fmt == "csv" else table.to_json(orient="records", force_ascii=False, indent=1)
+    if out_file:
+        write_bytes(out_file, body.encode("utf-8"))
+        click.echo(f"wrote {len(table):,} rows to {out_file}")
+    else:
+        click.echo(body)
+
+
+@main.command()
 @click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")

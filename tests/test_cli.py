@@ -12,7 +12,8 @@ def invoke(*args):
 
 
 def test_every_command_has_help_with_examples():
-    for command in (["check"], ["map"], ["run"], ["ingest"], ["compile"], ["generate"], ["schemas", "check"], ["schemas", "fetch"]):
+    for command in (["check"], ["map"], ["run"], ["ingest"], ["compile"], ["oc4ids"], ["indicators"], ["generate"],
+                    ["schemas", "check"], ["schemas", "fetch"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.output, command
@@ -90,3 +91,18 @@ def test_compile_refuses_what_is_not_ocds(tmp_path):
     result = invoke("compile", str(tmp_path / "x.json"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "is not OCDS: expected a release package, record package, release or record" in result.output
+
+
+def test_indicators_command_formats(tmp_path):
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    releases = str(tmp_path / "map" / "releases.jsonl")
+    result = invoke("indicators", releases, "--by", "year,regime")
+    assert result.exit_code == 0
+    assert result.output.startswith("year,regime,indicator,name_en,numerator,denominator,value,eligible,coverage")
+    result = invoke("indicators", releases, "--format", "parquet", "--out", str(tmp_path / "i.parquet"))
+    assert result.exit_code == 0
+    import pandas as pd
+
+    assert set(pd.read_parquet(tmp_path / "i.parquet")["indicator"]) >= {"SB-C", "RE-A"}
+    assert invoke("indicators", releases, "--by", "colour").exit_code == 2
+    assert "needs --out" in invoke("indicators", releases, "--format", "parquet").output

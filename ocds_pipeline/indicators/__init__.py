@@ -1,0 +1,112 @@
+"""Stage 5 — indicators over compiled releases from any OCDS source, by any grouping.
+
+``compute(path_or_iterable, by=["year"]) -> DataFrame`` gives, per group and indicator, the
+numerator, denominator, value and coverage (never a share without its denominator). Every
+indicator is defined once in ``schemas/indicators/registry.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+import yaml
+
+from ..resources import data_path
+from .facts import GROUPS, facts
+
+__all__ = ["GROUPS", "Indicator", "compute", "facts", "load_registry", "summarise"]
+
+POPULATIONS = {
+    "processes": lambda f: ~f["cancelled"],
+    "awarded": lambda f: ~f["cancelled"] & f["awarded"],
+    "competitive_awarded": lambda f: ~f["cancelled"] & f["awarded"] & f["competitive"],
+    "open_awarded": lambda f: ~f["cancelled"] & f["awarded"] & f["open"],
+}
+COLUMNS = ["indicator", "name_en", "numerator", "denominator", "value", "eligible", "coverage", "not_computable"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_en: str
+    name_es: str
+    kind: str          # share | mean | median | count | total
+    population: str
+    unit: str
+    fields: tuple[str, ...]
+    source: str
+    measure: str | None = None
+    weight: str = "count"
+    notes: str = ""
+
+
+def load_registry(path: Path | None = None) -> list[Indicator]:
+    doc = yaml.safe_load((path or data_path("schemas", "indicators", "registry.yaml")).read_text(encoding="utf-8"))
+    registry = []
+    for raw in doc["indicators"]:
+        indicator = Indicator(**{**raw, "fields": tuple(raw.get("fields", ()))})
+        if indicator.population not in POPULATIONS:
+            raise ValueError(f"indicator {indicator.code}: unknown population {indicator.population!r}")
+        registry.append(indicator)
+    return registry
+
+
+def _aggregate(frame: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
+    eligible = len(frame)
+    if indicator.kind == "count":
+        return {"numerator": eligible, "denominator": None, "value": eligible, "eligible": eligible,
+                "coverage": 1.0 if eligible else None, "not_computable": 0}
+    weight = frame["award_value"] if indicator.weight == "award_value" else pd.Series(1.0, index=frame.index)
+    if indicator.kind == "total":
+        known = weight.notna()
+        total = float(weight[known].sum())
+        return {"numerator": total, "denominator": None, "value": total, "eligible": eligible,
+                "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
+    measure = frame[indicator.measure].astype(float)
+    known = measure.notna() & weight.notna()
+    if indicator.kind == "share":
+        numerator = float((measure[known] * weight[known]).sum())
+        denominator = float(weight[known].sum())
+        value = numerator / denominator if denominator else None
+    elif indicator.kind == "mean":
+        numerator, denominator = float(measure[known].sum()), float(known.sum())
+        value = numerator / denominator if denominator else None
+    else:  # median
+        numerator, denominator = None, float(known.sum())
+        value = float(measure[known].median()) if denominator else None
+    return {"numerator": numerator, "denominator": denominator, "value": value, "eligible": eligible,
+            "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
+
+
+def summarise(table: pd.DataFrame, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:
+    """Aggregate a facts table into one row per group and indicator."""
+    by = list(by)
+    unknown = [g for g in by if g not in GROUPS]
+    if unknown:
+        raise ValueError(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
+    rows = []
+    groups = table.groupby(by, dropna=False, sort=True) if by else [((), table)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for indicator in registry or load_registry():
+            population = group[POPULATIONS[indicator.population](group)]
+            rows.append({**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en,
+                         **_aggregate(population, indicator)})
+    return pd.DataFrame(rows, columns=by + COLUMNS)
+
+
+def compute(source: str | Path | Iterable[dict[str, Any]], by: Iterable[str] = (), *,
+            registry: list[Indicator] | None = None) -> pd.DataFrame:
+    """Indicators for compiled releases (an iterable) or any OCDS file the ingest step accepts."""
+    if isinstance(source, (str, Path)):
+        from ..compile import Merger
+        from ..compile.stream import iter_compiled
+        from ..extensions import patched_release_schema
+        from ..schemas import SchemaResolver
+
+        merger = Merger(patched_release_schema(SchemaResolver.from_env()))
+        source = iter_compiled([Path(source)], merger)
+    return summarise(facts(source), by, registry)
