@@ -57,8 +57,8 @@ def test_generate_command(tmp_path):
 def test_map_writes_the_release_files(tmp_path):
     result = invoke("map", str(FIXTURES), "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert "240 processes, 1,456 releases" in result.output
-    assert "contractAmendment 25" in result.output
+    assert "240 processes, 1,460 releases" in result.output
+    assert "contractAmendment 33" in result.output
     for name in ("releases.json", "releases.jsonl", "rejects.csv", "summary.json"):
         assert (tmp_path / name).stat().st_size > 0
 
@@ -67,7 +67,7 @@ def test_run_twice_with_a_store(tmp_path):
     args = ("run", str(FIXTURES), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store.sqlite"))
     first = invoke(*args)
     assert first.exit_code == 0, first.output
-    assert "run 1: added 1,456 releases (0 updates of earlier ones)" in first.output
+    assert "run 1: added 1,460 releases (0 updates of earlier ones)" in first.output
     second = invoke(*args)
     assert "run 2: added 0 releases" in second.output
     for name in ("releases.json", "records.json", "compiled.jsonl", "summary.json"):
@@ -79,10 +79,10 @@ def test_ingest_and_compile_commands(tmp_path):
     result = invoke("ingest", str(tmp_path / "map" / "releases.json"), "--store", str(tmp_path / "s.sqlite"),
                     "--out", str(tmp_path / "pub"))
     assert result.exit_code == 0, result.output
-    assert "added 1,456 releases; 0 were already stored; 0 rejected" in result.output
-    assert "published 1,456 releases of 240 processes" in result.output
+    assert "added 1,460 releases; 0 were already stored; 0 rejected" in result.output
+    assert "published 1,460 releases of 240 processes" in result.output
     result = invoke("compile", str(tmp_path / "map" / "releases.jsonl"), "--out", str(tmp_path / "rec"))
-    assert "compiled 240 processes from 1,456 releases" in result.output
+    assert "compiled 240 processes from 1,460 releases" in result.output
     assert (tmp_path / "rec" / "compiled.jsonl").read_bytes() == (tmp_path / "pub" / "compiled.jsonl").read_bytes()
 
 

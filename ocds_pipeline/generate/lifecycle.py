@@ -301,7 +301,8 @@ class ProcedureFactory:
         parts = rng.randint(1, 4)
         payments, paid, day = [], 0.0, begin
         for number in range(1, parts + 1):
-            amount = total - paid if number == parts else total * rng.uniform(0.15, 0.5)
+            # Each partial payment takes a share of what remains, so the total is what was planned.
+            amount = total - paid if number == parts else (total - paid) * rng.uniform(0.2, 0.6)
             if amount <= 0:
                 break
             day = min(day + timedelta(days=rng.randint(5, 60)), finish, self.cutoff.date())

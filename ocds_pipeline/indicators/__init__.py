@@ -15,12 +15,13 @@ import pandas as pd
 import yaml
 
 from ..resources import data_path
-from .facts import GROUPS, facts
+from .facts import GROUPS, Facts, facts
 
-__all__ = ["GROUPS", "Indicator", "compute", "facts", "load_registry", "summarise"]
+__all__ = ["GROUPS", "Facts", "Indicator", "compute", "facts", "load_registry", "summarise"]
 
 POPULATIONS = {
     "processes": lambda f: ~f["cancelled"],
+    "competitive_processes": lambda f: ~f["cancelled"] & f["competitive"],
     "awarded": lambda f: ~f["cancelled"] & f["awarded"],
     "competitive_awarded": lambda f: ~f["cancelled"] & f["awarded"] & f["competitive"],
     "open_awarded": lambda f: ~f["cancelled"] & f["awarded"] & f["open"],
@@ -40,6 +41,9 @@ class Indicator:
     source: str
     measure: str | None = None
     weight: str = "count"
+    numerator: str | None = None     # ratio: Σ numerator column / Σ denominator column
+    denominator: str | None = None
+    role: str | None = None          # party kinds: tenderer or supplier
     notes: str = ""
 
 
@@ -54,35 +58,86 @@ def load_registry(path: Path | None = None) -> list[Indicator]:
     return registry
 
 
-def _aggregate(frame: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
+def _aggregate(frame: pd.DataFrame, parties: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
     eligible = len(frame)
-    if indicator.kind == "count":
+    kind = indicator.kind
+    if kind == "count":
         return {"numerator": eligible, "denominator": None, "value": eligible, "eligible": eligible,
                 "coverage": 1.0 if eligible else None, "not_computable": 0}
+    if kind in PARTY_KINDS:
+        return PARTY_KINDS[kind](parties[parties["ocid"].isin(frame["ocid"]) & (parties["role"] == indicator.role)], eligible)
     weight = frame["award_value"] if indicator.weight == "award_value" else pd.Series(1.0, index=frame.index)
-    if indicator.kind == "total":
+    if kind == "total":
         known = weight.notna()
         total = float(weight[known].sum())
         return {"numerator": total, "denominator": None, "value": total, "eligible": eligible,
                 "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
-    measure = frame[indicator.measure].astype(float)
-    known = measure.notna() & weight.notna()
-    if indicator.kind == "share":
-        numerator = float((measure[known] * weight[known]).sum())
-        denominator = float(weight[known].sum())
+    if kind == "ratio":
+        top, bottom = frame[indicator.numerator].astype(float), frame[indicator.denominator].astype(float)
+        known = top.notna() & bottom.notna()
+        numerator, denominator = float(top[known].sum()), float(bottom[known].sum())
         value = numerator / denominator if denominator else None
-    elif indicator.kind == "mean":
-        numerator, denominator = float(measure[known].sum()), float(known.sum())
-        value = numerator / denominator if denominator else None
-    else:  # median
-        numerator, denominator = None, float(known.sum())
-        value = float(measure[known].median()) if denominator else None
+    else:
+        measure = frame[indicator.measure].astype(float)
+        known = measure.notna() & weight.notna()
+        if kind == "share":
+            numerator = float((measure[known] * weight[known]).sum())
+            denominator = float(weight[known].sum())
+            value = numerator / denominator if denominator else None
+        elif kind == "mean":
+            numerator, denominator = float(measure[known].sum()), float(known.sum())
+            value = numerator / denominator if denominator else None
+        else:  # median
+            numerator, denominator = None, float(known.sum())
+            value = float(measure[known].median()) if denominator else None
     return {"numerator": numerator, "denominator": denominator, "value": value, "eligible": eligible,
             "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
 
 
-def summarise(table: pd.DataFrame, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:
-    """Aggregate a facts table into one row per group and indicator."""
+def _distinct(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
+    count = rows["org"].nunique()
+    return {"numerator": count, "denominator": None, "value": count, "eligible": eligible, "coverage": None,
+            "not_computable": 0}
+
+
+def _new_share(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
+    """Organisations whose first year in the whole dataset is the year of a process of the group."""
+    organisations = rows["org"].nunique()
+    new = rows.loc[rows["year"] == rows["first_year"], "org"].nunique()
+    return {"numerator": new, "denominator": organisations, "value": new / organisations if organisations else None,
+            "eligible": eligible, "coverage": None, "not_computable": 0}
+
+
+def _supplier_values(rows: pd.DataFrame) -> tuple[pd.Series, int]:
+    values = rows["value"].astype(float)
+    known = values.notna()
+    return values[known].groupby(rows.loc[known, "org"]).sum(), int((~known).sum())
+
+
+def _hhi(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
+    values, unknown = _supplier_values(rows)
+    total = float(values.sum())
+    value = float(((values / total) ** 2).sum()) if total else None
+    return {"numerator": None, "denominator": total, "value": value, "eligible": eligible,
+            "coverage": None, "not_computable": unknown}
+
+
+def _top10(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
+    values, unknown = _supplier_values(rows)
+    total = float(values.sum())
+    top = float(values.nlargest(10).sum())
+    return {"numerator": top, "denominator": total, "value": top / total if total else None, "eligible": eligible,
+            "coverage": None, "not_computable": unknown}
+
+
+PARTY_KINDS = {"distinct": _distinct, "new_share": _new_share, "hhi": _hhi, "top10": _top10}
+
+
+def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:
+    """Aggregate the fact tables into one row per group and indicator."""
+    table = tables.processes
+    parties = tables.parties.merge(table[["ocid", "year"]], on="ocid", how="left")
+    parties["first_year"] = parties.groupby("org")["year"].transform("min")
     by = list(by)
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
@@ -94,7 +149,7 @@ def summarise(table: pd.DataFrame, by: Iterable[str] = (), registry: list[Indica
         for indicator in registry or load_registry():
             population = group[POPULATIONS[indicator.population](group)]
             rows.append({**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en,
-                         **_aggregate(population, indicator)})
+                         **_aggregate(population, parties, indicator)})
     return pd.DataFrame(rows, columns=by + COLUMNS)
 
 

@@ -8,6 +8,7 @@ reason for NaN in a ``<measure>_why`` column.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import pandas as pd
@@ -20,7 +21,63 @@ COUNTED_AWARD = {"active", None}       # SERCOP leaves award status empty
 NOT_SUBMITTED = {"invited", "withdrawn"}
 NAN = math.nan
 
-GROUPS = ("year", "month", "buyer", "province", "procedure_type", "method", "regime", "category")
+GROUPS = ("year", "month", "buyer", "province", "procedure_type", "method", "regime", "category", "market")
+
+
+def _days(start: str | None, end: str | None) -> float:
+    """Whole days from one RFC 3339 date-time to another (NaN when either is missing or invalid)."""
+    from datetime import datetime
+
+    try:
+        delta = datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))
+    except (AttributeError, TypeError, ValueError):
+        return NAN
+    return float(delta.days)
+
+
+def _minimum_days(procedure_type: str | None) -> float:
+    from ..codelists import load_codelist
+
+    rows = load_codelist("minimum_tender_days")
+    row = rows.get(procedure_type or "") or rows["*"]
+    return float(row["target"])
+
+
+def _amount(value: Any) -> float:
+    if isinstance(value, dict) and value.get("currency") == "USD" and isinstance(value.get("amount"), (int, float)):
+        return float(value["amount"])
+    return NAN
+
+
+def _market(compiled: dict[str, Any]) -> str | None:
+    """The CPC division (first 2 digits) of the first classified item of the tender or awards."""
+    items = list((compiled.get("tender") or {}).get("items") or [])
+    items += [i for a in compiled.get("awards") or [] for i in a.get("items") or []]
+    for item in items:
+        classification = item.get("classification") or {}
+        if classification.get("scheme") == "CPC" and str(classification.get("id", ""))[:2].isdigit():
+            return str(classification["id"])[:2]
+    return None
+
+
+def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award_values: dict[str, float]) -> dict[str, float]:
+    contracts = [c for c in compiled.get("contracts") or [] if isinstance(c, dict)]
+    if not contracts:
+        return {"amended": NAN, "contract_value": NAN, "linked_award_value": NAN, "paid_over": NAN, "signature_days": NAN}
+    signature = [_days(award_dates.get(c.get("awardID")), c.get("dateSigned")) for c in contracts]
+    signature = [d for d in signature if not math.isnan(d)]
+    values = [_amount(c.get("value")) for c in contracts]
+    linked = [award_values.get(c.get("awardID"), NAN) for c in contracts]
+    paid = [_amount(t.get("value")) for c in contracts for t in (c.get("implementation") or {}).get("transactions") or []]
+    contract_total = sum(values) if values and not any(math.isnan(v) for v in values) else NAN
+    paid_total = sum(paid) if not any(math.isnan(v) for v in paid) else NAN
+    return {
+        "amended": float(any(c.get("amendments") for c in contracts)),
+        "contract_value": contract_total,
+        "linked_award_value": sum(linked) if not any(math.isnan(v) for v in linked) else NAN,
+        "paid_over": NAN if math.isnan(contract_total) or math.isnan(paid_total) or not paid else float(paid_total > contract_total + 0.005),
+        "signature_days": sum(signature) / len(signature) if signature else NAN,
+    }
 
 
 def tenderer_count(compiled: dict[str, Any]) -> tuple[float, str]:
@@ -100,13 +157,69 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
     row["special_regime_why"] = None if regime is not None else f"procedure type {details!r} is not in procedure_types.csv"
     row["non_competitive"] = NAN if method is None else float(method in NON_COMPETITIVE)
     row["non_competitive_why"] = None if method is not None else "no tender.procurementMethod"
+    period = tender.get("tenderPeriod") or {}
+    row["tender_days"] = _days(period.get("startDate"), period.get("endDate"))
+    row["short_period"] = NAN if math.isnan(row["tender_days"]) else float(row["tender_days"] < _minimum_days(row["procedure_type"]))
+    counted = [a for a in compiled.get("awards") or [] if isinstance(a, dict) and a.get("status") in COUNTED_AWARD]
+    decisions = [_days(period.get("endDate"), a.get("date")) for a in counted]
+    decisions = [d for d in decisions if not math.isnan(d)]
+    row["decision_days"] = min(decisions) if decisions else NAN
+    award_dates = {a.get("id"): a.get("date") for a in counted}
+    award_values = {a.get("id"): _amount(a.get("value")) for a in counted}
+    row.update(_contract_facts(compiled, award_dates, award_values))
+    row["budget"] = _amount(tender.get("value"))
+    row["contract_increase"] = row["contract_value"] - row["linked_award_value"]
+    row["savings"] = row["budget"] - row["award_value"] if awarded else NAN
+    row["market"] = _market(compiled)
     return row
 
 
-def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | None = None) -> pd.DataFrame:
-    """The facts table: one row per compiled release."""
+def party_rows(compiled: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tenderers and suppliers of one process (suppliers with the value of their counted awards)."""
+    tender = compiled.get("tender") or {}
+    rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": t["id"], "value": NAN}
+            for t in tender.get("tenderers") or [] if isinstance(t, dict) and t.get("id")]
+    if not rows:
+        bidders = {t.get("id") for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)
+                   and b.get("status") not in NOT_SUBMITTED for t in b.get("tenderers") or [] if isinstance(t, dict) and t.get("id")}
+        rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN} for org in sorted(bidders)]
+    for award in compiled.get("awards") or []:
+        if not isinstance(award, dict) or award.get("status") not in COUNTED_AWARD:
+            continue
+        suppliers = [s["id"] for s in award.get("suppliers") or [] if isinstance(s, dict) and s.get("id")]
+        value = _amount(award.get("value"))
+        for supplier in suppliers:  # a joint award's value is split evenly between its suppliers
+            rows.append({"ocid": compiled.get("ocid"), "role": "supplier", "org": supplier, "value": value / len(suppliers)})
+    return rows
+
+
+@dataclass
+class Facts:
+    """The process table (one row per compiled release) and the party table (tenderers, suppliers)."""
+
+    processes: pd.DataFrame
+    parties: pd.DataFrame
+
+
+def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | None = None,
+          chunk: int = 50_000) -> Facts:
+    """Both fact tables, in one pass over the compiled releases.
+
+    Rows are turned into columnar frames every ``chunk`` processes, so the peak memory is the
+    facts table itself, not a list of per-process dictionaries.
+    """
     types = types or default_procedure_types()
-    frame = pd.DataFrame.from_records([fact_row(c, types) for c in compiled_releases])
-    if frame.empty:
-        frame = pd.DataFrame(columns=list(fact_row({}, types)))
-    return frame
+    process_frames, party_frames, process_rows, parties = [], [], [], []
+    for compiled in compiled_releases:
+        process_rows.append(fact_row(compiled, types))
+        parties += party_rows(compiled)
+        if len(process_rows) >= chunk:
+            process_frames.append(pd.DataFrame.from_records(process_rows))
+            party_frames.append(pd.DataFrame.from_records(parties, columns=["ocid", "role", "org", "value"]))
+            process_rows, parties = [], []
+    if process_rows or not process_frames:
+        process_frames.append(pd.DataFrame.from_records(process_rows, columns=list(fact_row({}, types))))
+        party_frames.append(pd.DataFrame.from_records(parties, columns=["ocid", "role", "org", "value"]))
+    processes = pd.concat(process_frames, ignore_index=True) if len(process_frames) > 1 else process_frames[0]
+    party_frame = pd.concat(party_frames, ignore_index=True) if len(party_frames) > 1 else party_frames[0]
+    return Facts(processes, party_frame)

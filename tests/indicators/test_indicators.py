@@ -79,7 +79,7 @@ EXPECTED = {
 
 
 def test_every_indicator_has_a_hand_computed_case():
-    assert {i.code for i in load_registry()} == set(EXPECTED)
+    assert {i.code for i in load_registry()} == set(EXPECTED) | set(EXPECTED_TIMED)
 
 
 @pytest.mark.parametrize("code", sorted(EXPECTED))
@@ -153,3 +153,78 @@ def test_any_ocds_input_gives_the_same_indicators(published):
     from_compiled = compute(published / "compiled.jsonl")
     for other in ("releases.json", "records.json"):
         pd.testing.assert_frame_equal(compute(published / other), from_compiled)
+
+
+def timed(ocid, start, end, award_date, signed=None, budget=None, award=100, contract=None, paid=(), amended=False,
+          suppliers=("S1",), year="2024", cpc="4523", tenderers=()):
+    release = process(ocid, "open", "Cotización", n=len(tenderers) or 1, tenderers=list(tenderers) or None,
+                      awards=(("active", award),), year=year)
+    release["tender"]["tenderPeriod"] = {"startDate": start, "endDate": end}
+    release["tender"]["items"] = [{"id": "1", "classification": {"scheme": "CPC", "id": cpc}}]
+    if budget is not None:
+        release["tender"]["value"] = {"amount": budget, "currency": "USD"}
+    release["awards"][0].update(date=award_date, suppliers=[{"id": s} for s in suppliers])
+    if contract is not None:
+        release["contracts"] = [{"id": "C", "awardID": "0", "dateSigned": signed, "value": {"amount": contract, "currency": "USD"},
+                                 "implementation": {"transactions": [{"id": str(i), "value": {"amount": v, "currency": "USD"}}
+                                                                     for i, v in enumerate(paid)]},
+                                 **({"amendments": [{"id": "1"}]} if amended else {})}]
+    return release
+
+
+# Four processes written out by hand (dates at midnight Ecuador time; "d" = whole days):
+#   t1: period 10 d (short: < 15), decision 5 d, signature 3 d, budget 200 / award 100,
+#       contract 120 (amended), paid 130 (over), supplier S1, year 2023, tenderers A,B
+#   t2: period 20 d, decision 10 d, signature 7 d, budget 100 / award 100, contract 100, paid 50,
+#       supplier S2 (year 2024), tenderers A,C
+#   t3: period unknown (no end), no decision, award 300 to S1 (2024), no contract, no budget
+#   t4: period 30 d, decision 2 d, award 600 jointly to S3 and S4 (300 each), year 2024
+D = "T00:00:00-05:00"
+TIMED = [
+    timed("t1", f"2023-01-01{D}", f"2023-01-11{D}", f"2023-01-16{D}", f"2023-01-19{D}", budget=200, contract=120,
+          paid=(60, 70), amended=True, year="2023", tenderers=("A", "B")),
+    timed("t2", f"2024-01-01{D}", f"2024-01-21{D}", f"2024-01-31{D}", f"2024-02-07{D}", budget=100, contract=100,
+          paid=(50,), suppliers=("S2",), tenderers=("A", "C")),
+    timed("t3", f"2024-02-01{D}", None, None, award=300),
+    timed("t4", f"2024-03-01{D}", f"2024-03-31{D}", f"2024-04-02{D}", award=600, suppliers=("S3", "S4")),
+]
+TIMED[2]["tender"]["tenderPeriod"].pop("endDate")
+TIMED[2]["awards"][0].pop("date")
+
+EXPECTED_TIMED = {  # indicator: (numerator, denominator, value)
+    "PER-MEAN": (60, 3, 20.0),
+    "PER-SHORT": (1, 3, 1 / 3),
+    "DEC-MEAN": (17, 3, 17 / 3),
+    "SIGN-MEAN": (10, 2, 5.0),
+    "AMD": (1, 2, 0.5),
+    "CTR-INC": (20, 200, 0.1),             # (120 - 100) + (100 - 100) over 100 + 100
+    "PAY-OVER": (1, 2, 0.5),               # t1 paid 130 > 120; t2 paid 50 <= 100
+    "SAV": (100, 300, 1 / 3),              # (200 - 100) + (100 - 100) over 200 + 100
+    "TEN-N": (3, None, 3),                 # A, B, C (t3 and t4 have n=1 without ids)
+    "SUP-N": (4, None, 4),                 # S1, S2, S3, S4
+    "SUP-NEW": (4, 4, 1.0),                # every supplier is first seen in the year of one of its awards
+    "HHI": (None, 1100, (400**2 + 100**2 + 300**2 + 300**2) / 1100**2),  # S1 100+300, S2 100, S3 300, S4 300
+    "TOP10": (1100, 1100, 1.0),
+}
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED_TIMED))
+def test_hand_computed_timing_contracts_and_markets(code):
+    row = compute(TIMED).set_index("indicator").loc[code]
+    numerator, denominator, value = EXPECTED_TIMED[code]
+    assert (pd.isna(row["numerator"]) if numerator is None else row["numerator"] == pytest.approx(numerator))
+    assert (pd.isna(row["denominator"]) if denominator is None else row["denominator"] == pytest.approx(denominator))
+    assert row["value"] == pytest.approx(value)
+
+
+def test_new_entrants_by_year():
+    table = compute(TIMED, by=["year"])
+    new = table[table.indicator == "SUP-NEW"].set_index("year")
+    # 2023: S1 is new. 2024: S1 was seen in 2023 (not new); S2, S3, S4 are new.
+    assert (new.loc[2023, "numerator"], new.loc[2023, "denominator"]) == (1, 1)
+    assert (new.loc[2024, "numerator"], new.loc[2024, "denominator"]) == (3, 4)
+
+
+def test_markets_group_by_cpc_division():
+    table = compute(TIMED, by=["market"])
+    assert set(table["market"]) == {"45"}
