@@ -24,25 +24,21 @@ class NotGroupedError(Exception):
     """An ocid's releases are not contiguous in the input, so it cannot be compiled as it streams."""
 
 
-def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[tuple[str, list[bytes]]]:
-    """Each process's release bodies (oldest first) straight from inputs grouped by ocid.
+def group_releases(paths: Iterable[Path], stats: OcdsReadStats,
+                   rejects: list[Reject]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each process's releases (oldest first) straight from inputs grouped by ocid.
 
     Repeated identical releases are dropped; a different release with the same ocid and id is
     rejected. Raises :class:`NotGroupedError` when an ocid reappears after another one.
     """
     seen: set[str] = set()
     current, group = None, {}
-
-    def finish() -> tuple[str, list[bytes]]:
-        releases = sorted(group.values(), key=lambda r: r["date"])
-        return current, [orjson.dumps(release) for release in releases]
-
     for path in paths:
         for release in read_ocds(Path(path), stats, rejects):
             ocid = release["ocid"]
             if ocid != current:
                 if group:
-                    yield finish()
+                    yield current, sorted(group.values(), key=lambda r: r["date"])
                 if ocid in seen:
                     raise NotGroupedError(ocid)
                 seen.add(ocid)
@@ -52,7 +48,13 @@ def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Rej
                 rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
                                       "two different releases have this ocid and id; the first was kept", "ingest"))
     if group:
-        yield finish()
+        yield current, sorted(group.values(), key=lambda r: r["date"])
+
+
+def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[tuple[str, list[bytes]]]:
+    """Like :func:`group_releases`, with each release as its JSON body."""
+    for ocid, releases in group_releases(paths, stats, rejects):
+        yield ocid, [orjson.dumps(release) for release in releases]
 
 
 def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | None = None,
@@ -66,9 +68,8 @@ def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | 
     stats = stats if stats is not None else OcdsReadStats()
     rejects = rejects if rejects is not None else []
 
-    def compiled(groups: Iterable[tuple[str, list[bytes]]]) -> Iterator[dict[str, Any]]:
-        for ocid, bodies in groups:
-            releases = [orjson.loads(body) for body in bodies]
+    def compiled(groups: Iterable[tuple[str, list[dict[str, Any]]]]) -> Iterator[dict[str, Any]]:
+        for ocid, releases in groups:
             if len(releases) == 1 and releases[0].get("tag") == ["compiled"]:
                 yield releases[0]
                 continue
@@ -78,7 +79,7 @@ def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | 
                 rejects.append(Reject("releases", 0, "ocid", ocid, f"cannot compile: {error}", "compile"))
 
     try:
-        yield from compiled(stream_groups(paths, stats, rejects))
+        yield from compiled(group_releases(paths, stats, rejects))
         return
     except NotGroupedError:
         stats.__init__()
@@ -88,5 +89,5 @@ def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | 
         result = ingest(paths, store)
         stats.__dict__.update(result.stats.__dict__)
         rejects.extend(result.rejects)
-        yield from compiled(store.releases_by_ocid())
+        yield from compiled((ocid, [orjson.loads(body) for body in bodies]) for ocid, bodies in store.releases_by_ocid())
         store.close()
