@@ -345,6 +345,37 @@ def indicators(path, by, fmt, out_file) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here (default: standard output).")
+@click.option("--price-comparison", "price_methods", default="",
+              help="Only these procurementMethodDetails (separated by |) for R024, R028, R036 and R058; "
+                   "SERCOP's advice is 'Subasta Inversa Electrónica'.")
+def redflags(path, out_file, price_methods) -> None:
+    """Cardinal's red flags (R003 … R058) for any OCDS file, in cardinal's output shape.
+
+    \b
+    Example:
+      ocds-pipeline redflags build/run/compiled.jsonl --price-comparison "Subasta Inversa Electrónica"
+    """
+    import orjson
+
+    from .atomic import write_bytes
+    from .compile import Merger
+    from .compile.stream import iter_compiled
+    from .extensions import patched_release_schema
+    from .indicators.redflags import Settings, red_flags
+
+    settings = Settings(price_comparison_procurement_methods={m for m in price_methods.split("|") if m} or None)
+    merger = Merger(patched_release_schema(SchemaResolver.from_env()))
+    body = orjson.dumps(red_flags(iter_compiled([path], merger), settings), option=orjson.OPT_INDENT_2)
+    if out_file:
+        write_bytes(out_file, body + b"\n")
+        click.echo(f"wrote {out_file}")
+    else:
+        click.echo(body.decode())
+
+
+@main.command()
 @click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")

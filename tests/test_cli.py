@@ -12,7 +12,7 @@ def invoke(*args):
 
 
 def test_every_command_has_help_with_examples():
-    for command in (["check"], ["map"], ["run"], ["ingest"], ["compile"], ["oc4ids"], ["indicators"], ["generate"],
+    for command in (["check"], ["map"], ["run"], ["ingest"], ["compile"], ["oc4ids"], ["indicators"], ["redflags"], ["generate"],
                     ["schemas", "check"], ["schemas", "fetch"]):
         result = invoke(*command, "--help")
         assert result.exit_code == 0
@@ -106,3 +106,14 @@ def test_indicators_command_formats(tmp_path):
     assert set(pd.read_parquet(tmp_path / "i.parquet")["indicator"]) >= {"SB-C", "RE-A"}
     assert invoke("indicators", releases, "--by", "colour").exit_code == 2
     assert "needs --out" in invoke("indicators", releases, "--format", "parquet").output
+
+
+def test_redflags_command(tmp_path):
+    import json
+
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    result = invoke("redflags", str(tmp_path / "map" / "releases.jsonl"), "--out", str(tmp_path / "flags.json"))
+    assert result.exit_code == 0
+    flags = json.loads((tmp_path / "flags.json").read_text())
+    assert set(flags) == {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"}
+    assert any("R018" in codes for codes in flags["OCID"].values())  # the fixtures have single-bid procedures

@@ -1,0 +1,357 @@
+"""Cardinal's red flags (R003 … R058) over compiled releases, after cardinal-rs's documented rules.
+
+Semantics follow the cardinal documentation as collected in the project's reference notes:
+cancelled tenders, non-string ocids and excluded ``procurementMethodDetails`` are skipped; a bid
+is *submitted* when it has a status other than invited or withdrawn (a bid without status is not);
+money in another currency than the first one seen is ignored; fences are Tukey fences on R-8
+(median-unbiased) quartiles, with cardinal's guards. Output has cardinal's shape:
+``{"OCID": {ocid: {code: value}}, "Buyer": …, "ProcuringEntity": …, "Tenderer": …, "Meta": …}``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+import numpy as np
+
+NOT_SUBMITTED = {"invited", "withdrawn"}
+FINAL_AWARD = {"active", "cancelled", "unsuccessful"}
+
+
+@dataclass
+class Settings:
+    """cardinal's settings, with its defaults."""
+
+    excluded_procurement_method_details: set[str] = field(default_factory=set)
+    currency: str | None = None                       # default: the first currency seen
+    price_comparison_procurement_methods: set[str] | None = None
+    no_price_comparison_procurement_methods: set[str] = field(default_factory=set)
+    r003_threshold: int = 15
+    r003_procurement_method_details: dict[str, int] = field(default_factory=dict)
+    r003_procurement_methods: set[str] | None = None
+    r018_procurement_methods: set[str] = field(default_factory=lambda: {"open", "selective"})
+    r025_percentile: int = 75
+    r035_threshold: int = 1
+    r038_minimum_submitted_bids: int = 2
+    r038_minimum_contracting_processes: int = 2
+    r048_digits: int = 2
+    r048_minimum_contracting_processes: int = 20
+
+
+def quartiles(values: list[float]) -> tuple[float, float]:
+    """Q1 and Q3 by the R-8 (median-unbiased) definition, as statrs computes them."""
+    q1, q3 = np.quantile(np.asarray(values, dtype=float), [0.25, 0.75], method="median_unbiased")
+    return float(q1), float(q3)
+
+
+def _days(start: Any, end: Any) -> int | None:
+    try:
+        delta = datetime.fromisoformat(str(end).replace("Z", "+00:00")) - datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(delta.total_seconds() / 86400)  # whole days, truncated toward zero (chrono num_days)
+
+
+class _Process:
+    """The parts of one compiled release the flags read, with cardinal's definitions applied."""
+
+    def __init__(self, compiled: dict[str, Any], currency: str | None) -> None:
+        self.ocid = compiled["ocid"]
+        self.tender = compiled.get("tender") or {}
+        self.buyer = (compiled.get("buyer") or {}).get("id")
+        self.procuring_entity = (self.tender.get("procuringEntity") or {}).get("id")
+        self.details = self.tender.get("procurementMethodDetails")
+        self.awards = [a for a in compiled.get("awards") or [] if isinstance(a, dict)]
+        self.active = [a for a in self.awards if a.get("status") == "active"]
+        self.bids = [b for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)]
+        self.currency = currency
+
+    @staticmethod
+    def tenderers(bid: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(sorted(str(t["id"]) for t in bid.get("tenderers") or [] if isinstance(t, dict) and t.get("id") is not None))
+
+    def amount(self, value: Any) -> float | None:
+        if isinstance(value, dict) and isinstance(value.get("amount"), (int, float)) and value.get("currency") == self.currency:
+            return float(value["amount"])
+        return None
+
+    def submitted(self) -> list[dict[str, Any]]:
+        return [b for b in self.bids if b.get("status") and b["status"] not in NOT_SUBMITTED]
+
+    def with_status(self, status: str) -> list[dict[str, Any]]:
+        return [b for b in self.bids if b.get("status") == status]
+
+    def suppliers(self, awards: list[dict[str, Any]]) -> set[str]:
+        return {str(s["id"]) for a in awards for s in a.get("suppliers") or [] if isinstance(s, dict) and s.get("id") is not None}
+
+    def awards_final(self) -> bool:
+        return all(a["status"] in FINAL_AWARD for a in self.awards if a.get("status"))
+
+    def single_winner(self) -> str | None:
+        """The one supplier of the one active award, when awards are final and nothing is shared."""
+        if not self.awards_final() or len(self.active) != 1 or any(len(self.tenderers(b)) > 1 for b in self.bids):
+            return None
+        suppliers = self.suppliers(self.active)
+        return next(iter(suppliers)) if len(suppliers) == 1 else None
+
+
+class _Flags:
+    def __init__(self) -> None:
+        self.result: dict[str, dict[str, dict[str, float]]] = {k: defaultdict(dict) for k in ("OCID", "Buyer", "ProcuringEntity", "Tenderer")}
+        self.meta: dict[str, dict[str, float]] = {}
+
+    def flag(self, group: str, key: str, code: str, value: float) -> None:
+        self.result[group][key][code] = value
+
+
+def red_flags(compiled_releases: Iterable[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
+    """Compute every red flag over compiled releases; only flagged entities appear."""
+    settings = settings or Settings()
+    processes = _eligible(compiled_releases, settings)
+    flags = _Flags()
+    for process in processes:
+        _r003(process, settings, flags)
+        _r018(process, settings, flags)
+        _r030(process, flags)
+        _r035(process, settings, flags)
+        if _price_comparison(process, settings):
+            _r028(process, flags)
+            _r036(process, flags)
+    _r024_r058(processes, settings, flags)
+    _r025(processes, settings, flags)
+    _r038(processes, settings, flags)
+    _r048(processes, settings, flags)
+    out = {group: {key: dict(codes) for key, codes in sorted(entries.items())} for group, entries in flags.result.items()}
+    out["Meta"] = flags.meta
+    return out
+
+
+def _eligible(compiled_releases: Iterable[dict[str, Any]], settings: Settings) -> list[_Process]:
+    currency = settings.currency
+    processes = []
+    for compiled in compiled_releases:
+        tender = compiled.get("tender") or {}
+        if not isinstance(compiled.get("ocid"), str) or tender.get("status") == "cancelled":
+            continue
+        if tender.get("procurementMethodDetails") in settings.excluded_procurement_method_details:
+            continue
+        if currency is None:
+            currency = _first_currency(compiled)
+        processes.append(_Process(compiled, currency))
+    return processes
+
+
+def _first_currency(compiled: dict[str, Any]) -> str | None:
+    values = [(compiled.get("tender") or {}).get("value")]
+    values += [b.get("value") for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)]
+    values += [a.get("value") for a in compiled.get("awards") or [] if isinstance(a, dict)]
+    for value in values:
+        if isinstance(value, dict) and value.get("currency"):
+            return value["currency"]
+    return None
+
+
+def _price_comparison(process: _Process, settings: Settings) -> bool:
+    if process.details in settings.no_price_comparison_procurement_methods:
+        return False
+    allowed = settings.price_comparison_procurement_methods
+    return allowed is None or process.details in allowed
+
+
+def _r003(process: _Process, settings: Settings, flags: _Flags) -> None:
+    methods = settings.r003_procurement_methods
+    if methods is not None and process.tender.get("procurementMethod") not in methods:
+        return
+    period = process.tender.get("tenderPeriod") or {}
+    if not period.get("startDate") or not period.get("endDate"):
+        return
+    days = _days(period["startDate"], period["endDate"])
+    threshold = settings.r003_procurement_method_details.get(process.details, settings.r003_threshold)
+    if days is not None and days < threshold:
+        flags.flag("OCID", process.ocid, "R003", 1.0)
+
+
+def _r018(process: _Process, settings: Settings, flags: _Flags) -> None:
+    if process.tender.get("procurementMethod") in settings.r018_procurement_methods and process.tender.get("numberOfTenderers") == 1:
+        flags.flag("OCID", process.ocid, "R018", 1.0)
+
+
+def _r028(process: _Process, flags: _Flags) -> None:
+    by_price: dict[tuple[float, str], set[tuple[str, ...]]] = defaultdict(set)
+    for bid in process.submitted():
+        value = bid.get("value") or {}
+        if isinstance(value.get("amount"), (int, float)) and value.get("currency"):
+            by_price[(float(value["amount"]), value["currency"])].add(process.tenderers(bid))
+    for sets in by_price.values():
+        if len(sets) > 1:
+            flags.flag("OCID", process.ocid, "R028", 1.0)
+            for tenderer in {t for group in sets for t in group}:
+                flags.flag("Tenderer", tenderer, "R028", 1.0)
+
+
+def _r030(process: _Process, flags: _Flags) -> None:
+    end = (process.tender.get("tenderPeriod") or {}).get("endDate")
+    if not end:
+        return
+    winners = process.suppliers(process.active)
+    for bid in process.with_status("valid"):
+        late_winners = set(process.tenderers(bid)) & winners
+        if bid.get("date") and str(bid["date"]) > str(end) and late_winners:
+            flags.flag("OCID", process.ocid, "R030", 1.0)
+            for tenderer in late_winners:
+                flags.flag("Tenderer", tenderer, "R030", 1.0)
+
+
+def _r035(process: _Process, settings: Settings, flags: _Flags) -> None:
+    valid = {t for b in process.with_status("valid") for t in process.tenderers(b)}
+    if len(valid) != 1 or valid != process.suppliers(process.active):
+        return
+    disqualified = {t for b in process.with_status("disqualified") for t in process.tenderers(b)} - valid
+    if len(disqualified) >= settings.r035_threshold:
+        flags.flag("OCID", process.ocid, "R035", float(len(disqualified)))
+        flags.flag("Tenderer", next(iter(valid)), "R035", 0.0)
+
+
+def _r036(process: _Process, flags: _Flags) -> None:
+    if not process.active:
+        return
+    if not any(process.amount(b.get("value")) is not None for b in process.with_status("valid")):
+        return
+    priced = [(process.amount(b.get("value")), b.get("status")) for b in process.submitted()]
+    priced = [(amount, status) for amount, status in priced if amount is not None]
+    lowest = min(amount for amount, _ in priced)
+    if any(amount == lowest and status == "disqualified" for amount, status in priced):
+        flags.flag("OCID", process.ocid, "R036", 1.0)
+
+
+def _winning_difference(process: _Process) -> tuple[float, str, str] | None:
+    """d = (second-lowest valid bid − winning bid) / winning bid, with cardinal's exclusions."""
+    winner = process.single_winner()
+    if winner is None:
+        return None
+    valid = [(process.amount(b.get("value")), process.tenderers(b)) for b in process.with_status("valid")]
+    valid = [(amount, tenderers[0]) for amount, tenderers in valid if amount is not None and len(tenderers) == 1]
+    own = [amount for amount, tenderer in valid if tenderer == winner]
+    others = sorted((amount, tenderer) for amount, tenderer in valid if tenderer != winner)
+    if not own or not others:
+        return None
+    winning = min(own)
+    if winning <= 0 or others[0][0] < winning:  # the rule assumes the lowest bid won
+        return None
+    return (others[0][0] - winning) / winning, winner, others[0][1]
+
+
+def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
+    differences = {}
+    for process in processes:
+        if _price_comparison(process, settings):
+            found = _winning_difference(process)
+            if found is not None:
+                differences[process.ocid] = found
+    if not differences:
+        return
+    q1, q3 = quartiles([d for d, _, _ in differences.values()])
+    lower, upper = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    flags.meta["R024"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4)}
+    flags.meta["R058"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+    for ocid, (d, winner, second) in differences.items():
+        if q1 > 0 and lower > 0 and d <= lower:
+            flags.flag("OCID", ocid, "R024", d)
+            flags.flag("Tenderer", winner, "R024", 0.0)
+            flags.flag("Tenderer", second, "R024", 0.0)
+        if upper > 0 and d >= upper:
+            flags.flag("OCID", ocid, "R058", d)
+            flags.flag("Tenderer", winner, "R058", 0.0)
+
+
+def _r025(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
+    bid_in: dict[str, int] = defaultdict(int)
+    won: dict[str, int] = defaultdict(int)
+    for process in processes:
+        if not process.awards_final() or len(process.active) > 1 or any(len(process.suppliers([a])) > 1 for a in process.active) \
+                or any(len(process.tenderers(b)) > 1 for b in process.bids):
+            continue
+        tenderers = {t for b in process.with_status("valid") for t in process.tenderers(b)}
+        winners = process.suppliers(process.active)
+        for tenderer in tenderers:
+            bid_in[tenderer] += 1
+            won[tenderer] += tenderer in winners
+    if not bid_in:
+        return
+    ratios = {t: won[t] / bid_in[t] for t in bid_in}
+    q1, q3 = quartiles(list(ratios.values()))
+    lower = q1 - 1.5 * (q3 - q1)
+    gate = float(np.percentile(list(bid_in.values()), settings.r025_percentile, method="median_unbiased"))
+    flags.meta["R025"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4), "percentile": round(gate, 4)}
+    if q1 <= 0 or lower <= 0:
+        return
+    for tenderer, ratio in ratios.items():
+        if bid_in[tenderer] >= gate and ratio <= lower:
+            flags.flag("Tenderer", tenderer, "R025", ratio)
+
+
+def _r038(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
+    counts = {group: defaultdict(lambda: [0, 0, 0]) for group in ("Buyer", "ProcuringEntity", "Tenderer")}  # disq, submitted, processes
+    for process in processes:
+        submitted = process.submitted()
+        if not submitted:
+            continue
+        disqualified = sum(1 for b in submitted if b["status"] == "disqualified")
+        for group, key in (("Buyer", process.buyer), ("ProcuringEntity", process.procuring_entity)):
+            if key is not None:
+                entry = counts[group][str(key)]
+                entry[0] += disqualified
+                entry[1] += len(submitted)
+                entry[2] += 1
+        for bid in submitted:
+            for tenderer in process.tenderers(bid):
+                entry = counts["Tenderer"][tenderer]
+                entry[0] += bid["status"] == "disqualified"
+                entry[1] += 1
+    minimum = {"Buyer": (2, settings.r038_minimum_contracting_processes),
+               "ProcuringEntity": (2, settings.r038_minimum_contracting_processes),
+               "Tenderer": (1, settings.r038_minimum_submitted_bids)}
+    for group, entries in counts.items():
+        index, least = minimum[group]
+        ratios = {key: e[0] / e[1] for key, e in entries.items() if e[index] >= least and e[1]}
+        if not ratios:
+            continue
+        q1, q3 = quartiles(list(ratios.values()))
+        upper = q3 + 1.5 * (q3 - q1)
+        flags.meta.setdefault("R038", {})[group] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+        if upper <= 0:
+            continue
+        for key, ratio in ratios.items():
+            if ratio >= upper:
+                flags.flag(group, key, "R038", ratio)
+
+
+def _r048(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
+    prefixes: dict[str, set[str]] = defaultdict(set)
+    awarded_in: dict[str, int] = defaultdict(int)
+    for process in processes:
+        suppliers_here = set()
+        for award in process.active:
+            suppliers = process.suppliers([award])
+            if len(suppliers) != 1:
+                continue
+            supplier = next(iter(suppliers))
+            suppliers_here.add(supplier)
+            for item in award.get("items") or []:
+                code = str((item.get("classification") or {}).get("id") or "")
+                if code:
+                    prefixes[supplier].add(code[:settings.r048_digits])
+        for supplier in suppliers_here:
+            awarded_in[supplier] += 1
+    variety = {s: len(p) for s, p in prefixes.items() if awarded_in[s] >= settings.r048_minimum_contracting_processes}
+    if not variety:
+        return
+    q1, q3 = quartiles(list(variety.values()))
+    upper = q3 + 1.5 * (q3 - q1)
+    flags.meta["R048"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+    for supplier, count in variety.items():
+        if count >= upper:
+            flags.flag("Tenderer", supplier, "R048", float(count))

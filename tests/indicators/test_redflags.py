@@ -1,0 +1,148 @@
+"""Each red flag on small processes that show its rule: what is flagged, and what is not."""
+
+import numpy as np
+import pytest
+
+from ocds_pipeline.indicators.redflags import Settings, quartiles, red_flags
+
+
+def bid(tenderer, amount=None, status="valid", date=None):
+    out = {"id": f"{tenderer}-{amount}", "tenderers": [{"id": tenderer}], "status": status}
+    if amount is not None:
+        out["value"] = {"amount": amount, "currency": "USD"}
+    if date:
+        out["date"] = date
+    return out
+
+
+def proc(ocid, bids=(), winner=None, award_status="active", method="open", details="Subasta Inversa Electrónica",
+         tender=None, buyer="B", items=()):
+    compiled = {"ocid": ocid, "buyer": {"id": buyer},
+                "tender": {"procurementMethod": method, "procurementMethodDetails": details,
+                           "procuringEntity": {"id": buyer}, **(tender or {})},
+                "bids": {"details": list(bids)}}
+    if winner:
+        compiled["awards"] = [{"id": "1", "status": award_status, "suppliers": [{"id": winner}],
+                               "items": [{"id": str(i), "classification": {"id": c}} for i, c in enumerate(items)]}]
+    return compiled
+
+
+def test_r8_quartiles_match_the_median_unbiased_definition():
+    values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    q1, q3 = quartiles(values)
+    # R-8: h = (n + 1/3)·p + 1/3. n = 10: for p = .25, h = 2.9167 → x2 + 0.9167·(x3 − x2) = 2.9167;
+    # for p = .75, h = 8.0833 → x8 + 0.0833·(x9 − x8) = 8.0833.
+    assert (q1, q3) == pytest.approx((2 + 11 / 12, 8 + 1 / 12))
+    assert (q1, q3) == pytest.approx(tuple(np.quantile(values, [0.25, 0.75], method="median_unbiased")))
+
+
+def test_r003_short_submission_period_with_per_method_thresholds():
+    period = lambda days: {"tenderPeriod": {"startDate": "2024-01-01T00:00:00Z", "endDate": f"2024-01-{1 + days:02d}T12:00:00Z"}}
+    out = red_flags([proc("a", tender=period(14)), proc("b", tender=period(15)),
+                     proc("c", details="Cotización", tender=period(6)), proc("d", details="Cotización", tender=period(7))],
+                    Settings(r003_procurement_method_details={"Cotización": 7}))
+    assert {o for o, f in out["OCID"].items() if "R003" in f} == {"a", "c"}
+
+
+def test_r018_reads_only_number_of_tenderers_for_open_and_selective():
+    out = red_flags([proc("a", tender={"numberOfTenderers": 1}), proc("b", method="direct", tender={"numberOfTenderers": 1}),
+                     proc("c", tender={"tenderers": [{"id": "X"}]}), proc("d", method="selective", tender={"numberOfTenderers": 1})])
+    assert {o for o, f in out["OCID"].items() if "R018" in f} == {"a", "d"}
+
+
+def test_cancelled_tenders_and_excluded_methods_are_skipped():
+    cancelled = proc("a", tender={"numberOfTenderers": 1, "status": "cancelled"})
+    excluded = proc("b", details="Catálogo", tender={"numberOfTenderers": 1})
+    out = red_flags([cancelled, excluded], Settings(excluded_procurement_method_details={"Catálogo"}))
+    assert out["OCID"] == {}
+
+
+def test_r028_identical_prices_from_different_tenderers_only():
+    out = red_flags([proc("a", [bid("X", 100), bid("Y", 100)]), proc("b", [bid("X", 100), bid("X", 100, date="2")]),
+                     proc("c", [bid("X", 100), bid("Y", 100, status=None)])])
+    assert {o for o, f in out["OCID"].items() if "R028" in f} == {"a"}  # c: a bid without status is not submitted
+    assert out["Tenderer"] == {"X": {"R028": 1.0}, "Y": {"R028": 1.0}}
+
+
+def test_r028_respects_the_price_comparison_gate():
+    out = red_flags([proc("a", [bid("X", 100), bid("Y", 100)], details="Menor Cuantía")],
+                    Settings(price_comparison_procurement_methods={"Subasta Inversa Electrónica"}))
+    assert out["OCID"] == {}
+
+
+def test_r030_late_valid_bid_that_won():
+    end = {"tenderPeriod": {"endDate": "2024-01-10T00:00:00Z"}}
+    late = proc("a", [bid("X", 100, date="2024-01-11T00:00:00Z")], winner="X", tender=end)
+    late_loser = proc("b", [bid("Y", 100, date="2024-01-11T00:00:00Z"), bid("X", 90, date="2024-01-09T00:00:00Z")], winner="X", tender=end)
+    out = red_flags([late, late_loser])
+    assert {o for o, f in out["OCID"].items() if "R030" in f} == {"a"}
+
+
+def test_r035_all_except_winning_bid_disqualified():
+    flagged = proc("a", [bid("X", 100), bid("Y", 90, "disqualified"), bid("Z", 95, "disqualified")], winner="X")
+    other_valid = proc("b", [bid("X", 100), bid("Y", 90), bid("Z", 95, "disqualified")], winner="X")
+    out = red_flags([flagged, other_valid])
+    assert out["OCID"]["a"]["R035"] == 2.0 and "b" not in out["OCID"]
+    assert out["Tenderer"]["X"]["R035"] == 0.0
+
+
+def test_r036_lowest_bid_disqualified():
+    out = red_flags([proc("a", [bid("X", 100), bid("Y", 90, "disqualified")], winner="X"),
+                     proc("b", [bid("X", 90), bid("Y", 100, "disqualified")], winner="X")])
+    assert {o for o, f in out["OCID"].items() if "R036" in f} == {"a"}
+
+
+def test_r024_and_r058_fences_on_the_winning_difference():
+    # d = (second lowest − winner) / winner for 9 ordinary processes (0.10 … 0.18), one very close
+    # (0.001) and one heavily discounted (2.0).
+    processes = [proc(f"p{i}", [bid("W", 100), bid(f"L{i}", 100 + 10 + i)], winner="W") for i in range(9)]
+    processes += [proc("close", [bid("W", 1000), bid("C", 1001)], winner="W"),
+                  proc("far", [bid("W", 100), bid("F", 300)], winner="W"),
+                  proc("not-lowest", [bid("W", 100), bid("Z", 50)], winner="W")]
+    out = red_flags(processes)
+    d = [0.10 + i / 100 for i in range(9)] + [0.001, 2.0]
+    q1, q3 = quartiles(d)
+    assert out["Meta"]["R024"]["lower_fence"] == round(q1 - 1.5 * (q3 - q1), 4)
+    # Sorted d: 0.001, 0.10 … 0.18, 2.0. Q1 = 0.11 + 1/6·0.01, Q3 = 0.16 + 5/6·0.01: lower fence ≈ 0.0267 > 0.
+    assert q1 - 1.5 * (q3 - q1) == pytest.approx(0.02667, abs=1e-4)
+    assert {o for o, f in out["OCID"].items() if "R024" in f} == {"close"}
+    assert out["Tenderer"]["C"]["R024"] == 0.0 and out["Tenderer"]["W"]["R024"] == 0.0
+    assert {o for o, f in out["OCID"].items() if "R058" in f} == {"far"}
+    assert out["OCID"]["far"]["R058"] == pytest.approx(2.0)
+    assert "not-lowest" not in out["OCID"]
+
+
+def test_r025_frequent_bidders_that_rarely_win():
+    processes = []
+    for i in range(12):  # A bids 12 times and never wins; B, C, D win often
+        winner = "BCD"[i % 3]
+        processes.append(proc(f"p{i}", [bid("A", 200), bid(winner, 100)], winner=winner))
+    processes += [proc("q1", [bid("E", 100)], winner="E"), proc("q2", [bid("F", 100)], winner="F")]
+    out = red_flags(processes)
+    ratios = {"A": 0.0, "B": 1.0, "C": 1.0, "D": 1.0, "E": 1.0, "F": 1.0}
+    q1, q3 = quartiles(list(ratios.values()))
+    assert out["Meta"]["R025"]["lower_fence"] == round(q1 - 1.5 * (q3 - q1), 4)
+    # Q1 = 1 and the lower fence = 1 > 0, so the guard lets it run; A's ratio 0 ≤ 1 and A is a frequent bidder.
+    assert out["Tenderer"]["A"]["R025"] == 0.0
+    assert all("R025" not in out["Tenderer"].get(t, {}) for t in "BCDEF")
+
+
+def test_r038_excessive_disqualified_bids_per_tenderer_and_buyer():
+    processes = [proc(f"ok{i}", [bid(f"T{i}", 100), bid(f"U{i}", 110)], buyer=f"B{i % 4}") for i in range(8)]
+    processes += [proc(f"bad{i}", [bid("D", 100, "disqualified"), bid(f"V{i}", 90)], buyer="BX") for i in range(3)]
+    out = red_flags(processes)
+    assert out["Tenderer"]["D"]["R038"] == 1.0
+    assert out["Buyer"]["BX"]["R038"] == pytest.approx(0.5)
+
+
+def test_r048_heterogeneous_supplier_among_suppliers_with_many_processes():
+    processes = []
+    # Varieties 1,1,1,1,2,2,2,2 and 8: Q1 = 1, Q3 = 2, upper fence 3.5, so only WIDE is flagged.
+    ordinary = [(f"S{i}", ["45"] if i < 4 else ["45", "46"]) for i in range(8)]
+    for supplier, divisions in ordinary + [("WIDE", ["10", "21", "32", "43", "54", "65", "76", "87"])]:
+        for i in range(20):
+            processes.append(proc(f"{supplier}-{i}", winner=supplier, items=[f"{divisions[i % len(divisions)]}1234"]))
+    processes += [proc("rare", winner="RARE", items=["111", "222", "333", "444", "555", "666", "777", "888", "999"])]
+    out = red_flags(processes)
+    assert out["Tenderer"]["WIDE"]["R048"] == 8.0
+    assert "RARE" not in out["Tenderer"]  # fewer than 20 processes: not scored
