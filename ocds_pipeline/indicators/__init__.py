@@ -66,6 +66,8 @@ def _aggregate(frame: pd.DataFrame, parties: pd.DataFrame, indicator: Indicator)
                 "coverage": 1.0 if eligible else None, "not_computable": 0}
     if kind in PARTY_KINDS:
         return PARTY_KINDS[kind](parties[parties["ocid"].isin(frame["ocid"]) & (parties["role"] == indicator.role)], eligible)
+    if kind in BUYER_KINDS:
+        return BUYER_KINDS[kind](frame, parties[parties["ocid"].isin(frame["ocid"]) & (parties["role"] == "supplier")])
     weight = frame["award_value"] if indicator.weight == "award_value" else pd.Series(1.0, index=frame.index)
     if kind == "total":
         known = weight.notna()
@@ -131,6 +133,40 @@ def _top10(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
 
 
 PARTY_KINDS = {"distinct": _distinct, "new_share": _new_share, "hhi": _hhi, "top10": _top10}
+MINIMUM_BUYER_PROCESSES = 5
+
+
+def _buyers_high_non_competitive(frame: pd.DataFrame, _parties: pd.DataFrame) -> dict[str, Any]:
+    """Buyers (≥ 5 assessable processes) whose non-competitive share is ≥ Q3 + 1.5·IQR of all buyers'."""
+    from .redflags import quartiles
+
+    known = frame[frame["non_competitive"].notna()]
+    counts = known.groupby("buyer")["non_competitive"].agg(["mean", "size"])
+    assessed = counts[counts["size"] >= MINIMUM_BUYER_PROCESSES]["mean"]
+    flagged = 0
+    if len(assessed):
+        q1, q3 = quartiles(list(assessed))
+        flagged = int((assessed >= q3 + 1.5 * (q3 - q1)).sum()) if q3 + 1.5 * (q3 - q1) > 0 else 0
+    buyers = frame["buyer"].nunique()
+    return {"numerator": flagged, "denominator": len(assessed), "value": flagged / len(assessed) if len(assessed) else None,
+            "eligible": buyers, "coverage": len(assessed) / buyers if buyers else None, "not_computable": buyers - len(assessed)}
+
+
+def _largest_supplier_share(frame: pd.DataFrame, suppliers: pd.DataFrame) -> dict[str, Any]:
+    """Mean over buyers (≥ 5 awarded processes) of the largest supplier's share of the buyer's awarded value."""
+    rows = suppliers.merge(frame[["ocid", "buyer"]], on="ocid")
+    rows = rows[rows["value"].astype(float).notna()]
+    processes = frame.groupby("buyer")["ocid"].nunique()
+    eligible_buyers = processes[processes >= MINIMUM_BUYER_PROCESSES].index
+    by_pair = rows[rows["buyer"].isin(eligible_buyers)].groupby(["buyer", "org"])["value"].sum().astype(float)
+    totals = by_pair.groupby(level="buyer").sum()
+    shares = (by_pair.groupby(level="buyer").max() / totals)[totals > 0]
+    buyers = frame["buyer"].nunique()
+    return {"numerator": float(shares.sum()), "denominator": len(shares), "value": float(shares.mean()) if len(shares) else None,
+            "eligible": buyers, "coverage": len(shares) / buyers if buyers else None, "not_computable": buyers - len(shares)}
+
+
+BUYER_KINDS = {"buyer_outliers": _buyers_high_non_competitive, "largest_supplier_share": _largest_supplier_share}
 
 
 def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:

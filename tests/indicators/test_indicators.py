@@ -82,7 +82,7 @@ def test_every_indicator_has_a_hand_computed_case():
     assert {i.code for i in load_registry()} == set(EXPECTED) | set(EXPECTED_TIMED)
 
 
-@pytest.mark.parametrize("code", sorted(EXPECTED))
+@pytest.mark.parametrize("code", sorted(set(EXPECTED) - {"NC-BUYER", "SUP-BUYER"}))
 def test_hand_computed(code):
     table = compute(PROCESSES).set_index("indicator")
     numerator, denominator, eligible, not_computable = EXPECTED[code]
@@ -228,3 +228,34 @@ def test_new_entrants_by_year():
 def test_markets_group_by_cpc_division():
     table = compute(TIMED, by=["market"])
     assert set(table["market"]) == {"45"}
+
+
+def buyer_process(ocid, buyer, method, supplier, value):
+    release = process(ocid, method, awards=(("active", value),))
+    release["buyer"] = {"id": buyer}
+    release["awards"][0]["suppliers"] = [{"id": supplier}]
+    return release
+
+
+BUYERS = (
+    # B1..B4: 5 processes each, 1 non-competitive (share 0.2); B5: 5 of 5 (1.0); B6: 2 processes (not assessed)
+    [buyer_process(f"{b}-{i}", b, "direct" if i == 0 else "open", "S1" if i < 3 else "S2", 100)
+     for b in ("B1", "B2", "B3", "B4") for i in range(5)]
+    + [buyer_process(f"B5-{i}", "B5", "direct", "S9", 100 * (i + 1)) for i in range(5)]
+    + [buyer_process(f"B6-{i}", "B6", "direct", "S1", 100) for i in range(2)]
+)
+EXPECTED.update({
+    # Shares 0.2, 0.2, 0.2, 0.2, 1.0 (R-8, n = 5): Q1 = 0.2, Q3 = 0.2 + (1/3)·0.8 = 0.4667,
+    # upper fence = 0.4667 + 1.5·0.2667 = 0.8667: only B5 is flagged, 1 of 5 assessed buyers.
+    "NC-BUYER": (1, 5, 6, 1),
+    # B1..B4: S1 has 300 of 500 (0.6); B5: S9 has everything (1.0) -> (0.6 * 4 + 1.0) / 5
+    "SUP-BUYER": (3.4, 5, 6, 1),
+})
+
+
+@pytest.mark.parametrize("code", ["NC-BUYER", "SUP-BUYER"])
+def test_hand_computed_buyer_indicators(code):
+    row = compute(BUYERS).set_index("indicator").loc[code]
+    numerator, denominator, eligible, not_computable = EXPECTED[code]
+    assert row["numerator"] == pytest.approx(numerator) and row["denominator"] == denominator
+    assert (row["eligible"], row["not_computable"]) == (eligible, not_computable)
