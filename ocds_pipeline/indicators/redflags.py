@@ -21,10 +21,14 @@ NOT_SUBMITTED = {"invited", "withdrawn"}
 FINAL_AWARD = {"active", "cancelled", "unsuccessful"}
 
 
+CODES = ("R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R048", "R058")
+
+
 @dataclass
 class Settings:
-    """cardinal's settings, with its defaults."""
+    """cardinal's settings, with its defaults; ``enabled`` names the indicators to run (None: all)."""
 
+    enabled: set[str] | None = None
     excluded_procurement_method_details: set[str] = field(default_factory=set)
     currency: str | None = None                       # default: the first currency seen
     price_comparison_procurement_methods: set[str] | None = None
@@ -110,21 +114,25 @@ class _Flags:
 def red_flags(compiled_releases: Iterable[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
     """Compute every red flag over compiled releases; only flagged entities appear."""
     settings = settings or Settings()
+    on = set(CODES) if settings.enabled is None else set(settings.enabled)
     processes = _eligible(compiled_releases, settings)
     flags = _Flags()
+    per_process = [(code, rule) for code, rule in (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
+                   if code in on]
+    priced = [(code, rule) for code, rule in (("R028", _r028), ("R036", _r036)) if code in on]
     for process in processes:
-        _r003(process, settings, flags)
-        _r018(process, settings, flags)
-        _r030(process, flags)
-        _r035(process, settings, flags)
-        if _price_comparison(process, settings):
-            _r028(process, flags)
-            _r036(process, flags)
-    _r024_r058(processes, settings, flags)
-    _r025(processes, settings, flags)
-    _r038(processes, settings, flags)
-    _r048(processes, settings, flags)
-    out = {group: {key: dict(codes) for key, codes in sorted(entries.items())} for group, entries in flags.result.items()}
+        for _, rule in per_process:
+            rule(process, settings, flags)
+        if priced and _price_comparison(process, settings):
+            for _, rule in priced:
+                rule(process, settings, flags)
+    if on & {"R024", "R058"}:
+        _r024_r058(processes, settings, flags, on)
+    for code, rule in (("R025", _r025), ("R038", _r038), ("R048", _r048)):
+        if code in on:
+            rule(processes, settings, flags)
+    out = {group: {key: dict(codes) for key, codes in sorted(entries.items())}
+           for group, entries in flags.result.items() if entries}
     out["Meta"] = flags.meta
     return out
 
@@ -179,7 +187,7 @@ def _r018(process: _Process, settings: Settings, flags: _Flags) -> None:
         flags.flag("OCID", process.ocid, "R018", 1.0)
 
 
-def _r028(process: _Process, flags: _Flags) -> None:
+def _r028(process: _Process, settings: Settings, flags: _Flags) -> None:
     by_price: dict[tuple[float, str], set[tuple[str, ...]]] = defaultdict(set)
     for bid in process.submitted():
         value = bid.get("value") or {}
@@ -192,7 +200,7 @@ def _r028(process: _Process, flags: _Flags) -> None:
                 flags.flag("Tenderer", tenderer, "R028", 1.0)
 
 
-def _r030(process: _Process, flags: _Flags) -> None:
+def _r030(process: _Process, settings: Settings, flags: _Flags) -> None:
     end = (process.tender.get("tenderPeriod") or {}).get("endDate")
     if not end:
         return
@@ -215,7 +223,7 @@ def _r035(process: _Process, settings: Settings, flags: _Flags) -> None:
         flags.flag("Tenderer", next(iter(valid)), "R035", 0.0)
 
 
-def _r036(process: _Process, flags: _Flags) -> None:
+def _r036(process: _Process, settings: Settings, flags: _Flags) -> None:
     if not process.active:
         return
     if not any(process.amount(b.get("value")) is not None for b in process.with_status("valid")):
@@ -244,7 +252,7 @@ def _winning_difference(process: _Process) -> tuple[float, str, str] | None:
     return (others[0][0] - winning) / winning, winner, others[0][1]
 
 
-def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
+def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags, on: set[str]) -> None:
     differences = {}
     for process in processes:
         if _price_comparison(process, settings):
@@ -258,11 +266,11 @@ def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags) -> 
     flags.meta["R024"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4)}
     flags.meta["R058"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
     for ocid, (d, winner, second) in differences.items():
-        if q1 > 0 and lower > 0 and d <= lower:
+        if "R024" in on and q1 > 0 and lower > 0 and d <= lower:
             flags.flag("OCID", ocid, "R024", d)
             flags.flag("Tenderer", winner, "R024", 0.0)
             flags.flag("Tenderer", second, "R024", 0.0)
-        if upper > 0 and d >= upper:
+        if "R058" in on and upper > 0 and d >= upper:
             flags.flag("OCID", ocid, "R058", d)
             flags.flag("Tenderer", winner, "R058", 0.0)
 
@@ -288,8 +296,8 @@ def _r025(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
     flags.meta["R025"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4), "percentile": round(gate, 4)}
     if q1 <= 0 or lower <= 0:
         return
-    for tenderer, ratio in ratios.items():
-        if bid_in[tenderer] >= gate and ratio <= lower:
+    for tenderer, ratio in ratios.items():  # strictly above the percentile, strictly below the fence
+        if bid_in[tenderer] > gate and ratio < lower:
             flags.flag("Tenderer", tenderer, "R025", ratio)
 
 

@@ -54,7 +54,7 @@ def test_cancelled_tenders_and_excluded_methods_are_skipped():
     cancelled = proc("a", tender={"numberOfTenderers": 1, "status": "cancelled"})
     excluded = proc("b", details="Catálogo", tender={"numberOfTenderers": 1})
     out = red_flags([cancelled, excluded], Settings(excluded_procurement_method_details={"Catálogo"}))
-    assert out["OCID"] == {}
+    assert out.get("OCID", {}) == {}
 
 
 def test_r028_identical_prices_from_different_tenderers_only():
@@ -67,7 +67,7 @@ def test_r028_identical_prices_from_different_tenderers_only():
 def test_r028_respects_the_price_comparison_gate():
     out = red_flags([proc("a", [bid("X", 100), bid("Y", 100)], details="Menor Cuantía")],
                     Settings(price_comparison_procurement_methods={"Subasta Inversa Electrónica"}))
-    assert out["OCID"] == {}
+    assert out.get("OCID", {}) == {}
 
 
 def test_r030_late_valid_bid_that_won():
@@ -146,3 +146,63 @@ def test_r048_heterogeneous_supplier_among_suppliers_with_many_processes():
     out = red_flags(processes)
     assert out["Tenderer"]["WIDE"]["R048"] == 8.0
     assert "RARE" not in out["Tenderer"]  # fewer than 20 processes: not scored
+
+
+# cardinal's documented demonstrations (docs/cli/indicators/R/<code>.md in open-contracting/cardinal-rs),
+# re-expressed: the same input processes, only the demonstrated indicator enabled, and the flags its
+# documented output shows. R003's page prints {} for its one-day process: that page belongs to a
+# version whose R003 skipped processes without procurementMethod "open"; the current rule (source
+# src/indicators/r003.rs: every method unless `procurement_methods` is set) flags it, as here.
+def valid(tenderer, amount=None):
+    return bid(tenderer, amount)
+
+
+def awarded(ocid, bids, winner):
+    return {"ocid": ocid, "bids": {"details": bids}, "awards": [{"status": "active", "suppliers": [{"id": winner}]}]}
+
+
+DEMONSTRATIONS = {
+    "R003": (
+        [{"ocid": "F", "tender": {"tenderPeriod": {"startDate": "2020-08-03T18:00:00-05:00",
+                                                    "endDate": "2020-08-04T18:00:00-05:00"}}}],
+        {"R003"}, {"OCID": {"F": {"R003": 1.0}}}),
+    "R018": ([{"ocid": "F", "tender": {"numberOfTenderers": 1, "procurementMethod": "open"}}], {"R018"},
+             {"OCID": {"F": {"R018": 1.0}}}),
+    "R024": ([awarded("F", [valid("W", 1), valid("L", 2)], "W")]
+             + [awarded(str(i), [valid("W", 1), valid("L", 100)], "W") for i in range(1, 5)],
+             {"R024"}, {"OCID": {"F": {"R024": 1.0}}}),
+    "R028": ([{"ocid": "F", "bids": {"details": [valid("V", 1), bid("D", 1, "disqualified")]}}], {"R028"},
+             {"OCID": {"F": {"R028": 1.0}}, "Tenderer": {"D": {"R028": 1.0}, "V": {"R028": 1.0}}}),
+    "R030": ([{**awarded("F", [bid("W", date="2000-04-01T00:00:00Z")], "W"),
+               "tender": {"tenderPeriod": {"endDate": "2000-03-15T00:00:00Z"}}}], {"R030"},
+             {"OCID": {"F": {"R030": 1.0}}}),
+    "R035": ([awarded("F", [bid("D", status="disqualified"), valid("V")], "V")], {"R035"},
+             {"OCID": {"F": {"R035": 1.0}}}),
+    "R036": ([{"ocid": "F", "bids": {"details": [{"status": "disqualified", "value": {"amount": 1, "currency": "USD"}},
+                                                 {"status": "valid", "value": {"amount": 2, "currency": "USD"}}]},
+               "awards": [{"status": "active"}]}], {"R036"}, {"OCID": {"F": {"R036": 1.0}}}),
+    "R058": ([awarded("F", [valid("W", 1), valid("L", 100)], "W")]
+             + [awarded(str(i), [valid("W", 1), valid("L", 2)], "W") for i in range(1, 5)],
+             {"R058"}, {"OCID": {"F": {"R058": 99.0}}}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMONSTRATIONS))
+def test_cardinal_documented_demonstrations(name):
+    processes, enabled, expected = DEMONSTRATIONS[name]
+    out = red_flags(processes, Settings(enabled=enabled))
+    # The documented outputs show tenderers only for R028; our R024/R030/R035/R058 also name the
+    # tenderers involved, as cardinal's current rules describe, so those are compared by OCID.
+    compared = {group: out.get(group, {}) for group in expected}
+    assert compared == expected
+    assert set(out.get("OCID", {})) == set(expected.get("OCID", {}))
+
+
+def test_cardinal_r025_demonstration_rule():
+    # The documented R025 input: F bids in 8 processes and wins 1; tenderers 1..7 bid once and win.
+    processes = [awarded("0", [valid("F")], "F")] + [awarded(str(i), [valid("F"), valid(str(i))], str(i)) for i in range(1, 8)]
+    out = red_flags(processes, Settings(enabled={"R025"}))
+    # Bid counts 8,1,…,1: the 75th percentile is 1, only F is above it; ratios 1/8 and 1 (×7): Q1 = Q3 = 1,
+    # fence 1, and only F's 0.125 is below it. (cardinal's page prints 1/6, which matches an earlier,
+    # 6-process version of the same example: F won 1 of 6.)
+    assert out["Tenderer"] == {"F": {"R025": 0.125}}
