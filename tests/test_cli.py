@@ -115,5 +115,5 @@ def test_redflags_command(tmp_path):
     result = invoke("redflags", str(tmp_path / "map" / "releases.jsonl"), "--out", str(tmp_path / "flags.json"))
     assert result.exit_code == 0
     flags = json.loads((tmp_path / "flags.json").read_text())
-    assert set(flags) == {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"}
+    assert {"OCID", "Meta"} <= set(flags) <= {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"}  # empty groups left out
     assert any("R018" in codes for codes in flags["OCID"].values())  # the fixtures have single-bid procedures
