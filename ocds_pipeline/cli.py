@@ -347,15 +347,18 @@ def indicators(path, by, fmt, out_file) -> None:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here (default: standard output).")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A cardinal settings file (INI); its [Rxxx] sections choose the indicators and their settings.")
 @click.option("--price-comparison", "price_methods", default="",
               help="Only these procurementMethodDetails (separated by |) for R024, R028, R036 and R058; "
                    "SERCOP's advice is 'Subasta Inversa Electrónica'.")
-def redflags(path, out_file, price_methods) -> None:
+def redflags(path, out_file, settings_file, price_methods) -> None:
     """Cardinal's red flags (R003 … R058) for any OCDS file, in cardinal's output shape.
 
     \b
     Example:
       ocds-pipeline redflags build/run/compiled.jsonl --price-comparison "Subasta Inversa Electrónica"
+      ocds-pipeline redflags compiled.jsonl --settings settings.ini
     """
     import orjson
 
@@ -363,9 +366,11 @@ def redflags(path, out_file, price_methods) -> None:
     from .compile import Merger
     from .compile.stream import iter_compiled
     from .extensions import patched_release_schema
-    from .indicators.redflags import Settings, red_flags
+    from .indicators.redflags import Settings, load_settings, red_flags
 
-    settings = Settings(price_comparison_procurement_methods={m for m in price_methods.split("|") if m} or None)
+    settings = load_settings(settings_file) if settings_file else Settings()
+    if price_methods:
+        settings.price_comparison_procurement_methods = {m for m in price_methods.split("|") if m}
     merger = Merger(patched_release_schema(SchemaResolver.from_env()))
     body = orjson.dumps(red_flags(iter_compiled([path], merger), settings), option=orjson.OPT_INDENT_2)
     if out_file:

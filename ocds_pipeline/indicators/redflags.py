@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -43,6 +44,55 @@ class Settings:
     r038_minimum_contracting_processes: int = 2
     r048_digits: int = 2
     r048_minimum_contracting_processes: int = 20
+    # A fixed fence replaces the computed one (cardinal's `threshold` key in each section).
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read a cardinal settings file (INI): each ``[Rxxx]`` section present enables that indicator.
+
+    Supported keys: top-level ``currency``; ``[exclusions] procurement_method_details = A|B``;
+    ``price_comparison_procurement_methods`` / ``no_price_comparison_procurement_methods``;
+    ``[R003] threshold``, ``procurement_methods`` and ``[R003.procurement_method_details]``;
+    ``[R018] procurement_methods``; ``[R025] percentile``; ``[R035] threshold``;
+    ``[R038] minimum_submitted_bids`` / ``minimum_contracting_processes``; ``[R048] digits`` /
+    ``minimum_contracting_processes``; ``threshold`` under R024, R025, R038, R048, R058.
+    """
+    import configparser
+
+    parser = configparser.ConfigParser(default_section="__no_defaults__", interpolation=None)
+    parser.optionxform = str  # keep the case of procedure names
+    text = path.read_text(encoding="utf-8")
+    parser.read_string("[__top__]\n" + text)
+    pipes = lambda value: {v.strip() for v in value.split("|") if v.strip()}  # noqa: E731
+    top = parser["__top__"]
+    settings = Settings(enabled={s for s in parser.sections() if s in CODES})  # "__top__" holds top-level keys
+    settings.currency = top.get("currency") or None
+    if parser.has_section("exclusions"):
+        settings.excluded_procurement_method_details = pipes(parser["exclusions"].get("procurement_method_details", ""))
+    if top.get("price_comparison_procurement_methods"):
+        settings.price_comparison_procurement_methods = pipes(top["price_comparison_procurement_methods"])
+    settings.no_price_comparison_procurement_methods = pipes(top.get("no_price_comparison_procurement_methods", ""))
+    section = lambda name: parser[name] if parser.has_section(name) else {}  # noqa: E731
+    r003 = section("R003")
+    if "threshold" in r003:
+        settings.r003_threshold = int(r003["threshold"])
+    if r003.get("procurement_methods"):
+        settings.r003_procurement_methods = pipes(r003["procurement_methods"])
+    if parser.has_section("R003.procurement_method_details"):
+        settings.r003_procurement_method_details = {k: int(v) for k, v in parser["R003.procurement_method_details"].items()}
+    if section("R018").get("procurement_methods"):
+        settings.r018_procurement_methods = pipes(section("R018")["procurement_methods"])
+    settings.r025_percentile = int(section("R025").get("percentile", settings.r025_percentile))
+    settings.r035_threshold = int(section("R035").get("threshold", settings.r035_threshold))
+    r038, r048 = section("R038"), section("R048")
+    settings.r038_minimum_submitted_bids = int(r038.get("minimum_submitted_bids", settings.r038_minimum_submitted_bids))
+    settings.r038_minimum_contracting_processes = int(r038.get("minimum_contracting_processes", settings.r038_minimum_contracting_processes))
+    settings.r048_digits = int(r048.get("digits", settings.r048_digits))
+    settings.r048_minimum_contracting_processes = int(r048.get("minimum_contracting_processes", settings.r048_minimum_contracting_processes))
+    settings.thresholds = {code: float(section(code)["threshold"]) for code in ("R024", "R025", "R038", "R048", "R058")
+                           if "threshold" in section(code)}
+    return settings
 
 
 def quartiles(values: list[float]) -> tuple[float, float]:
@@ -262,15 +312,17 @@ def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags, on:
     if not differences:
         return
     q1, q3 = quartiles([d for d, _, _ in differences.values()])
-    lower, upper = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    lower = settings.thresholds.get("R024", q1 - 1.5 * (q3 - q1))
+    upper = settings.thresholds.get("R058", q3 + 1.5 * (q3 - q1))
+    fixed_lower, fixed_upper = "R024" in settings.thresholds, "R058" in settings.thresholds
     flags.meta["R024"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4)}
     flags.meta["R058"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
     for ocid, (d, winner, second) in differences.items():
-        if "R024" in on and q1 > 0 and lower > 0 and d <= lower:
+        if "R024" in on and (fixed_lower or (q1 > 0 and lower > 0)) and d <= lower:
             flags.flag("OCID", ocid, "R024", d)
             flags.flag("Tenderer", winner, "R024", 0.0)
             flags.flag("Tenderer", second, "R024", 0.0)
-        if "R058" in on and upper > 0 and d >= upper:
+        if "R058" in on and (fixed_upper or upper > 0) and d >= upper:
             flags.flag("OCID", ocid, "R058", d)
             flags.flag("Tenderer", winner, "R058", 0.0)
 
@@ -291,10 +343,10 @@ def _r025(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
         return
     ratios = {t: won[t] / bid_in[t] for t in bid_in}
     q1, q3 = quartiles(list(ratios.values()))
-    lower = q1 - 1.5 * (q3 - q1)
+    lower = settings.thresholds.get("R025", q1 - 1.5 * (q3 - q1))
     gate = float(np.percentile(list(bid_in.values()), settings.r025_percentile, method="median_unbiased"))
     flags.meta["R025"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4), "percentile": round(gate, 4)}
-    if q1 <= 0 or lower <= 0:
+    if "R025" not in settings.thresholds and (q1 <= 0 or lower <= 0):
         return
     for tenderer, ratio in ratios.items():  # strictly above the percentile, strictly below the fence
         if bid_in[tenderer] > gate and ratio < lower:
@@ -328,9 +380,9 @@ def _r038(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
         if not ratios:
             continue
         q1, q3 = quartiles(list(ratios.values()))
-        upper = q3 + 1.5 * (q3 - q1)
+        upper = settings.thresholds.get("R038", q3 + 1.5 * (q3 - q1))
         flags.meta.setdefault("R038", {})[group] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
-        if upper <= 0:
+        if "R038" not in settings.thresholds and upper <= 0:
             continue
         for key, ratio in ratios.items():
             if ratio >= upper:
@@ -358,7 +410,7 @@ def _r048(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
     if not variety:
         return
     q1, q3 = quartiles(list(variety.values()))
-    upper = q3 + 1.5 * (q3 - q1)
+    upper = settings.thresholds.get("R048", q3 + 1.5 * (q3 - q1))
     flags.meta["R048"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
     for supplier, count in variety.items():
         if count >= upper:

@@ -206,3 +206,41 @@ def test_cardinal_r025_demonstration_rule():
     # fence 1, and only F's 0.125 is below it. (cardinal's page prints 1/6, which matches an earlier,
     # 6-process version of the same example: F won 1 of 6.)
     assert out["Tenderer"] == {"F": {"R025": 0.125}}
+
+
+def test_cardinal_r048_demonstration():
+    # docs/examples/R/048.jsonl with 048.ini (minimum_contracting_processes = 1): F's items span
+    # divisions 10 and 11, every other supplier's only 10. Varieties 2,1,1,1,1: Q3 = 1 + 1/3, fence 1.8333.
+    processes = [{"ocid": "F", "awards": [{"status": "active", "suppliers": [{"id": "F"}],
+                                           "items": [{"classification": {"id": "10000000"}}, {"classification": {"id": "11000000"}}]}]}]
+    processes += [{"ocid": str(i), "awards": [{"status": "active", "suppliers": [{"id": str(i)}],
+                                               "items": [{"classification": {"id": "10000000"}}]}]} for i in range(1, 5)]
+    out = red_flags(processes, Settings(enabled={"R048"}, r048_minimum_contracting_processes=1))
+    assert out["Tenderer"] == {"F": {"R048": 2.0}}
+
+
+def test_cardinal_settings_file(tmp_path):
+    from ocds_pipeline.indicators.redflags import load_settings
+
+    path = tmp_path / "settings.ini"
+    path.write_text("currency = USD\nno_price_comparison_procurement_methods = Catálogo electrónico\n"
+                    "[exclusions]\nprocurement_method_details = Ínfima Cuantía|Emergencia\n"
+                    "[R003]\nthreshold = 10\n[R003.procurement_method_details]\nCotización = 7\n"
+                    "[R038]\nthreshold = 0.5\nminimum_contracting_processes = 1\n[R048]\nminimum_contracting_processes = 1\n",
+                    encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.enabled == {"R003", "R038", "R048"}
+    assert settings.currency == "USD" and settings.r003_threshold == 10
+    assert settings.r003_procurement_method_details == {"Cotización": 7}
+    assert settings.excluded_procurement_method_details == {"Ínfima Cuantía", "Emergencia"}
+    assert settings.no_price_comparison_procurement_methods == {"Catálogo electrónico"}
+    assert settings.thresholds == {"R038": 0.5} and settings.r038_minimum_contracting_processes == 1
+
+
+def test_a_fixed_threshold_replaces_the_fence():
+    # cardinal's R038 demonstration: buyer B's only process has 1 disqualified bid of 2 (ratio 0.5).
+    # With a fixed threshold of 0.5 and a minimum of one process per buyer, B is flagged at 0.5.
+    processes = [{"ocid": "0", "buyer": {"id": "B"}, "bids": {"details": [bid("W"), bid("D", status="disqualified")]}}]
+    processes += [{"ocid": str(i), "buyer": {"id": str(i)}, "bids": {"details": [bid("W")]}} for i in range(1, 5)]
+    out = red_flags(processes, Settings(enabled={"R038"}, r038_minimum_contracting_processes=1, thresholds={"R038": 0.5}))
+    assert out["Buyer"] == {"B": {"R038": 0.5}}
