@@ -311,7 +311,9 @@ def oc4ids(config, paths, out, workers) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (default: CSV or JSON on standard output; Parquet needs --out).")
-def indicators(path, by, fmt, out_file) -> None:
+@click.option("--processes", "processes_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write one row per process (CSV): each measure flagged (1), not (0) or not computable, with why.")
+def indicators(path, by, fmt, out_file, processes_file) -> None:
     """Compute procurement indicators for any OCDS file (records, compiled releases, releases, API bodies).
 
     Every share comes with its numerator, denominator and coverage; definitions are in
@@ -327,7 +329,7 @@ def indicators(path, by, fmt, out_file) -> None:
 
     groups = [g.strip() for g in by.split(",") if g.strip()]
     try:
-        table = compute(path, by=groups)
+        table = compute(path, by=groups, processes=processes_file)
     except ValueError as error:
         _fail(str(error))
     if fmt == "parquet":

@@ -94,15 +94,21 @@ def test_compile_refuses_what_is_not_ocds(tmp_path):
 
 
 def test_indicators_command_formats(tmp_path):
+    import pandas as pd
+
     assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
     releases = str(tmp_path / "map" / "releases.jsonl")
     result = invoke("indicators", releases, "--by", "year,regime")
     assert result.exit_code == 0
     assert result.output.startswith("year,regime,indicator,name_en,numerator,denominator,value,eligible,coverage")
+    result = invoke("indicators", releases, "--processes", str(tmp_path / "p.csv"), "--out", str(tmp_path / "i.csv"))
+    per_process = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig")
+    assert len(per_process) == 240
+    not_computable = per_process[per_process["single_bidder"].isna()]
+    assert not_computable["single_bidder_why"].str.startswith("no tender.numberOfTenderers").all()
+    assert set(per_process["single_bidder"].dropna()) <= {0.0, 1.0}
     result = invoke("indicators", releases, "--format", "parquet", "--out", str(tmp_path / "i.parquet"))
     assert result.exit_code == 0
-    import pandas as pd
-
     assert set(pd.read_parquet(tmp_path / "i.parquet")["indicator"]) >= {"SB-C", "RE-A"}
     assert invoke("indicators", releases, "--by", "colour").exit_code == 2
     assert "needs --out" in invoke("indicators", releases, "--format", "parquet").output

@@ -190,8 +190,12 @@ def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] |
 
 
 def compute(source: str | Path | Iterable[dict[str, Any]], by: Iterable[str] = (), *,
-            registry: list[Indicator] | None = None) -> pd.DataFrame:
-    """Indicators for compiled releases (an iterable) or any OCDS file the ingest step accepts."""
+            registry: list[Indicator] | None = None, processes: Path | None = None) -> pd.DataFrame:
+    """Indicators for compiled releases (an iterable) or any OCDS file the ingest step accepts.
+
+    With ``processes``, also write the per-process facts there (CSV): every measure as 1
+    (flagged), 0 (not flagged) or empty (not computable), with the reason in ``<measure>_why``.
+    """
     if isinstance(source, (str, Path)):
         from ..compile import Merger
         from ..compile.stream import iter_compiled
@@ -200,4 +204,9 @@ def compute(source: str | Path | Iterable[dict[str, Any]], by: Iterable[str] = (
 
         merger = Merger(patched_release_schema(SchemaResolver.from_env()))
         source = iter_compiled([Path(source)], merger)
-    return summarise(facts(source), by, registry)
+    tables = facts(source)
+    if processes is not None:
+        from ..atomic import write_bytes
+
+        write_bytes(processes, tables.processes.to_csv(index=False).encode("utf-8-sig"))
+    return summarise(tables, by, registry)
