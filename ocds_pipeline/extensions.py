@@ -8,8 +8,6 @@ through :class:`~ocds_pipeline.schemas.SchemaResolver`; this project's own live 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -79,24 +77,3 @@ def patched_release_schema(resolver: SchemaResolver, extensions=PUBLISHED_EXTENS
     for name in extensions:
         schema = merge_patch(schema, load_extension(name, resolver, base_uri).release_schema)
     return schema
-
-
-def patched_codelists(resolver: SchemaResolver, extensions=PUBLISHED_EXTENSIONS) -> dict[str, set[str]]:
-    """Codes of every codelist: core, plus extension codelists (``+x.csv`` adds, ``-x.csv`` removes)."""
-    codes: dict[str, set[str]] = {}
-    for name in resolver.pins:
-        if name.startswith(f"{CORE}/codelists/"):
-            codes[name.rsplit("/", 1)[1]] = _codes(resolver.resolve(name).read_text(encoding="utf-8"))
-    for ext_name in extensions:
-        for file, text in load_extension(ext_name, resolver).codelists.items():
-            if file.startswith("+"):
-                codes.setdefault(file[1:], set()).update(_codes(text))
-            elif file.startswith("-"):
-                codes.setdefault(file[1:], set()).difference_update(_codes(text))
-            else:
-                codes[file] = _codes(text)
-    return codes
-
-
-def _codes(text: str) -> set[str]:
-    return {row["Code"] for row in csv.DictReader(io.StringIO(text))}
