@@ -383,6 +383,42 @@ def redflags(path, out_file, settings_file, price_methods) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as JSON.")
+@click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as Markdown.")
+@click.pass_obj
+def validate(config, path, json_file, markdown_file) -> None:
+    """Validate OCDS data offline: schema (with the declared extensions), ids, ocids, duplicates.
+
+    Exit code 0 when valid, 1 when there are errors. Errors are grouped by check and path,
+    with counts and examples (ocid, release id, path, value).
+
+    \b
+    Examples:
+      ocds-pipeline validate build/run/releases.json
+      ocds-pipeline validate sercop-2024.zip --json report.json --markdown report.md
+    """
+    import json
+
+    from .atomic import write_bytes
+    from .validate.report import validate_file
+
+    report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri)
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    click.echo(f"{report.releases:,} releases, {report.errors:,} errors in {len(report.groups)} groups")
+    for group in report.sorted_groups()[:20]:
+        example = group.examples[0]
+        click.echo(f"  {group.count:>8,}  {group.check} at /{group.path}: {group.message} (e.g. {example.ocid} {example.release_id})")
+    if json_file:
+        write_bytes(json_file, (json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n").encode())
+    if markdown_file:
+        write_bytes(markdown_file, report.markdown().encode())
+    if report.errors:
+        sys.exit(EXIT_DATA)
+
+
+@main.command()
 @click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")

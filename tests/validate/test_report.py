@@ -1,0 +1,188 @@
+"""`ocds-pipeline validate`: one defect per document, and the exact finding it must produce."""
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ocds_pipeline.cli import main
+from ocds_pipeline.schemas import SchemaResolver
+from ocds_pipeline.validate.report import validate_file
+from tests.conftest import ROOT
+
+SAMPLES = ROOT.parent / "shared" / "samples"
+RELEASE = {"ocid": "ocds-5wno2w-SIE-X-1", "id": "tender-1", "date": "2024-03-01T09:00:00-05:00", "tag": ["tender"],
+           "initiationType": "tender",
+           "tender": {"id": "SIE-X-1", "status": "active", "value": {"amount": 10, "currency": "USD"},
+                      "items": [{"id": "1", "quantity": 1}, {"id": "2", "quantity": 2}]},
+           "bids": {"details": [{"id": "b1", "value": {"amount": 9, "currency": "USD"}}]}}
+PACKAGE = {"uri": "https://example.org/p.json", "version": "1.1", "publishedDate": "2024-03-02T00:00:00Z",
+           "publisher": {"name": "SERCOP"},
+           "extensions": ["https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json"]}
+
+
+def set_path(document, path, value):
+    *parents, last = path.split("/")
+    for part in parents:
+        document = document[int(part)] if part.isdigit() else document[part]
+    if value is DELETE:
+        del document[int(last) if last.isdigit() else last]
+    else:
+        document[int(last) if last.isdigit() else last] = value
+
+
+DELETE = object()
+# name: (path to break, new value, expected check, expected path)
+CASES = {
+    "missing id": ("id", DELETE, "release.missing", "id"),  # the reader refuses it before the schema sees it
+    "wrong type": ("tender/value/amount", "diez", "schema.type", "tender/value/amount"),
+    "closed codelist": ("tender/status", "open", "schema.enum", "tender/status"),
+    "bad tag": ("tag/0", "tenderish", "schema.enum", "tag/0"),
+    "bad date": ("date", "01/03/2024", "schema.format", "date"),
+    "bad currency": ("tender/value/currency", "usd", "schema.enum", "tender/value/currency"),
+    "extension field wrong": ("bids/details/0/value/amount", "nueve", "schema.type", "bids/details/0/value/amount"),
+    "empty string id": ("tender/id", "", "schema.minLength", "tender/id"),
+    "hash in release id": ("id", "tender#1", "release.id", "id"),
+    "bad ocid": ("ocid", "OCDS-SIE-X-1", "release.ocid", "ocid"),
+    "duplicate item ids": ("tender/items/1/id", "1", "unique.id", "tender/items/1/id"),
+    "tag not an array": ("tag", "tender", "schema.type", "tag"),
+    "initiationType": ("initiationType", "auction", "schema.enum", "initiationType"),
+    "title not a string": ("tender/title", 5, "schema.type", "tender/title"),
+    "quantity as text": ("tender/items/0/quantity", "uno", "schema.type", "tender/items/0/quantity"),
+    "item id as object": ("tender/items/0/id", {"a": 1}, "schema.type", "tender/items/0/id"),
+    "tender period date": ("tender/tenderPeriod", {"startDate": "mañana"}, "schema.format", "tender/tenderPeriod/startDate"),
+    "procurementMethod": ("tender/procurementMethod", "abierto", "schema.enum", "tender/procurementMethod"),
+    "mainProcurementCategory": ("tender/mainProcurementCategory", "bienes", "schema.enum", "tender/mainProcurementCategory"),
+    "submissionMethod not an array": ("tender/submissionMethod", "written", "schema.type", "tender/submissionMethod"),
+    "numberOfTenderers as text": ("tender/numberOfTenderers", "tres", "schema.type", "tender/numberOfTenderers"),
+    "numberOfTenderers fraction": ("tender/numberOfTenderers", 1.5, "schema.type", "tender/numberOfTenderers"),
+    "hasEnquiries as text": ("tender/hasEnquiries", "si", "schema.type", "tender/hasEnquiries"),
+    "buyer not an object": ("buyer", "GAD Quito", "schema.type", "buyer"),
+    "parties not an array": ("parties", {"id": "p"}, "schema.type", "parties"),
+    "party roles as text": ("parties", [{"id": "p", "roles": "buyer"}], "schema.type", "parties/0/roles"),
+    "party address as text": ("parties", [{"id": "p", "address": "Quito"}], "schema.type", "parties/0/address"),
+    "contract without awardID": ("contracts", [{"id": "c"}], "schema.required", "contracts/0"),
+    "contract status": ("contracts", [{"id": "c", "awardID": "a", "status": "firmado"}], "schema.enum", "contracts/0/status"),
+    "award status": ("awards", [{"id": "a", "status": "ganado"}], "schema.enum", "awards/0/status"),
+    "award date": ("awards", [{"id": "a", "date": "2024"}], "schema.format", "awards/0/date"),
+    "language not a string": ("language", 5, "schema.type", "language"),
+    "budget amount as text": ("planning", {"budget": {"amount": {"amount": "x", "currency": "USD"}}}, "schema.type",
+                              "planning/budget/amount/amount"),
+    "transaction amount as text": ("contracts", [{"id": "c", "awardID": "a", "implementation": {"transactions": [
+        {"id": "t", "value": {"amount": "x", "currency": "USD"}}]}}], "schema.type",
+        "contracts/0/implementation/transactions/0/value/amount"),
+    "amendment date": ("contracts", [{"id": "c", "awardID": "a", "amendments": [{"id": "1", "date": "ayer"}]}],
+                       "schema.format", "contracts/0/amendments/0/date"),
+    "missing date": ("date", DELETE, "release.missing", "date"),
+    "missing ocid": ("ocid", DELETE, "release.missing", "ocid"),
+    "duplicate award ids": ("awards", [{"id": "a", "title": "x"}, {"id": "a", "title": "y"}], "unique.id", "awards/1/id"),
+    "duplicate party ids": ("parties", [{"id": "p", "name": "x"}, {"id": "p", "name": "y"}], "unique.id", "parties/1/id"),
+    "bid statistic without measure": ("bids/statistics", [{"id": "s", "value": 1}], "schema.required", "bids/statistics/0"),
+    "bid tenderers not an array": ("bids/details/0/tenderers", {"id": "x"}, "schema.type", "bids/details/0/tenderers"),
+    "bid date": ("bids/details/0/date", "ayer", "schema.format", "bids/details/0/date"),
+    "amount as an array": ("tender/value/amount", [1], "schema.type", "tender/value/amount"),
+    "minValue currency": ("tender/minValue", {"amount": 1, "currency": "XX1"}, "schema.enum", "tender/minValue/currency"),
+    "award period date": ("tender/awardPeriod", {"endDate": "x"}, "schema.format", "tender/awardPeriod/endDate"),
+    "milestone status": ("tender/milestones", [{"id": "m", "status": "hecho"}], "schema.enum", "tender/milestones/0/status"),
+    "tenderers not an array": ("tender/tenderers", {"id": "x"}, "schema.type", "tender/tenderers"),
+    "relationship not an array": ("relatedProcesses", [{"id": "r", "relationship": "framework"}], "schema.type",
+                                  "relatedProcesses/0/relationship"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_defect_gives_its_finding(tmp_path, name):
+    path_to_break, value, check, where = CASES[name]
+    release = copy.deepcopy(RELEASE)
+    set_path(release, path_to_break, value)
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps({**PACKAGE, "releases": [release]}))
+    report = validate_file(document, SchemaResolver.from_env())
+    findings = [e for g in report.groups.values() for e in g.examples]
+    assert [(f.check, f.path) for f in findings] == [(check, where)], findings
+    assert findings[0].message and report.errors == 1
+
+
+def test_valid_package_and_the_declared_extension_is_applied(tmp_path):
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps({**PACKAGE, "releases": [RELEASE]}))
+    report = validate_file(document, SchemaResolver.from_env())
+    assert report.errors == 0 and report.extensions == ["ocds_bid_extension"] and report.warnings == []
+
+
+def test_duplicate_release_with_other_content(tmp_path):
+    other = {**RELEASE, "tag": ["tenderUpdate"]}
+    document = tmp_path / "r.jsonl"
+    document.write_text(json.dumps(RELEASE) + "\n" + json.dumps(other) + "\n")
+    report = validate_file(document, SchemaResolver.from_env())
+    assert [(g.check, g.count) for g in report.groups.values()] == [("release.duplicate", 1)]
+
+
+def test_errors_are_grouped_with_counts_and_examples(tmp_path):
+    releases = []
+    for number in range(8):
+        release = copy.deepcopy(RELEASE)
+        release["id"] = f"tender-{number}"
+        release["tender"]["items"][0]["quantity"] = "mucho"
+        releases.append(release)
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps({**PACKAGE, "releases": releases}))
+    report = validate_file(document, SchemaResolver.from_env())
+    (group,) = report.groups.values()
+    assert (group.check, group.path, group.count, len(group.examples)) == ("schema.type", "tender/items/[]/quantity", 8, 5)
+    assert "| ocds-5wno2w-SIE-X-1 | tender-0 | `tender/items/0/quantity` | `mucho` |" in report.markdown()
+
+
+def test_sercop_samples_validate_with_warnings_for_extensions_not_available_offline():
+    for path in sorted(SAMPLES.glob("sercop-api-record_*.json")):
+        report = validate_file(path, SchemaResolver.from_env())
+        assert report.errors == 0, path
+        assert any("ocds_auctions_extension" in w for w in report.warnings)
+
+
+def test_command_exit_codes_and_reports(tmp_path):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps({**PACKAGE, "releases": [RELEASE]}))
+    bad.write_text(json.dumps({**PACKAGE, "releases": [{**RELEASE, "date": "ayer"}]}))
+    runner = CliRunner()
+    assert runner.invoke(main, ["validate", str(good)]).exit_code == 0
+    result = runner.invoke(main, ["validate", str(bad), "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md")])
+    assert result.exit_code == 1 and "1 errors in 1 groups" in result.output
+    assert json.loads((tmp_path / "r.json").read_text())["groups"][0]["check"] == "schema.format"
+    assert (tmp_path / "r.md").read_text().startswith("# Validation of")
+
+
+SCHEMA_CASES = sorted(name for name, case in CASES.items() if case[2].startswith("schema."))
+
+
+def libcove_paths(report):
+    """Where libcoveocds reports problems: schema errors, and closed-codelist values it checks apart."""
+    paths = {e["path"].removeprefix("releases/0").lstrip("/") for e in report["validation_errors"]}
+    for key in report.get("additional_closed_codelist_values", {}):
+        paths.add(key.removeprefix("releases/"))
+    return paths
+
+
+@pytest.mark.slow
+def test_libcoveocds_reports_the_same_schema_errors(tmp_path, monkeypatch):
+    """Every schema finding of ours is one that libcoveocds (run offline) reports at the same place."""
+    import re
+
+    from tests.libcove import libcove_report
+
+    assert len(SCHEMA_CASES) >= 30
+    mismatches = {}
+    for name in SCHEMA_CASES:
+        path_to_break, value, check, where = CASES[name]
+        release = copy.deepcopy(RELEASE)
+        set_path(release, path_to_break, value)
+        case_dir = tmp_path / re.sub(r"\W+", "-", name)
+        case_dir.mkdir()
+        document = case_dir / "p.json"
+        document.write_text(json.dumps({**PACKAGE, "releases": [release]}))
+        theirs = libcove_paths(libcove_report(document, case_dir, monkeypatch))
+        # Closed-codelist values are reported by libcoveocds per field, without array indexes.
+        if where not in theirs and re.sub(r"/\d+", "", where) not in theirs:
+            mismatches[name] = (where, sorted(theirs))
+    assert mismatches == {}
