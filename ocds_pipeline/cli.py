@@ -419,6 +419,49 @@ def validate(config, path, json_file, markdown_file) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write quality.json and quality.md into this folder.")
+def quality(path, out_dir) -> None:
+    """Data-quality checks (after pelican) on any OCDS file: coherence, consistency, references, distributions.
+
+    Exit code 0 when every applicable check passes, 1 when some fail.
+
+    \b
+    Example:
+      ocds-pipeline quality build/run/compiled.jsonl --out build/quality
+    """
+    from .compile import Merger
+    from .compile.stream import iter_compiled
+    from .extensions import patched_release_schema
+    from .pipeline import write_quality_report
+    from .validate.quality import check_quality
+
+    merger = Merger(patched_release_schema(SchemaResolver.from_env()))
+    if out_dir:
+        write_quality_report(iter_compiled([path], merger), out_dir)
+        report_path = out_dir / "quality.json"
+        import json
+
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        failed = {n: c["failed"] for n, c in report["checks"].items() if c["failed"]}
+        dataset_failed = [n for n, d in report["dataset"].items() if d["result"] == "fail"]
+        processes = report["processes"]
+    else:
+        result = check_quality(iter_compiled([path], merger))
+        failed = {n: c.failed for n, c in result.checks.items() if c.failed}
+        dataset_failed = [n for n, (ok, _) in result.dataset.items() if ok is False]
+        processes = result.processes
+    click.echo(f"{processes:,} processes; {len(failed)} process checks and {len(dataset_failed)} dataset checks with failures")
+    for name, count in failed.items():
+        click.echo(f"  {name}: {count:,} processes fail")
+    for name in dataset_failed:
+        click.echo(f"  {name}: fails")
+    if failed or dataset_failed:
+        sys.exit(EXIT_DATA)
+
+
+@main.command()
 @click.option("--procedures", type=click.IntRange(min=1), required=True, help="Number of procedures to generate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")

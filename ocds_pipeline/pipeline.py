@@ -7,20 +7,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-
 from .atomic import write_bytes
+from .compile.stream import NotGroupedError, stream_groups
 from .config import Config
 from .mapping import MappingStats, map_source
-from .packaging import extension_urls, package_metadata, write_releases
-from .publish import RELEASES, ProjectSource, Publication, publish_from_store, write_publication
+from .packaging import extension_urls, iter_jsonl, package_metadata, write_releases
+from .publish import (
+    RELEASES,
+    ProjectSource,
+    Publication,
+    publish_from_store,
+    write_publication,
+)
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
-from .compile.stream import NotGroupedError, stream_groups
 from .sources.ocds import OcdsReadStats
 from .store import Store
 from .store.incremental import UPDATE_TAGS, new_releases
 from .store.ingest import ingest
-
+from .validate.quality import check_quality, load_descriptions
 
 
 def _write_summary(path: Path, document: dict[str, Any]) -> None:
@@ -84,6 +89,14 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     return summary
 
 
+def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path) -> list[str]:
+    """quality.json and quality.md: the data-quality checks over the published compiled releases."""
+    report = check_quality(compiled_releases)
+    _write_summary(out / "quality.json", report.as_dict())
+    write_bytes(out / "quality.md", report.markdown(load_descriptions()).encode("utf-8"))
+    return ["quality.json", "quality.md"]
+
+
 def _group_by_ocid(releases: Iterable[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Consecutive releases of the same ocid (the mapping yields each process's releases together)."""
     current, group = None, []
@@ -145,6 +158,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
+        publication.files += write_quality_report(iter_jsonl(out / "compiled.jsonl"), out)
     except BaseException:
         store.finish_run(run_id, {"added": added}, status="failed")
         raise

@@ -123,3 +123,16 @@ def test_redflags_command(tmp_path):
     flags = json.loads((tmp_path / "flags.json").read_text())
     assert {"OCID", "Meta"} <= set(flags) <= {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"}  # empty groups left out
     assert any("R018" in codes for codes in flags["OCID"].values())  # the fixtures have single-bid procedures
+
+
+def test_quality_command(tmp_path):
+    import json
+
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    result = invoke("quality", str(tmp_path / "map" / "releases.jsonl"), "--out", str(tmp_path / "q"))
+    report = json.loads((tmp_path / "q" / "quality.json").read_text())
+    assert report["processes"] == 240
+    failing = [name for name, check in report["checks"].items() if check["failed"]]
+    assert result.exit_code == (1 if failing or any(d["result"] == "fail" for d in report["dataset"].values()) else 0)
+    assert report["checks"]["reference.buyer_in_parties"] == {"passed": 240, "failed": 0, "not_applicable": 0, "examples": []}
+    assert (tmp_path / "q" / "quality.md").read_text().startswith("# Data quality (240 processes)")

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from ocds_pipeline.store import Store, tables
 from ocds_pipeline.store.incremental import new_releases
 
-PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json"]
+PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json",
+             "projects.json", "projects.csv", "quality.json", "quality.md"]
 
 
 def rewrite(path: Path, change) -> None:

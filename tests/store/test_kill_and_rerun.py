@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 from ocds_pipeline.generate import generate
 from ocds_pipeline.store import Store, tables
 
-PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json"]
+PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json",
+             "projects.json", "projects.csv", "quality.json", "quality.md"]
 
 
 def command(source, out, store):
