@@ -1,6 +1,6 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators; default all)
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate; default all)
 Figures go into bench/README.md together with the command that produced them.
 """
 
@@ -125,8 +125,37 @@ def bench_indicators() -> list[tuple[str, float, float]]:
             ("plain orjson parse of the same file (the floor)", floor, floor_rss)]
 
 
+def _standard_zip() -> Path:
+    """OCDS 1.1.5 as the minimal ZIP libcoveocds reads offline (from the pinned local files)."""
+    import zipfile
+
+    from ocds_pipeline.schemas import SchemaResolver, load_pins
+
+    target = OUT / "standard-1__1__5.zip"
+    resolver = SchemaResolver.from_env()
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("standard-1__1__5/", "")
+        for name in load_pins():
+            if name.startswith("ocds-1.1.5/"):
+                archive.write(resolver.resolve(name), f"standard-1__1__5/schema/{name.split('/', 1)[1]}")
+    return target
+
+
+def bench_validate() -> list[tuple[str, float, float]]:
+    """ocds-pipeline validate vs libcoveocds (offline, same release package) on 10,000 procedures."""
+    package = OUT / "map-10000" / "releases.json"
+    if not package.exists():
+        measure([*CLI, "map", str(_generated(10_000)), "--out", str(OUT / "map-10000")])
+    releases = sum(1 for _ in open(OUT / "map-10000" / "releases.jsonl", "rb"))
+    ours, ours_rss = measure([*CLI, "validate", str(package), "--json", str(OUT / "validate.json")])
+    libcove = Path(sys.executable).parent / "libcoveocds"
+    theirs, theirs_rss = measure([str(libcove), "--standard-zip", str(_standard_zip()), str(package)])
+    return [(f"ocds-pipeline validate, {releases:,} releases ({releases / ours:,.0f}/s; {theirs / ours:.1f}× libcoveocds)", ours, ours_rss),
+            (f"libcoveocds --standard-zip, same package ({releases / theirs:,.0f}/s)", theirs, theirs_rss)]
+
+
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
-         "indicators": bench_indicators}
+         "indicators": bench_indicators, "validate": bench_validate}
 
 
 def main() -> None:

@@ -94,6 +94,7 @@ class _Parser:
         if "ocid" in value or not streamed:
             yield from self._finish(value, {}, where)  # a release, a record, or not OCDS
             return
+        self._note_extensions(value.get("extensions"))
         for key in streamed:
             for item in value[key]:
                 for release in self._releases_of(key, item):
@@ -120,6 +121,8 @@ class _Parser:
                         yield release
             else:
                 fields[key] = _build(events, value_prefix, value_event, value)
+                if key == "extensions":  # known before the releases that follow it
+                    self._note_extensions(fields[key])
         yield from self._finish(fields, streamed, where)
 
     def _finish(self, fields: dict[str, Any], streamed: dict[str, int], where: str) -> Iterator[dict[str, Any]]:
@@ -127,7 +130,6 @@ class _Parser:
         if streamed:
             if "ocid" not in fields:
                 self.stats.packages += 1
-                self.stats.extensions.update(e for e in fields.get("extensions") or [] if isinstance(e, str))
             elif not streamed.get("releases") and isinstance(fields.get("compiledRelease"), dict):
                 yield from self._checked(fields["compiledRelease"])  # a record with linked releases only
             return
@@ -140,6 +142,10 @@ class _Parser:
         keys = ", ".join(sorted(fields)[:8]) or "none"
         raise NotOCDSError(f"{self.name}: {where} is not OCDS: expected a release package, record package, "
                            f"release or record, found an object with keys: {keys}")
+
+    def _note_extensions(self, extensions: Any) -> None:
+        if isinstance(extensions, list):
+            self.stats.extensions.update(e for e in extensions if isinstance(e, str))
 
     def _releases_of(self, key: str, item: Any) -> Iterator[dict[str, Any]]:
         if key == "releases":

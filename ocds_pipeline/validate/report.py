@@ -56,6 +56,7 @@ class ValidationReport:
     extensions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     groups: dict[tuple[str, str, str], Group] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)  # extension URLs the file declares
 
     def add(self, finding: Finding) -> None:
         key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
@@ -139,16 +140,34 @@ def _duplicate_ids(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 def validate_file(path: Path, resolver: SchemaResolver, *, base_uri: str = "") -> ValidationReport:
-    """Validate every release in ``path`` (any shape the ingest step reads)."""
+    """Validate every release in ``path`` (any shape the ingest step reads).
+
+    One pass when packages declare their extensions before their releases (the usual order); when
+    a package declares them after (SERCOP's API bodies do), a second pass validates every release
+    with the full set.
+    """
+    report, complete = _validate_pass(path, resolver, base_uri, None)
+    if not complete:
+        report, _ = _validate_pass(path, resolver, base_uri, report.declared)
+    return report
+
+
+def _validate_pass(path: Path, resolver: SchemaResolver, base_uri: str,
+                   fixed: set[str] | None) -> tuple[ValidationReport, bool]:
     report = ValidationReport(str(path))
     stats = OcdsReadStats()
-    for _ in read_ocds(path, stats):  # a first pass learns which extensions the packages declare
-        pass
-    report.extensions = _extension_names(sorted(stats.extensions), base_uri, report.warnings)
-    validator = ReleaseValidator(resolver, report.extensions, base_uri=base_uri)
+    validator, declared = None, None
+    complete = True
     digests: dict[tuple[str, str], str] = {}
     rejects = []
-    for release in read_ocds(path, OcdsReadStats(), rejects):
+    for release in read_ocds(path, stats, rejects):
+        wanted = fixed if fixed is not None else set(stats.extensions)
+        if validator is None or wanted != declared:
+            complete = complete and validator is None  # a change after releases were checked needs a second pass
+            declared = set(wanted)
+            report.warnings.clear()
+            report.extensions = _extension_names(sorted(declared), base_uri, report.warnings)
+            validator = ReleaseValidator(resolver, report.extensions, base_uri=base_uri)
         report.releases += 1
         ocid, rid = release["ocid"], release["id"]
         for issue in validator.issues(release):
@@ -168,7 +187,10 @@ def validate_file(path: Path, resolver: SchemaResolver, *, base_uri: str = "") -
                                "another release with this ocid and id has different content"))
     for reject in rejects:
         report.add(Finding("release.missing", "", "", reject.column, reject.value, reject.reason))
-    return report
+    report.declared = set(stats.extensions)
+    if fixed is None and report.declared != (declared or set()):
+        complete = False
+    return report, complete
 
 
 def _at(document: Any, path: str) -> Any:
