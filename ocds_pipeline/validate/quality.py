@@ -324,6 +324,55 @@ def dataset_results(counts: DatasetCounts) -> dict[str, tuple[bool | None, str]]
     }
 
 
+# -- usability (a ProACT-style transparency index) ------------------------------------------------------
+def _has(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+USABILITY: dict[str, tuple[bool, Callable[[dict[str, Any]], bool]]] = {
+    # key field group: (only for competitive procedures?, present?)
+    "procedure": (False, lambda r: _has(_get(r, "tender/procurementMethod"))),
+    "buyer": (False, lambda r: _has(_get(r, "buyer/id"))),
+    "supplier": (False, lambda r: any(_has(s.get("id")) for a in r.get("awards") or [] for s in a.get("suppliers") or [])),
+    "award date": (False, lambda r: any(_has(a.get("date")) for a in r.get("awards") or [])),
+    "classification": (False, lambda r: any(_has((i.get("classification") or {}).get("id"))
+                                            for i in (r.get("tender") or {}).get("items") or [])),
+    "value": (False, lambda r: _amount(_get(r, "tender/value")) is not None
+              or any(_amount(a.get("value")) is not None for a in r.get("awards") or [])),
+    "tenderers": (True, lambda r: _has(_get(r, "tender/tenderers")) or _has(_get(r, "tender/numberOfTenderers"))),
+    "call for tenders": (True, lambda r: _has(_get(r, "tender/tenderPeriod/startDate"))),
+    "deadline": (True, lambda r: _has(_get(r, "tender/tenderPeriod/endDate"))),
+}
+
+
+@dataclass
+class Usability:
+    """Share of processes with each key field group, and the mean per-process index (0-1)."""
+
+    present: Counter = field(default_factory=Counter)
+    eligible: Counter = field(default_factory=Counter)
+    index_total: float = 0.0
+    processes: int = 0
+
+    def add(self, r: dict[str, Any]) -> None:
+        competitive = _get(r, "tender/procurementMethod") in {"open", "selective"}
+        flags = []
+        for name, (competitive_only, present) in USABILITY.items():
+            if competitive_only and not competitive:
+                continue
+            found = present(r)
+            self.eligible[name] += 1
+            self.present[name] += found
+            flags.append(found)
+        self.index_total += sum(flags) / len(flags)
+        self.processes += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": round(self.index_total / self.processes, 4) if self.processes else None,
+                "groups": {name: round(self.present[name] / self.eligible[name], 4) if self.eligible[name] else None
+                           for name in USABILITY}}
+
+
 # -- running ---------------------------------------------------------------------------------------
 @dataclass
 class CheckResult:
@@ -339,6 +388,7 @@ class QualityReport:
     checks: dict[str, CheckResult]
     dataset: dict[str, tuple[bool | None, Any]]
     coverage: dict[str, int]
+    usability: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"processes": self.processes,
@@ -346,7 +396,7 @@ class QualityReport:
                                   "examples": c.examples} for name, c in self.checks.items()},
                 "dataset": {name: {"result": {True: "pass", False: "fail", None: "not applicable"}[ok], "measured": what}
                             for name, (ok, what) in self.dataset.items()},
-                "coverage": self.coverage}
+                "usability": self.usability, "coverage": self.coverage}
 
     def markdown(self, descriptions: dict[str, dict[str, str]]) -> str:
         lines = [f"# Data quality ({self.processes:,} processes)", "",
@@ -357,6 +407,13 @@ class QualityReport:
         for name, (ok, what) in self.dataset.items():
             result = {True: "pass", False: "**fail**", None: "n/a"}[ok]
             lines.append(f"| `{name}` | {descriptions.get(name, {}).get('en', '')} | {result} | {what} |")
+        if self.usability:
+            lines += ["", f"## Usability: index {self.usability['index']}", "",
+                      "Share of processes with each key field group (tenderers, call for tenders and deadline: "
+                      "competitive procedures only); the index is the mean over processes of the share of their "
+                      "groups that are present (a ProACT-style transparency index).", "",
+                      "| field group | share |", "|---|---:|"]
+            lines += [f"| {name} | {share} |" for name, share in self.usability["groups"].items()]
         failing = [(n, c) for n, c in self.checks.items() if c.examples]
         if failing:
             lines += ["", "## Examples of failures", ""]
@@ -381,10 +438,11 @@ def _coverage(document: Any, prefix: str, counts: Counter) -> None:
 def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5) -> QualityReport:
     """Run every compiled-release and dataset check over the compiled releases."""
     results = {name: CheckResult() for name in RELEASE_CHECKS}
-    counts, coverage, processes = DatasetCounts(), Counter(), 0
+    counts, coverage, processes, usability = DatasetCounts(), Counter(), 0, Usability()
     for release in compiled_releases:
         processes += 1
         counts.add(release)
+        usability.add(release)
         _coverage(release, "", coverage)
         for name, check in RELEASE_CHECKS.items():
             ok, paths = check(release)
@@ -397,7 +455,7 @@ def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5
                 result.failed += 1
                 if len(result.examples) < examples:
                     result.examples.append({"ocid": str(release.get("ocid")), "path": ", ".join(paths)})
-    return QualityReport(processes, results, dataset_results(counts), dict(sorted(coverage.items())))
+    return QualityReport(processes, results, dataset_results(counts), dict(sorted(coverage.items())), usability.as_dict())
 
 
 def load_descriptions() -> dict[str, dict[str, str]]:

@@ -133,3 +133,13 @@ def test_report_counts_examples_and_coverage():
     assert result.examples == [{"ocid": "ocds-5wno2w-1", "path": "awards/0/date"}]
     assert report.coverage["/awards[]/value/amount"] == 2
     assert "| `coherent.dates` |" in report.markdown(load_descriptions())
+
+
+def test_usability_index_by_hand():
+    direct = {"ocid": "d", "buyer": {"id": "B"}, "tender": {"procurementMethod": "direct"}}
+    # GOOD is open: 9 groups, all present except classification (its items have none) -> 8/9.
+    # direct: 6 groups (no competitive-only ones); procedure and buyer present -> 2/6.
+    report = check_quality([GOOD, direct])
+    assert report.usability["index"] == round((8 / 9 + 2 / 6) / 2, 4)
+    assert report.usability["groups"]["buyer"] == 1.0 and report.usability["groups"]["supplier"] == 0.5
+    assert report.usability["groups"]["deadline"] == 1.0  # only GOOD is competitive
