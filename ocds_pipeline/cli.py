@@ -406,7 +406,8 @@ def validate(config, path, json_file, markdown_file) -> None:
     report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri)
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    click.echo(f"{report.releases:,} releases, {report.errors:,} errors in {len(report.groups)} groups")
+    click.echo(f"{report.releases:,} releases, {report.errors:,} errors in {len(report.groups)} groups"
+               + (f"; {sum(n.count for n in report.notes.values()):,} notes (values outside open codelists)" if report.notes else ""))
     for group in report.sorted_groups()[:20]:
         example = group.examples[0]
         click.echo(f"  {group.count:>8,}  {group.check} at /{group.path}: {group.message} (e.g. {example.ocid} {example.release_id})")

@@ -8,6 +8,8 @@ through :class:`~ocds_pipeline.schemas.SchemaResolver`; this project's own live 
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -77,3 +79,46 @@ def patched_release_schema(resolver: SchemaResolver, extensions=PUBLISHED_EXTENS
     for name in extensions:
         schema = merge_patch(schema, load_extension(name, resolver, base_uri).release_schema)
     return schema
+
+
+def patched_codelists(resolver: SchemaResolver, extensions=PUBLISHED_EXTENSIONS, base_uri: str = "") -> dict[str, set[str]]:
+    """Codes of every codelist: core, plus extension codelists (``+x.csv`` adds, ``-x.csv`` removes)."""
+    codes: dict[str, set[str]] = {}
+    for name in resolver.pins:
+        if name.startswith(f"{CORE}/codelists/"):
+            codes[name.rsplit("/", 1)[1]] = _codes(resolver.resolve(name).read_text(encoding="utf-8"))
+    for extension in extensions:
+        for file, text in load_extension(extension, resolver, base_uri).codelists.items():
+            if file.startswith("+"):
+                codes.setdefault(file[1:], set()).update(_codes(text))
+            elif file.startswith("-"):
+                codes.setdefault(file[1:], set()).difference_update(_codes(text))
+            else:
+                codes[file] = _codes(text)
+    return codes
+
+
+def codelist_fields(schema: dict[str, Any]) -> dict[tuple[str, ...], tuple[str, bool]]:
+    """Field path (array levels folded) -> (codelist file, open?) for every field with a codelist."""
+    definitions = schema.get("definitions", {})
+    found: dict[tuple[str, ...], tuple[str, bool]] = {}
+
+    def walk(node: dict[str, Any], path: tuple[str, ...], seen: tuple[str, ...]) -> None:
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[1]
+            if name in seen:
+                return
+            node, seen = definitions[name], seen + (name,)
+        if "codelist" in node:
+            found[path] = (node["codelist"], bool(node.get("openCodelist")))
+        if "items" in node:
+            walk(node["items"], path, seen)
+        for key, child in (node.get("properties") or {}).items():
+            walk(child, path + (key,), seen)
+
+    walk(schema, (), ())
+    return found
+
+
+def _codes(text: str) -> set[str]:
+    return {row["Code"] for row in csv.DictReader(io.StringIO(text))}

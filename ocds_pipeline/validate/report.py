@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..extensions import LOCAL_EXTENSIONS_DIR, local_extension_url
+from ..extensions import LOCAL_EXTENSIONS_DIR, codelist_fields, local_extension_url, patched_codelists
 from ..resources import data_path
 from ..schemas import SchemaResolver, extension_urls
 from ..sources.ocds import OcdsReadStats, read_ocds
@@ -57,6 +57,15 @@ class ValidationReport:
     warnings: list[str] = field(default_factory=list)
     groups: dict[tuple[str, str, str], Group] = field(default_factory=dict)
     declared: set[str] = field(default_factory=set)  # extension URLs the file declares
+    notes: dict[tuple[str, str, str], Group] = field(default_factory=dict)
+
+    def add_note(self, finding: Finding) -> None:
+        """Record something worth a look that is not an error (counted apart)."""
+        key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
+        group = self.notes.setdefault(key, Group(*key))
+        group.count += 1
+        if len(group.examples) < EXAMPLES:
+            group.examples.append(finding)
 
     def add(self, finding: Finding) -> None:
         key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
@@ -73,7 +82,9 @@ class ValidationReport:
         return {"source": self.source, "releases": self.releases, "errors": self.errors, "extensions": self.extensions,
                 "warnings": self.warnings,
                 "groups": [{"check": g.check, "path": g.path, "message": g.message, "count": g.count,
-                            "examples": [asdict(e) for e in g.examples]} for g in self.sorted_groups()]}
+                            "examples": [asdict(e) for e in g.examples]} for g in self.sorted_groups()],
+                "notes": [{"check": g.check, "path": g.path, "message": g.message, "count": g.count,
+                           "examples": [asdict(e) for e in g.examples]} for g in self.notes.values()]}
 
     def sorted_groups(self) -> list[Group]:
         return sorted(self.groups.values(), key=lambda g: (-g.count, g.check, g.path))
@@ -123,6 +134,44 @@ def data_local_extensions(base_uri: str) -> dict[str, str]:
     return {local_extension_url(path.name, base_uri): path.name for path in folder.iterdir() if path.is_dir()}
 
 
+class CodelistChecker:
+    """Values of codelist fields that are not codes of their (extension-patched) codelist.
+
+    Closed codelists are enforced by the schema's enums already; this reports open-codelist
+    values outside the codelist, and closed-codelist fields without an enum (some extensions).
+    """
+
+    def __init__(self, resolver: SchemaResolver, schema: dict[str, Any], extensions: list[str], base_uri: str) -> None:
+        self.fields = codelist_fields(schema)
+        self.codes = patched_codelists(resolver, extensions, base_uri)
+
+    def findings(self, release: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
+        """(JSON path, value, codelist, open?) for each value not in its codelist."""
+        yield from self._walk(release, (), "")
+
+    def _walk(self, value: Any, path: tuple[str, ...], where: str) -> Iterator[tuple[str, str, str, bool]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from self._walk(item, path + (key,), f"{where}/{key}" if where else key)
+            return
+        if isinstance(value, list) and path in self.fields:
+            for index, item in enumerate(value):
+                yield from self._check(path, item, f"{where}/{index}")
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from self._walk(item, path, f"{where}/{index}")
+            return
+        yield from self._check(path, value, where)
+
+    def _check(self, path: tuple[str, ...], value: Any, where: str) -> Iterator[tuple[str, str, str, bool]]:
+        if path in self.fields and isinstance(value, str):
+            codelist, is_open = self.fields[path]
+            codes = self.codes.get(codelist)
+            if codes is not None and value not in codes:
+                yield where, value, codelist, is_open
+
+
 def _duplicate_ids(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """(path, id) for objects sharing an id within one array, anywhere in a release."""
     if isinstance(value, dict):
@@ -168,16 +217,27 @@ def _validate_pass(path: Path, resolver: SchemaResolver, base_uri: str,
             report.warnings.clear()
             report.extensions = _extension_names(sorted(declared), base_uri, report.warnings)
             validator = ReleaseValidator(resolver, report.extensions, base_uri=base_uri)
+            codelists = CodelistChecker(resolver, validator.schema, report.extensions, base_uri)
         report.releases += 1
         ocid, rid = release["ocid"], release["id"]
+        enum_paths = set()
         for issue in validator.issues(release):
             value = _at(release, issue.path)
             report.add(Finding(f"schema.{issue.validator}", ocid, rid, issue.path, truncate(value, 80), issue.message))
+            if issue.validator == "enum":
+                enum_paths.add(issue.path)
         if "#" in rid:
             report.add(Finding("release.id", ocid, rid, "id", truncate(rid, 80), "a release id must not contain '#'"))
         if not OCID.match(ocid):
             report.add(Finding("release.ocid", ocid, rid, "ocid", truncate(ocid, 80),
                                "an ocid starts with a registered prefix: 'ocds-' + 6 lowercase letters or digits + '-'"))
+        for where, value, codelist, is_open in codelists.findings(release):
+            if is_open:
+                report.add_note(Finding("codelist.open", ocid, rid, where, truncate(value, 80),
+                                        f"not a code of the open codelist {codelist}: allowed, but check that no code fits"))
+            elif where not in enum_paths:  # the schema's enum already reported it
+                report.add(Finding("codelist.closed", ocid, rid, where, truncate(value, 80),
+                                   f"not a code of the closed codelist {codelist}"))
         for where, identifier in _duplicate_ids(release, ""):
             report.add(Finding("unique.id", ocid, rid, where, identifier, "two objects in this array have the same id"))
         digest = StoredRelease.of(release).digest

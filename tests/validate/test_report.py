@@ -186,3 +186,25 @@ def test_libcoveocds_reports_the_same_schema_errors(tmp_path, monkeypatch):
         if where not in theirs and re.sub(r"/\d+", "", where) not in theirs:
             mismatches[name] = (where, sorted(theirs))
     assert mismatches == {}
+
+
+def test_open_codelist_values_are_notes_not_errors(tmp_path):
+    release = copy.deepcopy(RELEASE)
+    release["bids"]["statistics"] = [{"id": "s", "measure": "pujas", "value": 3}]  # bidStatistics.csv is open
+    release["tender"]["mainProcurementCategory"] = "goods"
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps({**PACKAGE, "releases": [release]}))
+    report = validate_file(document, SchemaResolver.from_env())
+    assert report.errors == 0
+    (note,) = report.notes.values()
+    assert (note.check, note.path, note.examples[0].value) == ("codelist.open", "bids/statistics/[]/measure", "pujas")
+    assert "bidStatistics.csv" in note.message
+
+
+def test_closed_codelist_values_are_reported_once(tmp_path):
+    release = copy.deepcopy(RELEASE)
+    release["tender"]["status"] = "abierto"
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps({**PACKAGE, "releases": [release]}))
+    report = validate_file(document, SchemaResolver.from_env())
+    assert [(g.check, g.path) for g in report.groups.values()] == [("schema.enum", "tender/status")]
