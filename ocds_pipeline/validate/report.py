@@ -59,20 +59,13 @@ class ValidationReport:
     declared: set[str] = field(default_factory=set)  # extension URLs the file declares
     notes: dict[tuple[str, str, str], Group] = field(default_factory=dict)
 
+    def add(self, finding: Finding) -> None:
+        """Record an error."""
+        _record(self.groups, finding)
+
     def add_note(self, finding: Finding) -> None:
         """Record something worth a look that is not an error (counted apart)."""
-        key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
-        group = self.notes.setdefault(key, Group(*key))
-        group.count += 1
-        if len(group.examples) < EXAMPLES:
-            group.examples.append(finding)
-
-    def add(self, finding: Finding) -> None:
-        key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
-        group = self.groups.setdefault(key, Group(*key))
-        group.count += 1
-        if len(group.examples) < EXAMPLES:
-            group.examples.append(finding)
+        _record(self.notes, finding)
 
     @property
     def errors(self) -> int:
@@ -101,6 +94,15 @@ class ValidationReport:
             lines += [f"| {e.ocid} | {e.release_id} | `{e.path}` | `{e.value}` |" for e in group.examples]
             lines.append("")
         return "\n".join(lines)
+
+
+def _record(groups: dict[tuple[str, str, str], Group], finding: Finding) -> None:
+    """Count a finding in its group (check, path with array indexes folded, message shape)."""
+    key = (finding.check, INDEX.sub("/[]", "/" + finding.path).lstrip("/"), _message_shape(finding.message))
+    group = groups.setdefault(key, Group(*key))
+    group.count += 1
+    if len(group.examples) < EXAMPLES:
+        group.examples.append(finding)
 
 
 def _message_shape(message: str) -> str:
