@@ -254,6 +254,43 @@ def _lines(parser: _Parser, first: bytes, stream: IO[bytes]) -> Iterator[dict[st
             yield from parser.from_value(value, f"line {number}")
 
 
+def _package_shape(head: bytes) -> tuple[str, str] | None:
+    """(items prefix, array name) when the input starts as a package or an array of packages.
+
+    Found from the first events of the head of the file: a top-level object (or array of objects)
+    with a ``releases`` or ``records`` key before any ``ocid`` key.
+    """
+    events = ijson.parse(io.BytesIO(head[: 1 << 20]), multiple_values=True)
+    try:
+        for prefix, event, value in events:
+            if event == "map_key" and prefix in ("", "item"):
+                if value == "ocid":
+                    return None  # a release or record, not a package
+                if value in _STREAMED:
+                    base = f"{prefix}." if prefix else ""
+                    return f"{base}{value}.item", value
+    except ijson.JSONError:  # the head ends mid-document: nothing found in it
+        return None
+    return None
+
+
+def _package_items(parser: _Parser, path: Path, prefix: str, key: str) -> Iterator[dict[str, Any]]:
+    """Releases or records of one big package (or array of packages), built by ijson's C backend.
+
+    A first pass collects the packages' extensions wherever they are (SERCOP's API bodies put
+    them after the releases), so that they are known before the first release is yielded.
+    """
+    base = prefix.rsplit(f"{key}.item", 1)[0]
+    with open(path, "rb") as handle:
+        declared = list(ijson.items(handle, f"{base}extensions", multiple_values=True))
+    for extensions in declared:
+        parser._note_extensions(extensions)
+    parser.stats.packages += max(1, len(declared))  # packages counted by their extensions arrays, at least one
+    with open(path, "rb") as handle:
+        for item in ijson.items(handle, prefix, multiple_values=True, use_float=True):
+            yield from parser._releases_of(key, item)
+
+
 def read_ocds(path: Path, stats: OcdsReadStats | None = None,
               rejects: list[Reject] | None = None) -> Iterator[dict[str, Any]]:
     """Yield every release in ``path``; malformed releases go to ``rejects``; non-OCDS input raises.
@@ -276,6 +313,10 @@ def read_ocds(path: Path, stats: OcdsReadStats | None = None,
                 else:
                     yield from _lines(parser, first, stream)
                     continue
+            shape = _package_shape(first) if Path(path).suffix not in {".gz", ".zip"} else None
+            if shape is not None:
+                yield from _package_items(parser, Path(path), *shape)
+                continue
             whole = io.BufferedReader(_Prefixed(first, stream), buffer_size=1 << 16)
             yield from parser.values(ijson.parse(whole, multiple_values=True, use_float=True))
         except ijson.JSONError as error:

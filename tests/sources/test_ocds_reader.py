@@ -128,3 +128,24 @@ def test_memory_follows_one_release_not_the_file(tmp_path):
     assert large_size > 4 * small_size > 40_000_000
     assert large_peak < 1.5 * small_peak  # a 4x larger file needs no more memory
     assert large_peak < large_size / 3
+
+
+def test_big_packages_are_read_with_ijson_items_and_extensions_found_anywhere(tmp_path):
+    from ocds_pipeline.sources import ocds
+
+    releases = [{**R1, "id": str(i), "tender": {"id": "t", "description": "x" * 1000}} for i in range(5000)]
+    # SERCOP's API bodies put "extensions" after "releases".
+    package = {"uri": "u", "version": "1.1", "releases": releases, "publisher": {"name": "p"},
+               "extensions": ["https://example.org/a/extension.json"]}
+    single = write(tmp_path / "single.json", json.dumps(package))
+    array = write(tmp_path / "array.json", json.dumps([package, {**package, "extensions": ["https://example.org/b/extension.json"]}]))
+    assert single.stat().st_size > ocds.LINE_LIMIT
+    assert ocds._package_shape(single.read_bytes()[:1000]) == ("releases.item", "releases")
+    assert ocds._package_shape(array.read_bytes()[:1000]) == ("item.releases.item", "releases")
+    stats = OcdsReadStats()
+    first = next(iter(read_ocds(single, stats)))
+    assert stats.extensions == {"https://example.org/a/extension.json"}  # known before the first release
+    assert first["id"] == "0" and len(ids(single)) == 5000
+    stats = OcdsReadStats()
+    assert len(list(read_ocds(array, stats))) == 10000
+    assert stats.packages == 2 and len(stats.extensions) == 2
