@@ -365,16 +365,13 @@ def redflags(path, out_file, settings_file, price_methods) -> None:
     import orjson
 
     from .atomic import write_bytes
-    from .compile import Merger
-    from .compile.stream import iter_compiled
-    from .extensions import patched_release_schema
+    from .compile.stream import compiled_releases_of
     from .indicators.redflags import Settings, load_settings, red_flags
 
     settings = load_settings(settings_file) if settings_file else Settings()
     if price_methods:
         settings.price_comparison_procurement_methods = {m for m in price_methods.split("|") if m}
-    merger = Merger(patched_release_schema(SchemaResolver.from_env()))
-    body = orjson.dumps(red_flags(iter_compiled([path], merger), settings), option=orjson.OPT_INDENT_2)
+    body = orjson.dumps(red_flags(compiled_releases_of(path), settings), option=orjson.OPT_INDENT_2)
     if out_file:
         write_bytes(out_file, body + b"\n")
         click.echo(f"wrote {out_file}")
@@ -432,27 +429,15 @@ def quality(path, out_dir) -> None:
     Example:
       ocds-pipeline quality build/run/compiled.jsonl --out build/quality
     """
-    from .compile import Merger
-    from .compile.stream import iter_compiled
-    from .extensions import patched_release_schema
+    from .compile.stream import compiled_releases_of
     from .pipeline import write_quality_report
     from .validate.quality import check_quality
 
-    merger = Merger(patched_release_schema(SchemaResolver.from_env()))
-    if out_dir:
-        write_quality_report(iter_compiled([path], merger), out_dir)
-        report_path = out_dir / "quality.json"
-        import json
-
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        failed = {n: c["failed"] for n, c in report["checks"].items() if c["failed"]}
-        dataset_failed = [n for n, d in report["dataset"].items() if d["result"] == "fail"]
-        processes = report["processes"]
-    else:
-        result = check_quality(iter_compiled([path], merger))
-        failed = {n: c.failed for n, c in result.checks.items() if c.failed}
-        dataset_failed = [n for n, (ok, _) in result.dataset.items() if ok is False]
-        processes = result.processes
+    releases = compiled_releases_of(path)
+    result = write_quality_report(releases, out_dir) if out_dir else check_quality(releases)
+    failed = {n: c.failed for n, c in result.checks.items() if c.failed}
+    dataset_failed = [n for n, (ok, _) in result.dataset.items() if ok is False]
+    processes = result.processes
     click.echo(f"{processes:,} processes; {len(failed)} process checks and {len(dataset_failed)} dataset checks with failures")
     for name, count in failed.items():
         click.echo(f"  {name}: {count:,} processes fail")

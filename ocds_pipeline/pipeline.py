@@ -25,7 +25,7 @@ from .sources.ocds import OcdsReadStats
 from .store import Store
 from .store.incremental import UPDATE_TAGS, new_releases
 from .store.ingest import ingest
-from .validate.quality import check_quality, load_descriptions
+from .validate.quality import QualityReport, check_quality, load_descriptions
 
 
 def _write_summary(path: Path, document: dict[str, Any]) -> None:
@@ -89,12 +89,15 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     return summary
 
 
-def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path) -> list[str]:
+QUALITY_FILES = ["quality.json", "quality.md"]
+
+
+def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path) -> QualityReport:
     """quality.json and quality.md: the data-quality checks over the published compiled releases."""
     report = check_quality(compiled_releases)
     _write_summary(out / "quality.json", report.as_dict())
     write_bytes(out / "quality.md", report.markdown(load_descriptions()).encode("utf-8"))
-    return ["quality.json", "quality.md"]
+    return report
 
 
 def _group_by_ocid(releases: Iterable[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -158,7 +161,8 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
-        publication.files += write_quality_report(iter_jsonl(out / "compiled.jsonl"), out)
+        write_quality_report(iter_jsonl(out / "compiled.jsonl"), out)
+        publication.files += QUALITY_FILES
     except BaseException:
         store.finish_run(run_id, {"added": added}, status="failed")
         raise

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
+from ..schemas import SchemaResolver
 from ..sources.ocds import OcdsReadStats, read_ocds
 from ..sources.rejects import Reject, truncate
 from ..store import Store, StoredRelease
@@ -91,3 +92,11 @@ def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | 
         rejects.extend(result.rejects)
         yield from compiled((ocid, [orjson.loads(body) for body in bodies]) for ocid, bodies in store.releases_by_ocid())
         store.close()
+
+
+def compiled_releases_of(path: Path, resolver: SchemaResolver | None = None) -> Iterator[dict[str, Any]]:
+    """Compiled releases of any OCDS file, merged with the pinned OCDS 1.1.5 + published extensions."""
+    from ..extensions import patched_release_schema
+
+    resolver = resolver or SchemaResolver.from_env()
+    return iter_compiled([Path(path)], Merger(patched_release_schema(resolver)))

@@ -197,13 +197,9 @@ def compute(source: str | Path | Iterable[dict[str, Any]], by: Iterable[str] = (
     (flagged), 0 (not flagged) or empty (not computable), with the reason in ``<measure>_why``.
     """
     if isinstance(source, (str, Path)):
-        from ..compile import Merger
-        from ..compile.stream import iter_compiled
-        from ..extensions import patched_release_schema
-        from ..schemas import SchemaResolver
+        from ..compile.stream import compiled_releases_of
 
-        merger = Merger(patched_release_schema(SchemaResolver.from_env()))
-        source = iter_compiled([Path(source)], merger)
+        source = compiled_releases_of(Path(source))
     tables = facts(source)
     if processes is not None:
         from ..atomic import write_bytes
