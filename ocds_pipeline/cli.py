@@ -16,8 +16,6 @@ from . import __version__
 from .config import ConfigError, load_config
 from .schemas import SchemaError, SchemaResolver
 from .sources import SourceError
-from .mapping.engine import MappingError
-from .store import StoreError, StoreVersionError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -57,8 +55,18 @@ class PipelineGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (SchemaError, SourceError, ConfigError, StoreError, StoreVersionError, MappingError) as error:
-            _fail(str(error))
+        except Exception as error:
+            if isinstance(error, _expected_errors()):
+                _fail(str(error))
+            raise
+
+
+def _expected_errors() -> tuple[type[Exception], ...]:
+    """Errors with a message for people; imported only when one happens (the store pulls in SQLAlchemy)."""
+    from .mapping.engine import MappingError
+    from .store import StoreError, StoreVersionError
+
+    return SchemaError, SourceError, ConfigError, StoreError, StoreVersionError, MappingError
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -263,7 +271,7 @@ def compile_command(config, paths, out, versioned, workers) -> None:
       ocds-pipeline compile releases.json --out build/records
       ocds-pipeline compile sercop-2024.zip --out build/records --versioned
     """
-    from .publish.records import default_workers
+    from .parallel import default_workers
     from .pipeline import compile_files
 
     result = compile_files(paths, out, config, SchemaResolver.from_env(), versioned=versioned, with_releases=False,
@@ -293,7 +301,7 @@ def oc4ids(config, paths, out, workers) -> None:
       ocds-pipeline oc4ids build/run/releases.json --out build/oc4ids
     """
     from .publish import ProjectSource
-    from .publish.records import default_workers
+    from .parallel import default_workers
     from .pipeline import compile_files
 
     result = compile_files(paths, out, config, SchemaResolver.from_env(), with_releases=False, with_records=False,
@@ -383,35 +391,41 @@ def redflags(path, out_file, settings_file, price_methods) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as JSON.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as Markdown.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as an HTML page.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes for big JSON Lines files and release packages (default: the CPUs, at most 8).")
 @click.pass_obj
-def validate(config, path, json_file, markdown_file) -> None:
-    """Validate OCDS data offline: schema (with the declared extensions), ids, ocids, duplicates.
+def validate(config, path, json_file, markdown_file, html_file, workers) -> None:
+    """Validate OCDS data offline: schema (with the declared extensions), codelists, ids, duplicates.
 
-    Exit code 0 when valid, 1 when there are errors. Errors are grouped by check and path,
-    with counts and examples (ocid, release id, path, value).
+    Reads release and record packages, JSON Lines of releases or compiled releases, .gz and
+    .zip. Exit code 0 when valid, 1 when there are errors. Errors are grouped by check and
+    path, with counts and examples (ocid, release id, path, value); values outside open
+    codelists are notes, not errors.
 
     \b
     Examples:
       ocds-pipeline validate build/run/releases.json
-      ocds-pipeline validate sercop-2024.zip --json report.json --markdown report.md
+      ocds-pipeline validate sercop-2024.zip --json report.json --html report.html
     """
     import json
 
     from .atomic import write_bytes
-    from .validate.report import validate_file
+    from .validate.files import validate_file
 
-    report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri)
+    report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri, workers=workers,
+                           progress=_progress("validate"))
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"{report.releases:,} releases, {report.errors:,} errors in {len(report.groups)} groups"
-               + (f"; {sum(n.count for n in report.notes.values()):,} notes (values outside open codelists)" if report.notes else ""))
+               + (f"; {report.note_count:,} notes (values outside open codelists)" if report.notes else ""))
     for group in report.sorted_groups()[:20]:
         example = group.examples[0]
         click.echo(f"  {group.count:>8,}  {group.check} at /{group.path}: {group.message} (e.g. {example.ocid} {example.release_id})")
-    if json_file:
-        write_bytes(json_file, (json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n").encode())
-    if markdown_file:
-        write_bytes(markdown_file, report.markdown().encode())
+    for target, body in ((json_file, lambda: json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"),
+                         (markdown_file, report.markdown), (html_file, report.html)):
+        if target:
+            write_bytes(target, body().encode())
     if report.errors:
         sys.exit(EXIT_DATA)
 

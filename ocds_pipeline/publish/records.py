@@ -7,7 +7,6 @@ flight so memory stays flat. With one worker everything runs in the calling proc
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -81,10 +80,6 @@ def _batches(groups: Iterable[Group]) -> Iterator[list[Group]]:
             batch = []
     if batch:
         yield batch
-
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int = 1) -> Iterator[CompiledProcess]:

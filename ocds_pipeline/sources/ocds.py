@@ -42,6 +42,14 @@ class OcdsReadStats:
     records: int = 0
     extensions: set[str] = field(default_factory=set)
 
+    def add(self, other: "OcdsReadStats") -> None:
+        """Count what another reader saw (a block of the same file) too."""
+        self.releases += other.releases
+        self.linked_releases += other.linked_releases
+        self.packages += other.packages
+        self.records += other.records
+        self.extensions |= other.extensions
+
 
 def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
     """The whole value that starts with (prefix, event, value)."""
@@ -56,7 +64,9 @@ def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
     return builder.value
 
 
-class _Parser:
+class ReleaseParser:
+    """Turns parsed OCDS values (packages, records, releases) into releases, counting and rejecting as it goes."""
+
     def __init__(self, name: str, stats: OcdsReadStats, rejects: list[Reject]) -> None:
         self.name = name
         self.stats = stats
@@ -94,13 +104,24 @@ class _Parser:
         if "ocid" in value or not streamed:
             yield from self._finish(value, {}, where)  # a release, a record, or not OCDS
             return
-        self._note_extensions(value.get("extensions"))
+        self.note_extensions(value.get("extensions"))
         for key in streamed:
             for item in value[key]:
-                for release in self._releases_of(key, item):
+                for release in self.releases_of(key, item):
                     streamed[key] += 1
                     yield release
         yield from self._finish({k: v for k, v in value.items() if k not in streamed}, streamed, where)
+
+    def from_line(self, line: bytes, number: int) -> Iterator[dict[str, Any]]:
+        """The releases of one JSON Lines line."""
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            raise NotOCDSError(f"{self.name}: line {number} is not valid JSON ({error})") from None
+        if type(value) is dict and "ocid" in value and "releases" not in value and "compiledRelease" not in value:
+            yield from self._checked(value)  # the common case: one bare release per line
+        else:
+            yield from self.from_value(value, f"line {number}")
 
     def _object(self, events: Iterator, prefix: str, where: str) -> Iterator[dict[str, Any]]:
         """Consume one object: stream its releases/records arrays, build everything else."""
@@ -116,13 +137,13 @@ class _Parser:
                     if item_prefix == value_prefix and item_event == "end_array":
                         break
                     item = _build(events, item_prefix, item_event, item_value)
-                    for release in self._releases_of(key, item):
+                    for release in self.releases_of(key, item):
                         streamed[key] += 1
                         yield release
             else:
                 fields[key] = _build(events, value_prefix, value_event, value)
                 if key == "extensions":  # known before the releases that follow it
-                    self._note_extensions(fields[key])
+                    self.note_extensions(fields[key])
         yield from self._finish(fields, streamed, where)
 
     def _finish(self, fields: dict[str, Any], streamed: dict[str, int], where: str) -> Iterator[dict[str, Any]]:
@@ -135,7 +156,7 @@ class _Parser:
             return
         if "ocid" in fields:
             if "releases" in fields or "compiledRelease" in fields:
-                yield from self._releases_of("records", fields)
+                yield from self.releases_of("records", fields)
             else:
                 yield from self._checked(fields)
             return
@@ -143,11 +164,11 @@ class _Parser:
         raise NotOCDSError(f"{self.name}: {where} is not OCDS: expected a release package, record package, "
                            f"release or record, found an object with keys: {keys}")
 
-    def _note_extensions(self, extensions: Any) -> None:
+    def note_extensions(self, extensions: Any) -> None:
         if isinstance(extensions, list):
             self.stats.extensions.update(e for e in extensions if isinstance(e, str))
 
-    def _releases_of(self, key: str, item: Any) -> Iterator[dict[str, Any]]:
+    def releases_of(self, key: str, item: Any) -> Iterator[dict[str, Any]]:
         if key == "releases":
             if isinstance(item, dict) and "url" in item and "ocid" not in item:
                 self.stats.linked_releases += 1
@@ -228,7 +249,7 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _lines(parser: _Parser, first: bytes, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+def _lines(parser: ReleaseParser, first: bytes, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     """JSON Lines (or one compact document per line): each line parsed at C speed by orjson.
 
     A line longer than ``LINE_LIMIT`` switches the rest of the input to the streaming parser.
@@ -241,17 +262,8 @@ def _lines(parser: _Parser, first: bytes, stream: IO[bytes]) -> Iterator[dict[st
             yield from parser.values(ijson.parse(rest, multiple_values=True, use_float=True))
             return
         current, line = line, stream.readline(LINE_LIMIT)
-        if not current.strip():
-            continue
-        line_value = current
-        try:
-            value = orjson.loads(line_value)
-        except orjson.JSONDecodeError as error:
-            raise NotOCDSError(f"{parser.name}: line {number} is not valid JSON ({error})") from None
-        if type(value) is dict and "ocid" in value and "releases" not in value and "compiledRelease" not in value:
-            yield from parser._checked(value)  # the common case: one bare release per line
-        else:
-            yield from parser.from_value(value, f"line {number}")
+        if current.strip():
+            yield from parser.from_line(current, number)
 
 
 def _package_shape(head: bytes) -> tuple[str, str] | None:
@@ -274,7 +286,7 @@ def _package_shape(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _package_items(parser: _Parser, path: Path, prefix: str, key: str) -> Iterator[dict[str, Any]]:
+def _package_items(parser: ReleaseParser, path: Path, prefix: str, key: str) -> Iterator[dict[str, Any]]:
     """Releases or records of one big package (or array of packages), built by ijson's C backend.
 
     A first pass collects the packages' extensions wherever they are (SERCOP's API bodies put
@@ -284,11 +296,11 @@ def _package_items(parser: _Parser, path: Path, prefix: str, key: str) -> Iterat
     with open(path, "rb") as handle:
         declared = list(ijson.items(handle, f"{base}extensions", multiple_values=True))
     for extensions in declared:
-        parser._note_extensions(extensions)
+        parser.note_extensions(extensions)
     parser.stats.packages += max(1, len(declared))  # packages counted by their extensions arrays, at least one
     with open(path, "rb") as handle:
         for item in ijson.items(handle, prefix, multiple_values=True, use_float=True):
-            yield from parser._releases_of(key, item)
+            yield from parser.releases_of(key, item)
 
 
 def read_ocds(path: Path, stats: OcdsReadStats | None = None,
@@ -302,7 +314,7 @@ def read_ocds(path: Path, stats: OcdsReadStats | None = None,
     stats = stats if stats is not None else OcdsReadStats()
     rejects = rejects if rejects is not None else []
     for name, stream in _inputs(Path(path)):
-        parser = _Parser(name, stats, rejects)
+        parser = ReleaseParser(name, stats, rejects)
         first = stream.readline(LINE_LIMIT)
         try:
             if first.endswith(b"\n") or len(first) < LINE_LIMIT:

@@ -36,6 +36,8 @@ class SchemaValidator:
             self._validator = jsonschema_rs.Draft4Validator(self.schema, validate_formats=True)
 
     def issues(self, document: dict[str, Any]) -> Iterator[SchemaIssue]:
+        if not self.reference and self._validator.is_valid(document):
+            return  # the common case, without building an error iterator
         ocid, rid = str(document.get("ocid", "")), str(document.get("id", ""))
         for error in self._validator.iter_errors(document):
             if self.reference:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from ocds_pipeline.cli import main
 from ocds_pipeline.schemas import SchemaResolver
-from ocds_pipeline.validate.report import validate_file
+from ocds_pipeline.validate.files import validate_file
 from tests.conftest import ROOT
 
 SAMPLES = ROOT.parent / "shared" / "samples"
@@ -144,13 +144,17 @@ def test_sercop_samples_validate_with_warnings_for_extensions_not_available_offl
 def test_command_exit_codes_and_reports(tmp_path):
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps({**PACKAGE, "releases": [RELEASE]}))
-    bad.write_text(json.dumps({**PACKAGE, "releases": [{**RELEASE, "date": "ayer"}]}))
+    bad.write_text(json.dumps({**PACKAGE, "releases": [{**RELEASE, "date": "<b>ayer</b>"}]}))
     runner = CliRunner()
     assert runner.invoke(main, ["validate", str(good)]).exit_code == 0
-    result = runner.invoke(main, ["validate", str(bad), "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md")])
+    result = runner.invoke(main, ["validate", str(bad), "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md"),
+                                  "--html", str(tmp_path / "r.html")])
     assert result.exit_code == 1 and "1 errors in 1 groups" in result.output
     assert json.loads((tmp_path / "r.json").read_text())["groups"][0]["check"] == "schema.format"
     assert (tmp_path / "r.md").read_text().startswith("# Validation of")
+    page = (tmp_path / "r.html").read_text()
+    assert page.startswith("<!doctype html>") and "<td>&lt;b&gt;ayer&lt;/b&gt;</td>" in page and "<b>ayer" not in page
+    assert "<strong>1 errors</strong>" in page
 
 
 SCHEMA_CASES = sorted(name for name, case in CASES.items() if case[2].startswith("schema."))
