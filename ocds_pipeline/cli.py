@@ -417,7 +417,7 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
                            progress=_progress("validate"))
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    click.echo(f"{report.releases:,} releases, {report.errors:,} errors in {len(report.groups)} groups"
+    click.echo(f"{report.releases:,} {report.unit}, {report.errors:,} errors in {len(report.groups)} groups"
                + (f"; {report.note_count:,} notes (values outside open codelists)" if report.notes else ""))
     for group in report.sorted_groups()[:20]:
         example = group.examples[0]

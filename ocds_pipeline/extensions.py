@@ -81,12 +81,15 @@ def patched_release_schema(resolver: SchemaResolver, extensions=PUBLISHED_EXTENS
     return schema
 
 
+def standard_codelists(resolver: SchemaResolver, standard: str = CORE) -> dict[str, set[str]]:
+    """Codes of every codelist a pinned standard (``ocds-1.1.5``, ``oc4ids-0.9.5``) publishes, by file name."""
+    return {name.rsplit("/", 1)[1]: _codes(resolver.resolve(name).read_text(encoding="utf-8"))
+            for name in resolver.pins if name.startswith(f"{standard}/codelists/")}
+
+
 def patched_codelists(resolver: SchemaResolver, extensions=PUBLISHED_EXTENSIONS, base_uri: str = "") -> dict[str, set[str]]:
     """Codes of every codelist: core, plus extension codelists (``+x.csv`` adds, ``-x.csv`` removes)."""
-    codes: dict[str, set[str]] = {}
-    for name in resolver.pins:
-        if name.startswith(f"{CORE}/codelists/"):
-            codes[name.rsplit("/", 1)[1]] = _codes(resolver.resolve(name).read_text(encoding="utf-8"))
+    codes = standard_codelists(resolver)
     for extension in extensions:
         for file, text in load_extension(extension, resolver, base_uri).codelists.items():
             if file.startswith("+"):

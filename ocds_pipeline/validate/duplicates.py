@@ -41,13 +41,16 @@ class DuplicateFinder:
         for start in range(0, len(keys), KEY_SIZE):
             self.add(keys[start:start + KEY_SIZE], part)
 
-    def duplicates(self, reread: Callable[[int], Iterable[dict[str, Any]]]) -> Iterator[tuple[str, str]]:
-        """(ocid, id) of each release whose content differs from the first with its (ocid, id)."""
+    def duplicates(self, reread: Callable[[int], Iterable[tuple[str, str, Any]]]) -> Iterator[tuple[str, str]]:
+        """(ocid, id) of each document whose content differs from the first with its (ocid, id).
+
+        ``reread(part)`` gives (ocid, id, document) for the documents of a part again, in order.
+        """
         first: dict[bytes, bytes] = {}
         for part in sorted(self._parts):
-            for release in reread(part):
-                key = release_key(release["ocid"], release["id"])
+            for ocid, rid, document in reread(part):
+                key = release_key(ocid, rid)
                 if key in self._repeated:
-                    digest = hashlib.blake2b(orjson.dumps(release, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+                    digest = hashlib.blake2b(orjson.dumps(document, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
                     if first.setdefault(key, digest) != digest:
-                        yield release["ocid"], release["id"]
+                        yield ocid, rid

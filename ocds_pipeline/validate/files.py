@@ -22,9 +22,11 @@ from ..resources import data_path
 from ..schemas import SchemaResolver, extension_urls
 from ..sources.ocds import NotOCDSError, OcdsReadStats, read_ocds
 from ..sources.ocds_blocks import BLOCK_SIZE, Block, BlockPlan, BlockSplitError, plan_blocks, read_block
+from ..sources.oc4ids import is_project_package
 from ..sources.rejects import Reject
 from .duplicates import DuplicateFinder, release_key
-from .release import ReleaseChecker
+from .projects import validate_projects
+from .checkers import ReleaseChecker
 from .report import Finding, ValidationReport
 
 Progress = Callable[[str, int], None]
@@ -59,7 +61,8 @@ class _Results:
 
     def finish(self, reread: Callable[[int], Iterable[dict[str, Any]]]) -> None:
         """Report duplicate releases (reading again, with ``reread``, the parts that hold repeats)."""
-        for ocid, rid in self.duplicates.duplicates(reread):
+        triples = lambda part: ((r["ocid"], r["id"], r) for r in reread(part))  # noqa: E731
+        for ocid, rid in self.duplicates.duplicates(triples):
             self.report.add(Finding("release.duplicate", ocid, rid, "id", rid,
                                     "another release with this ocid and id has different content"))
 
@@ -82,13 +85,15 @@ class _Checkers:
 
 def validate_file(path: Path, resolver: SchemaResolver, *, base_uri: str = "", workers: int | None = None,
                   block_size: int = BLOCK_SIZE, progress: Progress | None = None) -> ValidationReport:
-    """Validate every release in ``path`` (any shape the ingest step reads).
+    """Validate every release in ``path`` (any shape the ingest step reads), or every project of an OC4IDS package.
 
     Releases are checked with the extensions declared before them; when the file declares more
     later (SERCOP's API bodies put them after the releases), a second pass checks every release
     with all of them. ``workers`` defaults to the CPUs available (at most 8); ``block_size`` is
     the bytes a worker takes at a time.
     """
+    if is_project_package(path):
+        return validate_projects(path, resolver, progress)
     workers = default_workers(8) if workers is None else workers
     checkers = _Checkers(resolver, base_uri)
     known: set[str] | None = None
@@ -121,7 +126,7 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
     used = known if known is not None else set(results.stats.extensions)
     checker = checkers(used)[0]
     for release in chain([first] if first is not None else [], releases):
-        checker.check(release, results.report)
+        checker.check_release(release, results.report)
         results.duplicates.add(release_key(release["ocid"], release["id"]), 0)
         if progress and results.report.releases % PROGRESS_EVERY == 0:
             progress("releases", results.report.releases)
@@ -159,7 +164,7 @@ def _check_block(block: Block) -> _Part:
     gc.disable()
     part = _Part(ValidationReport(block.path))
     for release in read_block(block, part.stats, part.rejects):
-        _CHECKER.check(release, part.report)
+        _CHECKER.check_release(release, part.report)
         part.keys += release_key(release["ocid"], release["id"])
     return part
 

@@ -43,7 +43,8 @@ class ValidationReport:
     """Findings grouped by check and path (array indexes folded), with counts and examples."""
 
     source: str
-    releases: int = 0
+    releases: int = 0  # documents checked: releases, or projects for an OC4IDS package (see unit)
+    unit: str = "releases"
     extensions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     groups: dict[tuple[str, str, str], Group] = field(default_factory=dict)
@@ -76,7 +77,7 @@ class ValidationReport:
         return sum(g.count for g in self.notes.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "releases": self.releases, "errors": self.errors, "notes": self.note_count,
+        return {"source": self.source, self.unit: self.releases, "errors": self.errors, "notes": self.note_count,
                 "extensions": self.extensions, "warnings": self.warnings,
                 "groups": [_group_dict(g) for g in self.sorted_groups()],
                 "note_groups": [_group_dict(g) for g in _sorted(self.notes)]}
@@ -86,7 +87,7 @@ class ValidationReport:
 
     def html(self) -> str:
         """A self-contained page: summary, then each group with its count and examples."""
-        summary: list[Any] = [Markup(f"<p>{self.releases:,} releases, <strong>{self.errors:,} errors</strong> in "
+        summary: list[Any] = [Markup(f"<p>{self.releases:,} {self.unit}, <strong>{self.errors:,} errors</strong> in "
                                      f"{len(self.groups):,} groups; {self.note_count:,} notes.</p>")]
         if self.extensions:
             summary.append("Extensions applied: " + ", ".join(self.extensions))
@@ -99,12 +100,16 @@ class ValidationReport:
                 for group in groups:
                     sections.append((f"{group.check} at {group.path or '/'} ({group.count:,})", [
                         group.message,
-                        table(["ocid", "release", "path", "value"], [[e.ocid, e.release_id, e.path, e.value] for e in group.examples])]))
+                        table([*self._names(), "path", "value"], [[e.ocid, e.release_id, e.path, e.value] for e in group.examples])]))
         return page(f"Validation of {self.source}", sections)
+
+    def _names(self) -> tuple[str, str]:
+        """What the two identifying columns hold."""
+        return ("project", "-") if self.unit == "projects" else ("ocid", "release")
 
     def markdown(self) -> str:
         lines = [f"# Validation of {self.source}", "",
-                 f"{self.releases:,} releases, **{self.errors:,} errors** in {len(self.groups)} groups; "
+                 f"{self.releases:,} {self.unit}, **{self.errors:,} errors** in {len(self.groups)} groups; "
                  f"{self.note_count:,} notes.", ""]
         if self.extensions:
             lines += ["Extensions applied: " + ", ".join(f"`{e}`" for e in self.extensions), ""]
@@ -112,7 +117,7 @@ class ValidationReport:
         for title, groups in (("", self.sorted_groups()), ("note: ", _sorted(self.notes))):
             for group in groups:
                 lines += [f"## {title}{group.check} at `{group.path or '/'}` ({group.count:,})", "", group.message, "",
-                          "| ocid | release | path | value |", "|---|---|---|---|"]
+                          "| {} | {} | path | value |".format(*self._names()), "|---|---|---|---|"]
                 lines += [f"| {_cell(e.ocid)} | {_cell(e.release_id)} | `{_cell(e.path)}` | `{_cell(e.value)}` |"
                           for e in group.examples]
                 lines.append("")

@@ -1,0 +1,45 @@
+"""Read OC4IDS project packages as a stream of projects, in the memory of one project."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import ijson
+
+from .ocds import NotOCDSError
+
+HEAD = 1 << 20
+
+
+def _open(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def is_project_package(path: Path) -> bool:
+    """True when the file is a JSON object whose first data key is ``projects`` (not releases or records)."""
+    path = Path(path)
+    if path.suffix == ".zip":
+        return False
+    with _open(path) as handle:
+        head = handle.read(HEAD)
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+            if prefix == "" and event == "map_key" and value in ("projects", "releases", "records", "ocid"):
+                return value == "projects"
+            if prefix == "" and event in ("start_array", "end_map"):
+                return False
+    except ijson.JSONError:  # the head ends mid-document, or the file is not JSON: not decided here
+        return False
+    return False
+
+
+def read_projects(path: Path) -> Iterator[Any]:
+    """Each item of the package's ``projects`` array (objects are projects; the caller checks the rest)."""
+    with _open(Path(path)) as handle:
+        try:
+            yield from ijson.items(handle, "projects.item", use_float=True)
+        except ijson.JSONError as error:
+            raise NotOCDSError(f"{Path(path).name}: not valid JSON ({error})") from None
