@@ -138,7 +138,7 @@ class ProcessBuilder:
         tags, sections = ["tender"], ["tender"]
         if b.project is not None:
             tags, sections = ["planning", "tender"], ["planning", "tender"]
-        self._emit("tender", tags, p["fecha_publicacion"], sections, ctx,
+        self._emit("tender", tags, _public_by(p["fecha_publicacion"], docs["tender"]), sections, ctx,
                    self._grant(b.entity, "entity", "buyer", "procuringEntity"))
 
         # Bidding closed.
@@ -164,7 +164,7 @@ class ProcessBuilder:
         award_documents = docs["awards"]  # published once, with the first award
         for award_date in sorted({a["fecha_adjudicacion"] for a in b.awards}):
             group = [a for a in b.awards if a["fecha_adjudicacion"] == award_date]
-            views, rucs = [], []
+            views, rucs, published = [], [], _public_by(award_date, award_documents)
             for award in sorted(group, key=lambda a: a["lote"]):
                 rucs += self._grant(suppliers[award["ruc_proveedor"]], "supplier", "supplier")
                 view = self._award_view(award, suppliers, award_documents, lots)
@@ -172,7 +172,7 @@ class ProcessBuilder:
                 awards_by_key[award["lote"]] = view
                 views.append(view)
             stage = {"tender_status": final_status if final_status == "complete" else None}
-            self._emit("award", ["award"], award_date, ["awards"], {"awards": views, "stage": stage}, rucs)
+            self._emit("award", ["award"], published, ["awards"], {"awards": views, "stage": stage}, rucs)
 
         contract_documents = docs["contracts"]  # published once, with the first contract
         for contract in sorted(b.contracts, key=lambda c: (c["fecha_suscripcion"], c["codigo_contrato"])):
@@ -188,7 +188,7 @@ class ProcessBuilder:
                 "title": f"Contrato {code}", "documents": documents}
         signed = max(filter(None, [_moment(contract["fecha_suscripcion"]), _moment(award["row"]["fecha_adjudicacion"]) if award else None]))
         signing = dict(view, row=dict(contract, estado="Suscrito" if contract["estado"].startswith("Terminado") else contract["estado"]))
-        previous = self._emit("contract", ["contract"], signed, ["contracts"], {"contracts": [signing]}, [])["id"]
+        previous = self._emit("contract", ["contract"], _public_by(signed, documents), ["contracts"], {"contracts": [signing]}, [])["id"]
 
         value, end, duration = contract["monto"], contract["fecha_fin"], contract["plazo_dias"]
         events = [(a["fecha"], 0, a["numero"], "amendment", a) for a in self.bundle.amendments.get(code, [])]
@@ -276,6 +276,16 @@ class ProcessBuilder:
             "related_lots": [str(lot)] if lots else None,
             "documents": documents,
         }
+
+
+def _public_by(when: date | datetime | None, documents: list[Row]) -> datetime | None:
+    """When a release's content was all public: its event, or later if a document it carries came later.
+
+    Source dates are often days (midnight) while documents have times: a contract signed on a day
+    whose signed copy is published at noon is released at noon, never before its own documents.
+    """
+    moments = [_moment(when)] + [_moment(d["fecha"]) for d in documents if d["fecha"]]
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _deep_update(target: dict[str, Any], patch: dict[str, Any]) -> None:

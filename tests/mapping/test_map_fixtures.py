@@ -211,3 +211,17 @@ def test_documents_are_all_published_once(mapped):
         for contract in release.get("contracts", []):
             published += contract.get("documents", [])
     assert len(published) == len(table("documentos"))
+
+
+def test_no_release_carries_a_document_published_after_its_date(mapped):
+    """A release describes what was public at its date (pelican's coherent.documents_dates)."""
+    from datetime import datetime
+
+    _, _, releases, _ = mapped
+    late = []
+    for release in releases:
+        documents = release.get("tender", {}).get("documents", [])
+        documents += [d for stage in ("awards", "contracts") for item in release.get(stage, []) for d in item.get("documents", [])]
+        late += [(release["id"], d["id"]) for d in documents
+                 if datetime.fromisoformat(d["datePublished"]) > datetime.fromisoformat(release["date"])]
+    assert late == []
