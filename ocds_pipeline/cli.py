@@ -433,7 +433,7 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write quality.json and quality.md into this folder.")
+              help="Write quality.json, quality.md, quality.html and quality.es.html into this folder.")
 def quality(path, out_dir) -> None:
     """Data-quality checks (after pelican) on any OCDS file: coherence, consistency, references, distributions.
 
@@ -444,11 +444,13 @@ def quality(path, out_dir) -> None:
       ocds-pipeline quality build/run/compiled.jsonl --out build/quality
     """
     from .compile.stream import compiled_releases_of
+    from .extensions import patched_release_schema
     from .pipeline import write_quality_report
     from .validate.quality import check_quality
 
     releases = compiled_releases_of(path)
-    result = write_quality_report(releases, out_dir) if out_dir else check_quality(releases)
+    schema = patched_release_schema(SchemaResolver.from_env())  # core and SERCOP's extensions, for field coverage
+    result = write_quality_report(releases, out_dir, schema) if out_dir else check_quality(releases, schema=schema)
     failed = {n: c.failed for n, c in result.checks.items() if c.failed}
     dataset_failed = [n for n, (ok, _) in result.dataset.items() if ok is False]
     processes = result.processes

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .atomic import write_bytes
 from .compile.stream import NotGroupedError, stream_groups
 from .config import Config
+from .extensions import patched_release_schema
 from .mapping import MappingStats, map_source
 from .packaging import extension_urls, iter_jsonl, package_metadata, write_releases
 from .publish import (
@@ -89,14 +90,21 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     return summary
 
 
-QUALITY_FILES = ["quality.json", "quality.md"]
+QUALITY_FILES = ["quality.json", "quality.md", "quality.html", "quality.es.html"]
 
 
-def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path) -> QualityReport:
-    """quality.json and quality.md: the data-quality checks over the published compiled releases."""
-    report = check_quality(compiled_releases)
+def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path,
+                         schema: dict[str, Any] | None = None) -> QualityReport:
+    """The data-quality checks over compiled releases, as JSON, Markdown and HTML in English and Spanish.
+
+    With the release ``schema``, field coverage lists its fields that never occur too.
+    """
+    report = check_quality(compiled_releases, schema=schema)
+    descriptions = load_descriptions()
     _write_summary(out / "quality.json", report.as_dict())
-    write_bytes(out / "quality.md", report.markdown(load_descriptions()).encode("utf-8"))
+    write_bytes(out / "quality.md", report.markdown(descriptions).encode("utf-8"))
+    write_bytes(out / "quality.html", report.html(descriptions, "en").encode("utf-8"))
+    write_bytes(out / "quality.es.html", report.html(descriptions, "es").encode("utf-8"))
     return report
 
 
@@ -161,7 +169,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
-        write_quality_report(iter_jsonl(out / "compiled.jsonl"), out)
+        write_quality_report(iter_jsonl(out / "compiled.jsonl"), out, patched_release_schema(resolver))
         publication.files += QUALITY_FILES
     except BaseException:
         store.finish_run(run_id, {"added": added}, status="failed")

@@ -136,3 +136,8 @@ def test_quality_command(tmp_path):
     assert result.exit_code == (1 if failing or any(d["result"] == "fail" for d in report["dataset"].values()) else 0)
     assert report["checks"]["reference.buyer_in_parties"] == {"passed": 240, "failed": 0, "not_applicable": 0, "examples": []}
     assert (tmp_path / "q" / "quality.md").read_text().startswith("# Data quality (240 processes)")
+    spanish = (tmp_path / "q" / "quality.es.html").read_text()
+    assert "<html lang=es>" in spanish and "<h1>Calidad de los datos (240 procesos)</h1>" in spanish
+    assert "Todo período empieza antes de terminar." in spanish
+    # Field coverage, counted per possible occurrence: every process has a tender with an id.
+    assert report["coverage"]["/tender/id"] == {"possible": 240, "exists": 240, "non_empty": 240}

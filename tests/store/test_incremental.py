@@ -18,7 +18,7 @@ from ocds_pipeline.store import Store, tables
 from ocds_pipeline.store.incremental import new_releases
 
 PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json",
-             "projects.json", "projects.csv", "quality.json", "quality.md"]
+             "projects.json", "projects.csv", "quality.json", "quality.md", "quality.html", "quality.es.html"]
 
 
 def rewrite(path: Path, change) -> None:

@@ -13,7 +13,7 @@ from ocds_pipeline.generate import generate
 from ocds_pipeline.store import Store, tables
 
 PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json",
-             "projects.json", "projects.csv", "quality.json", "quality.md"]
+             "projects.json", "projects.csv", "quality.json", "quality.md", "quality.html", "quality.es.html"]
 
 
 def command(source, out, store):

@@ -1,0 +1,57 @@
+"""A usability (transparency) index, ProACT-style: which key field groups each process has."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .process import amount_of, at_path
+
+
+def _has(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+USABILITY: dict[str, tuple[bool, Callable[[dict[str, Any]], bool]]] = {
+    # key field group: (only for competitive procedures?, present?)
+    "procedure": (False, lambda r: _has(at_path(r, "tender/procurementMethod"))),
+    "buyer": (False, lambda r: _has(at_path(r, "buyer/id"))),
+    "supplier": (False, lambda r: any(_has(s.get("id")) for a in r.get("awards") or [] for s in a.get("suppliers") or [])),
+    "award date": (False, lambda r: any(_has(a.get("date")) for a in r.get("awards") or [])),
+    "classification": (False, lambda r: any(_has((i.get("classification") or {}).get("id"))
+                                            for i in (r.get("tender") or {}).get("items") or [])),
+    "value": (False, lambda r: amount_of(at_path(r, "tender/value")) is not None
+              or any(amount_of(a.get("value")) is not None for a in r.get("awards") or [])),
+    "tenderers": (True, lambda r: _has(at_path(r, "tender/tenderers")) or _has(at_path(r, "tender/numberOfTenderers"))),
+    "call for tenders": (True, lambda r: _has(at_path(r, "tender/tenderPeriod/startDate"))),
+    "deadline": (True, lambda r: _has(at_path(r, "tender/tenderPeriod/endDate"))),
+}
+
+
+@dataclass
+class Usability:
+    """Share of processes with each key field group, and the mean per-process index (0-1)."""
+
+    present: Counter = field(default_factory=Counter)
+    eligible: Counter = field(default_factory=Counter)
+    index_total: float = 0.0
+    processes: int = 0
+
+    def add(self, r: dict[str, Any]) -> None:
+        competitive = at_path(r, "tender/procurementMethod") in {"open", "selective"}
+        flags = []
+        for name, (competitive_only, present) in USABILITY.items():
+            if competitive_only and not competitive:
+                continue
+            found = present(r)
+            self.eligible[name] += 1
+            self.present[name] += found
+            flags.append(found)
+        self.index_total += sum(flags) / len(flags)
+        self.processes += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": round(self.index_total / self.processes, 4) if self.processes else None,
+                "groups": {name: round(self.present[name] / self.eligible[name], 4) if self.eligible[name] else None
+                           for name in USABILITY}}
