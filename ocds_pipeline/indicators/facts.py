@@ -22,6 +22,10 @@ NOT_SUBMITTED = {"invited", "withdrawn"}
 NAN = math.nan
 
 GROUPS = ("year", "month", "buyer", "province", "procedure_type", "method", "regime", "category", "market")
+# Text columns that repeat across processes: kept as categoricals (a small integer per row).
+CODED = ("month", "buyer", "buyer_name", "province", "procedure_type", "method", "regime", "category", "market",
+         "tenderers_source", "single_bidder_why", "three_or_more_tenderers_why", "special_regime_why", "non_competitive_why")
+PARTY_CODED = ("role", "org")
 
 
 def _days(start: str | None, end: str | None) -> float:
@@ -201,25 +205,62 @@ class Facts:
     parties: pd.DataFrame
 
 
+class _Codes:
+    """Codes for the values of one text column, assigned as they come; None is -1 (missing)."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        return -1 if value is None else self.index.setdefault(value, len(self.index))
+
+    def categorical(self, codes: Any) -> pd.Categorical:
+        """The column back as a categorical, its categories sorted (so groups come out in order)."""
+        categories = list(self.index)
+        column = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+        return column.reorder_categories(sorted(categories, key=str))
+
+
+def _table(frames: list[pd.DataFrame], codes: dict[str, _Codes], columns: list[str]) -> pd.DataFrame:
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if table.empty:
+        table = pd.DataFrame(columns=columns)
+    for name, coder in codes.items():
+        table[name] = coder.categorical(table[name].to_numpy(dtype="int64"))
+    return table
+
+
 def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | None = None,
-          chunk: int = 50_000) -> Facts:
+          chunk: int = 5_000) -> Facts:
     """Both fact tables, in one pass over the compiled releases.
 
-    Rows are turned into columnar frames every ``chunk`` processes, so the peak memory is the
-    facts table itself, not a list of per-process dictionaries.
+    Rows are turned into columnar frames every ``chunk`` processes, with repeated text as integer
+    codes, so the peak memory is about the facts table itself (some 300 bytes a process), not a
+    list of per-process dictionaries.
     """
     types = types or default_procedure_types()
+    codes = {name: _Codes() for name in CODED}
+    party_codes = {name: _Codes() for name in PARTY_CODED}
     process_frames, party_frames, process_rows, parties = [], [], [], []
-    for compiled in compiled_releases:
-        process_rows.append(fact_row(compiled, types))
-        parties += party_rows(compiled)
-        if len(process_rows) >= chunk:
-            process_frames.append(pd.DataFrame.from_records(process_rows))
-            party_frames.append(pd.DataFrame.from_records(parties, columns=["ocid", "role", "org", "value"]))
-            process_rows, parties = [], []
-    if process_rows or not process_frames:
-        process_frames.append(pd.DataFrame.from_records(process_rows, columns=list(fact_row({}, types))))
+    columns = list(fact_row({}, types))
+
+    def flush() -> None:
+        process_frames.append(pd.DataFrame.from_records(process_rows, columns=columns))
         party_frames.append(pd.DataFrame.from_records(parties, columns=["ocid", "role", "org", "value"]))
-    processes = pd.concat(process_frames, ignore_index=True) if len(process_frames) > 1 else process_frames[0]
-    party_frame = pd.concat(party_frames, ignore_index=True) if len(party_frames) > 1 else party_frames[0]
-    return Facts(processes, party_frame)
+        process_rows.clear()
+        parties.clear()
+
+    for compiled in compiled_releases:
+        row = fact_row(compiled, types)
+        for name, coder in codes.items():
+            row[name] = coder(row[name])
+        process_rows.append(row)
+        for party in party_rows(compiled):
+            for name, coder in party_codes.items():
+                party[name] = coder(party[name])
+            parties.append(party)
+        if len(process_rows) >= chunk:
+            flush()
+    if process_rows or not process_frames:
+        flush()
+    return Facts(_table(process_frames, codes, columns), _table(party_frames, party_codes, ["ocid", "role", "org", "value"]))
