@@ -189,6 +189,11 @@ def render_indicators() -> str:
         "in `<measure>_why`. Groupings: "
         + ", ".join(f"`{g}`" for g in GROUPS) + ".",
         "",
+        "For pandas users, `ocds_pipeline.indicators.facts.facts(compiled_releases)` gives the two fact",
+        "tables themselves (one row per process; one per tenderer or supplier); repeated text columns",
+        "(buyer, province, method, reasons…) are categoricals, which keeps a million processes in",
+        "about 300 MB.",
+        "",
         "Populations exclude cancelled tenders (`tender.status = cancelled`). *Awarded* means an award",
         "that is `active` or has no status (SERCOP leaves award status empty). The period (`year`,",
         "`month`) is keyed on `tender.tenderPeriod.startDate`, else the compiled release date.",
