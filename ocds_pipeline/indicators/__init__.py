@@ -64,10 +64,10 @@ def _aggregate(frame: pd.DataFrame, parties: pd.DataFrame, indicator: Indicator)
     if kind == "count":
         return {"numerator": eligible, "denominator": None, "value": eligible, "eligible": eligible,
                 "coverage": 1.0 if eligible else None, "not_computable": 0}
-    if kind in PARTY_KINDS:
-        return PARTY_KINDS[kind](parties[parties["ocid"].isin(frame["ocid"]) & (parties["role"] == indicator.role)], eligible)
-    if kind in BUYER_KINDS:
-        return BUYER_KINDS[kind](frame, parties[parties["ocid"].isin(frame["ocid"]) & (parties["role"] == "supplier")])
+    if kind in PARTY_KINDS or kind in BUYER_KINDS:
+        role = indicator.role if kind in PARTY_KINDS else "supplier"
+        rows = parties[parties["process"].isin(frame.index) & (parties["role"] == role)]
+        return PARTY_KINDS[kind](rows, eligible) if kind in PARTY_KINDS else BUYER_KINDS[kind](frame, rows)
     weight = frame["award_value"] if indicator.weight == "award_value" else pd.Series(1.0, index=frame.index)
     if kind == "total":
         known = weight.notna()
@@ -154,7 +154,7 @@ def _buyers_high_non_competitive(frame: pd.DataFrame, _parties: pd.DataFrame) ->
 
 def _largest_supplier_share(frame: pd.DataFrame, suppliers: pd.DataFrame) -> dict[str, Any]:
     """Mean over buyers (≥ 5 awarded processes) of the largest supplier's share of the buyer's awarded value."""
-    rows = suppliers.merge(frame[["ocid", "buyer"]], on="ocid")
+    rows = suppliers.join(frame[["buyer"]], on="process")
     rows = rows[rows["value"].astype(float).notna()]
     processes = frame.groupby("buyer")["ocid"].nunique()
     eligible_buyers = processes[processes >= MINIMUM_BUYER_PROCESSES].index
@@ -172,17 +172,18 @@ BUYER_KINDS = {"buyer_outliers": _buyers_high_non_competitive, "largest_supplier
 def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:
     """Aggregate the fact tables into one row per group and indicator."""
     table = tables.processes
-    parties = tables.parties.merge(table[["ocid", "year"]], on="ocid", how="left")
+    parties = tables.parties.join(table[["year"]], on="process")
     parties["first_year"] = parties.groupby("org")["year"].transform("min")
     by = list(by)
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
         raise ValueError(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
     rows = []
+    registry = registry or load_registry()
     groups = table.groupby(by, dropna=False, sort=True) if by else [((), table)]
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
-        for indicator in registry or load_registry():
+        for indicator in registry:
             population = group[POPULATIONS[indicator.population](group)]
             rows.append({**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en,
                          **_aggregate(population, parties, indicator)})

@@ -199,7 +199,10 @@ def party_rows(compiled: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class Facts:
-    """The process table (one row per compiled release) and the party table (tenderers, suppliers)."""
+    """The process table (one row per compiled release) and the party table (tenderers, suppliers).
+
+    A party row's ``process`` is the row number of its process in the process table.
+    """
 
     processes: pd.DataFrame
     parties: pd.DataFrame
@@ -242,11 +245,12 @@ def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | N
     codes = {name: _Codes() for name in CODED}
     party_codes = {name: _Codes() for name in PARTY_CODED}
     process_frames, party_frames, process_rows, parties = [], [], [], []
-    columns = list(fact_row({}, types))
+    columns, party_columns = list(fact_row({}, types)), ["ocid", "process", "role", "org", "value"]
+    number = 0
 
     def flush() -> None:
         process_frames.append(pd.DataFrame.from_records(process_rows, columns=columns))
-        party_frames.append(pd.DataFrame.from_records(parties, columns=["ocid", "role", "org", "value"]))
+        party_frames.append(pd.DataFrame.from_records(parties, columns=party_columns))
         process_rows.clear()
         parties.clear()
 
@@ -258,9 +262,11 @@ def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | N
         for party in party_rows(compiled):
             for name, coder in party_codes.items():
                 party[name] = coder(party[name])
+            party["process"] = number  # the row of its process in the process table
             parties.append(party)
+        number += 1
         if len(process_rows) >= chunk:
             flush()
     if process_rows or not process_frames:
         flush()
-    return Facts(_table(process_frames, codes, columns), _table(party_frames, party_codes, ["ocid", "role", "org", "value"]))
+    return Facts(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
