@@ -1,7 +1,7 @@
 """libcoveocds on one release package, offline, with the package's extensions applied.
 
 The standard and the extension files come from the pinned local copies, as in the test suite
-(tests/libcove.py); prints the number of validation errors libcoveocds reports.
+(tests/libcove.py); prints the validation errors libcoveocds reports (the first 10).
 Usage: python bench/libcove_offline.py PACKAGE
 """
 
@@ -18,4 +18,7 @@ from tests.libcove import libcove_report  # noqa: E402
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as workdir:
         report = libcove_report(Path(sys.argv[1]), Path(workdir), pytest.MonkeyPatch())
-    print(len(report.get("validation_errors", [])), "validation errors")
+    errors = report.get("validation_errors", [])
+    print(len(errors), "validation errors")
+    for error in errors[:10]:
+        print(" ", str(error)[:300])

@@ -149,15 +149,18 @@ def _hundred_thousand_releases() -> tuple[Path, Path]:
     source = OUT / "map-100000"
     if not (source / "releases.jsonl").exists():
         measure([*CLI, "map", str(_generated(100_000)), "--out", str(source)])
+    from ocds_pipeline.sources.package_ends import package_tail
+
     with open(source / "releases.json", "rb") as handle:
         head = handle.read(1 << 16)
     metadata = head[: head.index(b'"releases":[')]
+    tail = package_tail(source / "releases.json")  # publishedDate comes after the releases
     with open(source / "releases.jsonl", "rb") as handle, open(lines, "wb") as jsonl, open(package, "wb") as out:
         out.write(metadata + b'"releases":[')
         for number, line in zip(range(100_000), handle):
             jsonl.write(line)
             out.write((b"," if number else b"") + line.rstrip(b"\n"))
-        out.write(b"]}")
+        out.write(b"]," + json.dumps(tail).encode()[1:] if tail else b"]}")
     return lines, package
 
 

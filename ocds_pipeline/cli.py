@@ -25,12 +25,14 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _progress(label: str):
+def _progress(label: str, rows: bool = True):
+    """A progress printer: "<label> <table>: <n> rows", or "<label>: <n> <things>" when not counting rows."""
     start = time.perf_counter()
 
     def report(name, count) -> None:
         elapsed = time.perf_counter() - start
-        click.echo(f"  {label} {name}: {count:,} rows ({elapsed:.1f} s)", err=True)
+        what = f"{label} {name}: {count:,} rows" if rows else f"{label}: {count:,} {name}"
+        click.echo(f"  {what} ({elapsed:.1f} s)", err=True)
 
     return report
 
@@ -414,7 +416,7 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
     from .validate.files import validate_file
 
     report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri, workers=workers,
-                           progress=_progress("validate"))
+                           progress=_progress("validate", rows=False))
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"{report.releases:,} {report.unit}, {report.errors:,} errors in {len(report.groups)} groups"

@@ -10,6 +10,7 @@ from typing import IO, Any, Iterator
 import ijson
 
 from .ocds import NotOCDSError
+from .package_ends import WINDOW, package_head, package_tail
 
 HEAD = 1 << 20
 
@@ -43,3 +44,14 @@ def read_projects(path: Path) -> Iterator[Any]:
             yield from ijson.items(handle, "projects.item", use_float=True)
         except ijson.JSONError as error:
             raise NotOCDSError(f"{Path(path).name}: not valid JSON ({error})") from None
+
+
+def project_package_fields(path: Path) -> dict[str, Any] | None:
+    """The package's own fields (all but ``projects``), from both ends of the file; None when not found."""
+    path = Path(path)
+    if path.suffix == ".gz":
+        return None
+    with open(path, "rb") as handle:
+        head = package_head(handle.read(WINDOW), keys=("projects",))
+    tail = package_tail(path) if head is not None else None
+    return None if head is None or tail is None else {**head[0], **tail}

@@ -19,11 +19,13 @@ from typing import IO, Any, Iterator
 import ijson
 import orjson
 
+from .package_ends import WINDOW, package_head, package_tail
 from .readers import SourceError
 from .rejects import Reject, truncate
 
 _STREAMED = ("releases", "records")
 LINE_LIMIT = 4 << 20  # longer lines are streamed with ijson, not loaded whole
+METADATA_KEPT = 1000  # package fields kept for the package schema (a JSON Lines file may hold millions)
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
                type(None): "null"}
 
@@ -41,6 +43,8 @@ class OcdsReadStats:
     packages: int = 0
     records: int = 0
     extensions: set[str] = field(default_factory=set)
+    metadata: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (releases or records, package fields)
+    unchecked_packages: int = 0  # packages whose fields were not kept (beyond METADATA_KEPT, or not found)
 
     def add(self, other: "OcdsReadStats") -> None:
         """Count what another reader saw (a block of the same file) too."""
@@ -49,6 +53,8 @@ class OcdsReadStats:
         self.packages += other.packages
         self.records += other.records
         self.extensions |= other.extensions
+        self.metadata += other.metadata
+        self.unchecked_packages += other.unchecked_packages
 
 
 def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
@@ -151,6 +157,7 @@ class ReleaseParser:
         if streamed:
             if "ocid" not in fields:
                 self.stats.packages += 1
+                self.note_package(fields, next(iter(streamed)), counted=True)
             elif not streamed.get("releases") and isinstance(fields.get("compiledRelease"), dict):
                 yield from self._checked(fields["compiledRelease"])  # a record with linked releases only
             return
@@ -163,6 +170,16 @@ class ReleaseParser:
         keys = ", ".join(sorted(fields)[:8]) or "none"
         raise NotOCDSError(f"{self.name}: {where} is not OCDS: expected a release package, record package, "
                            f"release or record, found an object with keys: {keys}")
+
+    def note_package(self, fields: dict[str, Any], key: str, counted: bool = False) -> None:
+        """Keep a package's own fields (all but its releases or records), for the package schema."""
+        if not counted:
+            self.stats.packages += 1
+        self.note_extensions(fields.get("extensions"))
+        if len(self.stats.metadata) < METADATA_KEPT:
+            self.stats.metadata.append((key, fields))
+        else:
+            self.stats.unchecked_packages += 1
 
     def note_extensions(self, extensions: Any) -> None:
         if isinstance(extensions, list):
@@ -289,15 +306,24 @@ def _package_shape(head: bytes) -> tuple[str, str] | None:
 def _package_items(parser: ReleaseParser, path: Path, prefix: str, key: str) -> Iterator[dict[str, Any]]:
     """Releases or records of one big package (or array of packages), built by ijson's C backend.
 
-    A first pass collects the packages' extensions wherever they are (SERCOP's API bodies put
-    them after the releases), so that they are known before the first release is yielded.
+    The package's own fields are read before the releases are yielded, wherever they are (SERCOP's
+    API bodies put the extensions after the releases): from the ends of the file for one package,
+    or by a first pass that collects the extensions of an array of packages.
     """
     base = prefix.rsplit(f"{key}.item", 1)[0]
     with open(path, "rb") as handle:
-        declared = list(ijson.items(handle, f"{base}extensions", multiple_values=True))
-    for extensions in declared:
-        parser.note_extensions(extensions)
-    parser.stats.packages += max(1, len(declared))  # packages counted by their extensions arrays, at least one
+        head = package_head(handle.read(WINDOW)) if not base else None
+    tail = package_tail(path) if head is not None else None
+    if head is not None and tail is not None:
+        parser.note_package({**head[0], **tail}, key)  # one package: its fields before and after the array
+    else:  # an array of packages, or ends not found: collect the extensions in a first pass
+        with open(path, "rb") as handle:
+            declared = list(ijson.items(handle, f"{base}extensions", multiple_values=True))
+        for extensions in declared:
+            parser.note_extensions(extensions)
+        packages = max(1, len(declared))  # counted by their extensions arrays, at least one
+        parser.stats.packages += packages
+        parser.stats.unchecked_packages += packages
     with open(path, "rb") as handle:
         for item in ijson.items(handle, prefix, multiple_values=True, use_float=True):
             yield from parser.releases_of(key, item)

@@ -15,7 +15,6 @@ sequentially instead. Memory follows the block size, not the file.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +23,12 @@ from typing import Any, Iterator
 import orjson
 
 from .ocds import LINE_LIMIT, OcdsReadStats, ReleaseParser
+from .package_ends import DECODER, WHITESPACE, WINDOW, members_to_end, package_head
 from .rejects import Reject
 
 BLOCK_SIZE = 2 << 20  # what a worker gets at a time
 PIECE_SIZE = 16 << 10  # what a worker parses at a time: a few releases, whose objects stay in the CPU caches
-WINDOW = 1 << 20  # the head of a package is read in one window
 SEARCH = 64 << 10  # cuts are searched for in chunks of this size
-_WS = re.compile(r"\s*")
-_DECODER = json.JSONDecoder()
 
 
 class BlockSplitError(Exception):
@@ -104,7 +101,7 @@ def _line_blocks(handle, path: str, total: int, size: int) -> BlockPlan | None:
 
 
 def _item_blocks(handle, path: str, total: int, size: int) -> BlockPlan | None:
-    found = _package_head(handle.read(WINDOW))
+    found = package_head(handle.read(WINDOW))
     if found is None:
         return None
     head, key, start, first_key = found
@@ -131,45 +128,6 @@ def _item_blocks(handle, path: str, total: int, size: int) -> BlockPlan | None:
     blocks = [Block(path, n, s, e, "items", key, first_key, last=n == len(starts) - 1)
               for n, (s, e) in enumerate(zip(starts, ends))]
     return BlockPlan(blocks, head)
-
-
-def _package_head(data: bytes) -> tuple[dict[str, Any], str, int, bytes] | None:
-    """(fields before the array, array key, byte offset of its first item, that item's first key as bytes)."""
-    for trim in range(4):  # the window may end inside a multi-byte character
-        try:
-            text = data[: len(data) - trim].decode("utf-8")
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return None
-    fields: dict[str, Any] = {}
-    try:
-        position = _WS.match(text).end()
-        if text[position] != "{":
-            return None
-        position += 1
-        while True:
-            position = _WS.match(text, position).end()
-            key, position = _DECODER.raw_decode(text, position)
-            position = _WS.match(text, position).end()
-            if not isinstance(key, str) or key == "ocid" or text[position] != ":":
-                return None  # not a key, or a release or record rather than a package
-            position = _WS.match(text, position + 1).end()
-            if key in ("releases", "records") and text[position] == "[":
-                item = _WS.match(text, position + 1).end()
-                if text[item] != "{":
-                    return None
-                inner = _WS.match(text, item + 1).end()
-                _, after = _DECODER.raw_decode(text, inner)
-                return fields, key, len(text[:item].encode()), text[inner:after].encode()
-            fields[key], position = _DECODER.raw_decode(text, position)
-            position = _WS.match(text, position).end()
-            if text[position] != ",":
-                return None
-            position += 1
-    except (ValueError, IndexError):  # malformed, or a value longer than the window
-        return None
 
 
 def _next_cut(handle, cut: re.Pattern, offset: int, total: int) -> tuple[int, int] | None:
@@ -216,7 +174,7 @@ def read_block(block: Block, stats: OcdsReadStats, rejects: list[Reject]) -> Ite
         items, tail = _last_items(data)
         for item in items:
             yield from parser.releases_of(block.key, item)
-        parser.note_extensions(tail.get("extensions"))
+        parser.note_package(tail, block.key)  # the caller adds the fields before the array (the plan's head)
         return
     for piece in _pieces(data, block.cuts()):
         for item in piece:
@@ -251,19 +209,18 @@ def _last_items(data: bytes) -> tuple[list[Any], dict[str, Any]]:
         text = data.decode("utf-8")
         items, position = [], 0
         while True:
-            item, position = _DECODER.raw_decode(text, _WS.match(text, position).end())
+            item, position = DECODER.raw_decode(text, WHITESPACE.match(text, position).end())
             items.append(item)
-            position = _WS.match(text, position).end()
+            position = WHITESPACE.match(text, position).end()
             if text[position] == "]":
                 break
             if text[position] != ",":
                 raise ValueError(f"expected ',' or ']' at {position}")
             position += 1
-        rest = text[position + 1:].strip()
-        tail = orjson.loads("{" + (rest[1:] if rest.startswith(",") else rest))
-    except (ValueError, IndexError) as error:  # orjson.JSONDecodeError is a ValueError
+    except (ValueError, IndexError) as error:
         raise BlockSplitError(str(error)) from None
-    if not isinstance(tail, dict):
+    tail = members_to_end(text, WHITESPACE.match(text, position + 1).end())
+    if tail is None:
         raise BlockSplitError("the package does not end after its array")
     return items, tail
 

@@ -64,6 +64,32 @@ class ReleaseChecker(DocumentChecker):
                                "an ocid starts with a registered prefix: 'ocds-' + 6 lowercase letters or digits + '-'"))
 
 
+class PackageChecker:
+    """A package's own fields (all but its releases, records or projects) against its package schema."""
+
+    SCHEMAS = {"releases": "ocds-1.1.5/release-package-schema.json", "records": "ocds-1.1.5/record-package-schema.json",
+               "projects": "oc4ids-0.9.5/project-package-schema.json"}
+
+    def __init__(self, resolver: SchemaResolver) -> None:
+        self.resolver = resolver
+        self._validators: dict[str, SchemaValidator] = {}
+
+    def check(self, key: str, fields: dict[str, Any], report: ValidationReport) -> None:
+        if key not in self._validators:
+            self._validators[key] = SchemaValidator(_without(self.resolver.load_json(self.SCHEMAS[key]), key))
+        for issue in self._validators[key].issues(fields):
+            report.add(Finding(f"package.{issue.validator}", "", "", issue.path, truncate(_at(fields, issue.path), 80),
+                               issue.message))
+
+
+def _without(schema: dict[str, Any], key: str) -> dict[str, Any]:
+    """The package schema without its big array (checked item by item elsewhere) and the definitions it used."""
+    properties = {name: value for name, value in schema["properties"].items() if name != key}
+    required = [name for name in schema.get("required", []) if name != key]
+    return {**{k: v for k, v in schema.items() if k not in ("definitions", "properties", "required", "id", "$id")},
+            "properties": properties, "required": required}
+
+
 class ProjectChecker(DocumentChecker):
     """OC4IDS projects against the pinned OC4IDS 0.9.5 project schema and its codelists."""
 

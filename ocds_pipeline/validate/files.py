@@ -20,13 +20,13 @@ from ..extensions import LOCAL_EXTENSIONS_DIR, local_extension_url
 from ..parallel import default_workers
 from ..resources import data_path
 from ..schemas import SchemaResolver, extension_urls
-from ..sources.ocds import NotOCDSError, OcdsReadStats, read_ocds
+from ..sources.ocds import METADATA_KEPT, NotOCDSError, OcdsReadStats, read_ocds
 from ..sources.ocds_blocks import BLOCK_SIZE, Block, BlockPlan, BlockSplitError, plan_blocks, read_block
 from ..sources.oc4ids import is_project_package
 from ..sources.rejects import Reject
 from .duplicates import DuplicateFinder, release_key
 from .projects import validate_projects
-from .checkers import ReleaseChecker
+from .checkers import PackageChecker, ReleaseChecker
 from .report import Finding, ValidationReport
 
 Progress = Callable[[str, int], None]
@@ -103,7 +103,15 @@ def validate_file(path: Path, resolver: SchemaResolver, *, base_uri: str = "", w
             break
         known = used | results.stats.extensions
     report = results.report
-    _, report.extensions, report.warnings = checkers(used)
+    _, report.extensions, warnings = checkers(used)
+    report.warnings = list(warnings)
+    packages = PackageChecker(resolver)
+    for key, fields in results.stats.metadata:
+        packages.check(key, fields, report)
+    if results.stats.unchecked_packages:
+        report.warnings.append(f"the fields of {results.stats.unchecked_packages:,} packages were not checked against the "
+                               f"package schema (only the first {METADATA_KEPT:,} are kept; arrays of big packages are "
+                               "not read for them)")
     for reject in results.rejects:
         report.add(Finding("release.missing", "", "", reject.column, reject.value, reject.reason))
     return report
@@ -137,9 +145,7 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
 def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: int, progress: Progress | None) -> _Results:
     global _CHECKER
     results = _Results(str(path))
-    if plan.blocks[0].layout == "items":
-        results.stats.packages = 1
-        results.stats.add(OcdsReadStats(extensions={e for e in plan.head.get("extensions") or [] if isinstance(e, str)}))
+    results.stats.extensions |= {e for e in plan.head.get("extensions") or [] if isinstance(e, str)}
     _CHECKER = checker
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(plan.blocks))) as pool:
@@ -150,6 +156,8 @@ def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: in
                     progress("releases", results.report.releases)
     finally:
         _CHECKER = None
+    # The last block of a package found the fields after its array; those before are the plan's head.
+    results.stats.metadata = [(key, {**plan.head, **fields}) for key, fields in results.stats.metadata]
     results.finish(lambda number: read_block(plan.blocks[number], OcdsReadStats(), []))
     return results
 

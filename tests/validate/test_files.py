@@ -82,3 +82,20 @@ def test_progress_is_reported_every_so_many_releases(tmp_path, monkeypatch, work
     validate_file(path, SchemaResolver.from_env(), workers=workers, block_size=BLOCK, progress=lambda name, n: seen.append(n))
     # Sequentially at each hundred; in blocks, at the first block that crosses each hundred.
     assert len(seen) == 4 and seen == sorted(seen) and all(n // 100 == k + 1 for k, n in enumerate(seen))
+
+
+@pytest.mark.parametrize("layout", ["compact", "pretty", "blocks"])
+def test_the_package_fields_are_checked_wherever_they_are(tmp_path, layout):
+    """Missing publishedDate, a bad uri and a bad license, before and after the releases, in every reading path."""
+    package = {key: value for key, value in PACKAGE.items() if key != "publishedDate"}
+    package.pop("uri")
+    body = {**package, "releases": releases_with_problems(60 if layout != "blocks" else 400), "uri": 5, "license": "not a uri"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(body, indent=2 if layout == "pretty" else None))
+    report = validate_file(path, SchemaResolver.from_env(), workers=2 if layout == "blocks" else 1, block_size=BLOCK)
+    package_findings = sorted((g.check, g.path, g.examples[0].value) for g in report.groups.values() if g.check.startswith("package."))
+    assert [(check, where) for check, where, _ in package_findings] == [
+        ("package.format", "license"), ("package.required", ""), ("package.type", "uri")]
+    assert [value for _, where, value in package_findings if where] == ["not a uri", "5"]
+    (required,) = [g for g in report.groups.values() if g.check == "package.required"]
+    assert required.examples[0].message == '"publishedDate" is a required property'

@@ -75,3 +75,13 @@ def test_detection_and_command(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(path), "--markdown", str(tmp_path / "r.md")])
     assert result.exit_code == 1 and "1 projects, 1 errors in 1 groups" in result.output
     assert "| project | - | path | value |" in (tmp_path / "r.md").read_text()
+
+
+def test_the_package_fields_are_checked(tmp_path):
+    package = json.loads(WORKED_EXAMPLE.read_text())
+    del package["publishedDate"]
+    package["uri"] = 5
+    path = tmp_path / "projects.json"
+    path.write_text(json.dumps(package, indent=2))
+    report = validate_file(path, SchemaResolver.from_env())
+    assert sorted((g.check, g.path) for g in report.groups.values()) == [("package.required", ""), ("package.type", "uri")]

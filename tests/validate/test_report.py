@@ -212,3 +212,26 @@ def test_closed_codelist_values_are_reported_once(tmp_path):
     document.write_text(json.dumps({**PACKAGE, "releases": [release]}))
     report = validate_file(document, SchemaResolver.from_env())
     assert [(g.check, g.path) for g in report.groups.values()] == [("schema.enum", "tender/status")]
+
+
+PACKAGE_CASES = {  # name: (package field, new value or DELETE, expected check, expected path)
+    "missing publishedDate": ("publishedDate", DELETE, "package.required", ""),
+    "uri not a string": ("uri", 5, "package.type", "uri"),
+    "publishedDate not a date": ("publishedDate", "ayer", "package.format", "publishedDate"),
+    "publisher not an object": ("publisher", "SERCOP", "package.type", "publisher"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PACKAGE_CASES))
+def test_package_defects_give_the_finding_libcoveocds_gives(tmp_path, monkeypatch, name):
+    from tests.libcove import libcove_report
+
+    field, value, check, where = PACKAGE_CASES[name]
+    package = {**PACKAGE, "releases": [RELEASE]}
+    set_path(package, field, value)
+    document = tmp_path / "p.json"
+    document.write_text(json.dumps(package))
+    report = validate_file(document, SchemaResolver.from_env())
+    assert [(g.check, g.path) for g in report.groups.values()] == [(check, where)]
+    assert where in {e["path"] for e in libcove_report(document, tmp_path, monkeypatch)["validation_errors"]}
