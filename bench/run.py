@@ -154,7 +154,7 @@ def _hundred_thousand_releases() -> tuple[Path, Path]:
     with open(source / "releases.json", "rb") as handle:
         head = handle.read(1 << 16)
     metadata = head[: head.index(b'"releases":[')]
-    tail = package_tail(source / "releases.json")  # publishedDate comes after the releases
+    tail = package_tail(source / "releases.json", "releases")  # publishedDate comes after the releases
     with open(source / "releases.jsonl", "rb") as handle, open(lines, "wb") as jsonl, open(package, "wb") as out:
         out.write(metadata + b'"releases":[')
         for number, line in zip(range(100_000), handle):

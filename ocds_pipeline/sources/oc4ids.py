@@ -53,5 +53,5 @@ def project_package_fields(path: Path) -> dict[str, Any] | None:
         return None
     with open(path, "rb") as handle:
         head = package_head(handle.read(WINDOW), keys=("projects",))
-    tail = package_tail(path) if head is not None else None
+    tail = package_tail(path, "projects") if head is not None else None
     return None if head is None or tail is None else {**head[0], **tail}

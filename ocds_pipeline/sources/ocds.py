@@ -53,8 +53,9 @@ class OcdsReadStats:
         self.packages += other.packages
         self.records += other.records
         self.extensions |= other.extensions
-        self.metadata += other.metadata
-        self.unchecked_packages += other.unchecked_packages
+        kept = other.metadata[: max(0, METADATA_KEPT - len(self.metadata))]
+        self.metadata += kept
+        self.unchecked_packages += other.unchecked_packages + len(other.metadata) - len(kept)
 
 
 def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
@@ -313,7 +314,7 @@ def _package_items(parser: ReleaseParser, path: Path, prefix: str, key: str) -> 
     base = prefix.rsplit(f"{key}.item", 1)[0]
     with open(path, "rb") as handle:
         head = package_head(handle.read(WINDOW)) if not base else None
-    tail = package_tail(path) if head is not None else None
+    tail = package_tail(path, key) if head is not None else None
     if head is not None and tail is not None:
         parser.note_package({**head[0], **tail}, key)  # one package: its fields before and after the array
     else:  # an array of packages, or ends not found: collect the extensions in a first pass

@@ -64,12 +64,13 @@ def package_head(data: bytes, keys: tuple[str, ...] = ("releases", "records")) -
         return None
 
 
-def package_tail(path: Path) -> dict[str, Any] | None:
-    """The fields after the package's array (``{}`` when none), or None when not found in the last window.
+def package_tail(path: Path, key: str) -> dict[str, Any] | None:
+    """The fields after the package's ``key`` array (``{}`` when none), or None when not found in the last window.
 
     Each ``]`` followed by ``,`` or ``}`` is tried in turn: the members that follow must run to the
     end of the file. An attempt from inside an item fails as soon as that item's object closes,
-    so the cost stays about one pass over the window.
+    so the cost stays about one pass over the window. In a small file the window holds the head
+    too: an attempt from there runs through the array itself, which the tail never holds.
     """
     with open(path, "rb") as handle:
         handle.seek(0, 2)
@@ -77,7 +78,7 @@ def package_tail(path: Path) -> dict[str, Any] | None:
         text = handle.read().decode("utf-8", errors="replace")  # the window may start inside a character
     for match in _ARRAY_END.finditer(text):
         fields = members_to_end(text, match.start(1))
-        if fields is not None:
+        if fields is not None and key not in fields:
             return fields
     return None
 

@@ -24,9 +24,9 @@ from ..sources.ocds import METADATA_KEPT, NotOCDSError, OcdsReadStats, read_ocds
 from ..sources.ocds_blocks import BLOCK_SIZE, Block, BlockPlan, BlockSplitError, plan_blocks, read_block
 from ..sources.oc4ids import is_project_package
 from ..sources.rejects import Reject
+from .checkers import PackageChecker, ReleaseChecker
 from .duplicates import DuplicateFinder, release_key
 from .projects import validate_projects
-from .checkers import PackageChecker, ReleaseChecker
 from .report import Finding, ValidationReport
 
 Progress = Callable[[str, int], None]
@@ -122,8 +122,7 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
     """Check every release with the extensions ``known`` (default: those declared before the releases)."""
     plan = plan_blocks(path, block_size) if workers > 1 else None
     if plan is not None:
-        head = {e for e in plan.head.get("extensions") or [] if isinstance(e, str)}
-        used = known if known is not None else head
+        used = known if known is not None else _extensions_in(plan.head)
         try:
             return _in_blocks(path, plan, checkers(used)[0], workers, progress), used
         except (BlockSplitError, NotOCDSError):
@@ -145,7 +144,7 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
 def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: int, progress: Progress | None) -> _Results:
     global _CHECKER
     results = _Results(str(path))
-    results.stats.extensions |= {e for e in plan.head.get("extensions") or [] if isinstance(e, str)}
+    results.stats.extensions |= _extensions_in(plan.head)
     _CHECKER = checker
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(plan.blocks))) as pool:
@@ -160,6 +159,11 @@ def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: in
     results.stats.metadata = [(key, {**plan.head, **fields}) for key, fields in results.stats.metadata]
     results.finish(lambda number: read_block(plan.blocks[number], OcdsReadStats(), []))
     return results
+
+
+def _extensions_in(fields: dict[str, Any]) -> set[str]:
+    """The extension URLs a package's fields declare."""
+    return {e for e in fields.get("extensions") or [] if isinstance(e, str)}
 
 
 def _check_block(block: Block) -> _Part:

@@ -137,3 +137,20 @@ def test_blocks_read_what_the_sequential_reader_reads(tmp_path, extras, indent, 
         return
     assert found is not None  # these files are big enough and release-first: they split
     assert found[0] == list(read_ocds(path))
+
+
+def test_package_fields_kept_stay_bounded_across_blocks(tmp_path, monkeypatch):
+    """A JSON Lines file of packages read in blocks keeps the fields of the first packages only."""
+    from ocds_pipeline.sources import ocds
+
+    monkeypatch.setattr(ocds, "METADATA_KEPT", 10)
+    path = tmp_path / "packages.jsonl"
+    path.write_text("".join(json.dumps(package([release(n)])) + "\n" for n in range(200)))
+    plan = plan_blocks(path, 4096)
+    total = OcdsReadStats()
+    for block in plan.blocks:
+        stats = OcdsReadStats()
+        list(read_block(block, stats, []))
+        total.add(stats)
+    assert len(plan.blocks) > 5 and total.packages == 200
+    assert len(total.metadata) == 10 and total.unchecked_packages == 190

@@ -19,7 +19,13 @@ RELEASES = [{"ocid": f"ocds-x-{n}", "id": str(n), "tag": ["tender"], "tender": {
 def test_the_fields_after_the_array(tmp_path, tail, indent):
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"uri": "u", "version": "1.1", "releases": RELEASES, **tail}, indent=indent))
-    assert package_tail(path) == tail
+    assert package_tail(path, "releases") == tail
+
+
+def test_in_a_small_file_the_head_is_not_taken_for_the_tail(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"uri": "u", "extensions": ["https://a/extension.json"], "releases": RELEASES[:2]}, indent=2))
+    assert package_tail(path, "releases") == {}
 
 
 def test_the_fields_before_the_array():
@@ -33,4 +39,4 @@ def test_the_fields_before_the_array():
 def test_no_tail_found_in_a_window_without_the_array_end(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"ocid": "x", "id": "1", "title": "no array here"}))
-    assert package_tail(path) is None
+    assert package_tail(path, "releases") is None
