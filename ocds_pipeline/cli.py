@@ -436,7 +436,9 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write quality.json, quality.md, quality.html and quality.es.html into this folder.")
-def quality(path, out_dir) -> None:
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes for a big file of compiled releases (default: the CPUs, at most 8).")
+def quality(path, out_dir, workers) -> None:
     """Data-quality checks (after pelican) on any OCDS file: coherence, consistency, references, distributions.
 
     Exit code 0 when every applicable check passes, 1 when some fail.
@@ -445,14 +447,14 @@ def quality(path, out_dir) -> None:
     Example:
       ocds-pipeline quality build/run/compiled.jsonl --out build/quality
     """
-    from .compile.stream import compiled_releases_of
     from .extensions import patched_release_schema
     from .pipeline import write_quality_report
-    from .validate.quality import check_quality
+    from .validate.quality.files import check_quality_file
 
-    releases = compiled_releases_of(path)
     schema = patched_release_schema(SchemaResolver.from_env())  # core and SERCOP's extensions, for field coverage
-    result = write_quality_report(releases, out_dir, schema) if out_dir else check_quality(releases, schema=schema)
+    result = check_quality_file(path, schema=schema, workers=workers)
+    if out_dir:
+        write_quality_report(result, out_dir)
     failed = {n: c.failed for n, c in result.checks.items() if c.failed}
     dataset_failed = [n for n, (ok, _) in result.dataset.items() if ok is False]
     processes = result.processes

@@ -1,8 +1,13 @@
-"""How many worker processes parallel stages use by default."""
+"""Worker processes: how many by default, and running a function over blocks of a file in them."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+A = TypeVar("A")
 
 
 def default_workers(limit: int = 4) -> int:
@@ -12,3 +17,14 @@ def default_workers(limit: int = 4) -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return max(1, min(limit, cpus))
+
+
+def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> Iterator[T]:
+    """``function(item)`` for each item, in forked worker processes, results in order.
+
+    Forked workers inherit the parent's state (a compiled schema, say), so only the items and the
+    results are pickled.
+    """
+    items = list(items)
+    with multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items)))) as pool:
+        yield from pool.imap(function, items)

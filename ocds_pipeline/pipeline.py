@@ -12,7 +12,7 @@ from .compile.stream import NotGroupedError, stream_groups
 from .config import Config
 from .extensions import patched_release_schema
 from .mapping import MappingStats, map_source
-from .packaging import extension_urls, iter_jsonl, package_metadata, write_releases
+from .packaging import extension_urls, package_metadata, write_releases
 from .publish import (
     RELEASES,
     ProjectSource,
@@ -26,7 +26,8 @@ from .sources.ocds import OcdsReadStats
 from .store import Store
 from .store.incremental import UPDATE_TAGS, new_releases
 from .store.ingest import ingest
-from .validate.quality import QualityReport, check_quality, load_descriptions
+from .validate.quality import QualityReport, load_descriptions
+from .validate.quality.files import check_quality_file
 
 
 def _write_summary(path: Path, document: dict[str, Any]) -> None:
@@ -93,13 +94,8 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
 QUALITY_FILES = ["quality.json", "quality.md", "quality.html", "quality.es.html"]
 
 
-def write_quality_report(compiled_releases: Iterable[dict[str, Any]], out: Path,
-                         schema: dict[str, Any] | None = None) -> QualityReport:
-    """The data-quality checks over compiled releases, as JSON, Markdown and HTML in English and Spanish.
-
-    With the release ``schema``, field coverage lists its fields that never occur too.
-    """
-    report = check_quality(compiled_releases, schema=schema)
+def write_quality_report(report: QualityReport, out: Path) -> QualityReport:
+    """The data-quality report as JSON, Markdown and HTML in English and Spanish (quality.es.html)."""
     descriptions = load_descriptions()
     _write_summary(out / "quality.json", report.as_dict())
     write_bytes(out / "quality.md", report.markdown(descriptions).encode("utf-8"))
@@ -169,7 +165,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
-        write_quality_report(iter_jsonl(out / "compiled.jsonl"), out, patched_release_schema(resolver))
+        write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
         publication.files += QUALITY_FILES
     except BaseException:
         store.finish_run(run_id, {"added": added}, status="failed")

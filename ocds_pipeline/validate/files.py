@@ -10,14 +10,13 @@ result does not depend on the number of workers. Other inputs are read sequentia
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..extensions import LOCAL_EXTENSIONS_DIR, local_extension_url
-from ..parallel import default_workers
+from ..parallel import default_workers, map_forked
 from ..resources import data_path
 from ..schemas import SchemaResolver, extension_urls
 from ..sources.ocds import METADATA_KEPT, NotOCDSError, OcdsReadStats, read_ocds
@@ -147,12 +146,11 @@ def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: in
     results.stats.extensions |= _extensions_in(plan.head)
     _CHECKER = checker
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(plan.blocks))) as pool:
-            for block, part in zip(plan.blocks, pool.imap(_check_block, plan.blocks)):
-                before = results.report.releases
-                results.add(part, block.number)
-                if progress and before // PROGRESS_EVERY != results.report.releases // PROGRESS_EVERY:
-                    progress("releases", results.report.releases)
+        for block, part in zip(plan.blocks, map_forked(_check_block, plan.blocks, workers)):
+            before = results.report.releases
+            results.add(part, block.number)
+            if progress and before // PROGRESS_EVERY != results.report.releases // PROGRESS_EVERY:
+                progress("releases", results.report.releases)
     finally:
         _CHECKER = None
     # The last block of a package found the fields after its array; those before are the plan's head.

@@ -21,8 +21,8 @@ from .dataset import REPORT_ONLY, DatasetCounts, dataset_results
 from .process import RELEASE_CHECKS
 from .usability import Usability
 
-__all__ = ["RELEASE_CHECKS", "CheckResult", "DatasetCounts", "QualityReport", "check_quality", "dataset_results",
-           "load_descriptions", "schema_paths"]
+__all__ = ["RELEASE_CHECKS", "CheckResult", "DatasetCounts", "QualityCounts", "QualityReport", "check_quality",
+           "dataset_results", "load_descriptions", "schema_paths"]
 USABILITY_NOTE = ("Share of processes with each key field group (tenderers, call for tenders and deadline: competitive "
                   "procedures only); the index is the mean over processes of the share of their groups that are "
                   "present (a ProACT-style transparency index).")
@@ -135,32 +135,61 @@ def _measured(what: Any) -> str:
     return str(what)
 
 
-def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5,
-                  schema: dict[str, Any] | None = None) -> QualityReport:
-    """Run every compiled-release and dataset check over the compiled releases.
+@dataclass
+class QualityCounts:
+    """Everything the report needs, accumulated one compiled release at a time; parts merge in order."""
 
-    With the release ``schema``, field coverage also lists the schema's fields that never occur.
-    """
-    results = {name: CheckResult() for name in RELEASE_CHECKS}
-    counts, coverage, processes, usability = DatasetCounts(), Coverage(), 0, Usability()
-    for release in compiled_releases:
-        processes += 1
-        counts.add(release)
-        usability.add(release)
-        coverage.add(release)
+    examples: int = 5
+    processes: int = 0
+    results: dict[str, CheckResult] = field(default_factory=lambda: {name: CheckResult() for name in RELEASE_CHECKS})
+    dataset: DatasetCounts = field(default_factory=DatasetCounts)
+    coverage: Coverage = field(default_factory=Coverage)
+    usability: Usability = field(default_factory=Usability)
+
+    def add(self, release: dict[str, Any]) -> None:
+        self.processes += 1
+        self.dataset.add(release)
+        self.usability.add(release)
+        self.coverage.add(release)
         for name, check in RELEASE_CHECKS.items():
             ok, paths = check(release)
-            result = results[name]
+            result = self.results[name]
             if ok is None:
                 result.not_applicable += 1
             elif ok:
                 result.passed += 1
             else:
                 result.failed += 1
-                if len(result.examples) < examples:
+                if len(result.examples) < self.examples:
                     result.examples.append({"ocid": str(release.get("ocid")), "path": ", ".join(paths)})
-    return QualityReport(processes, results, dataset_results(counts),
-                         coverage.as_dict(schema_paths(schema) if schema else set()), usability.as_dict())
+
+    def merge(self, other: "QualityCounts") -> None:
+        """Add the counts of a later part of the same file."""
+        self.processes += other.processes
+        for name, theirs in other.results.items():
+            mine = self.results[name]
+            mine.passed, mine.failed = mine.passed + theirs.passed, mine.failed + theirs.failed
+            mine.not_applicable += theirs.not_applicable
+            mine.examples += theirs.examples[: self.examples - len(mine.examples)]
+        self.dataset.merge(other.dataset)
+        self.coverage.merge(other.coverage)
+        self.usability.merge(other.usability)
+
+    def report(self, schema: dict[str, Any] | None = None) -> QualityReport:
+        return QualityReport(self.processes, self.results, dataset_results(self.dataset),
+                             self.coverage.as_dict(schema_paths(schema) if schema else set()), self.usability.as_dict())
+
+
+def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5,
+                  schema: dict[str, Any] | None = None) -> QualityReport:
+    """Run every compiled-release and dataset check over the compiled releases.
+
+    With the release ``schema``, field coverage also lists the schema's fields that never occur.
+    """
+    counts = QualityCounts(examples)
+    for release in compiled_releases:
+        counts.add(release)
+    return counts.report(schema)
 
 
 def load_descriptions() -> dict[str, dict[str, str]]:

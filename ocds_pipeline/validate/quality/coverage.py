@@ -5,52 +5,100 @@ that holds it (array items: every entry) — and ``non_empty`` per actual occurr
 times the field is set, how often it is not null, ``""``, ``[]`` or ``{}``. Paths look like
 ``/tender/items[]/id``. Schema paths that never occur are reported too (exists 0) wherever their
 parent object occurs, so that a missing field shows up as missing rather than as nothing.
+
+Counts live in a tree shaped like the documents (no path strings are built per value); paths
+are spelled out once, at the end.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 EMPTY = (None, "", [], {})
+
+
+class _Node:
+    """Counts at one path: occurrences as an object, times set, times non-empty; and its children."""
+
+    __slots__ = ("objects", "exists", "non_empty", "children")
+
+    def __init__(self) -> None:
+        self.objects = self.exists = self.non_empty = 0
+        self.children: dict[str, _Node] = {}
 
 
 class Coverage:
     """Counts, one compiled release at a time: object occurrences, fields set, fields non-empty."""
 
     def __init__(self) -> None:
-        self.objects: Counter = Counter()  # path of an object -> its occurrences
-        self.exists: Counter = Counter()
-        self.non_empty: Counter = Counter()
+        self.root = _Node()
 
     def add(self, release: dict[str, Any]) -> None:
-        self._object(release, "")
+        _object(release, self.root)
 
-    def _object(self, document: dict[str, Any], path: str) -> None:
-        self.objects[path] += 1
-        for key, value in document.items():
-            field = f"{path}/{key}"
-            self.exists[field] += 1
-            if value not in EMPTY:
-                self.non_empty[field] += 1
-            self._value(value, field)
-
-    def _value(self, value: Any, path: str) -> None:
-        if isinstance(value, dict):
-            self._object(value, path)
-        elif isinstance(value, list):
-            for item in value:
-                self._value(item, f"{path}[]")
+    def merge(self, other: "Coverage") -> None:
+        """Add the counts of a later part of the same dataset."""
+        _merge(self.root, other.root)
 
     def as_dict(self, schema_paths: set[str] = frozenset()) -> dict[str, dict[str, int]]:
         """Per path: ``possible`` occurrences, how many times it ``exists``, and is ``non_empty``."""
-        paths = set(self.exists) | {p for p in schema_paths if _parent(p) in self.objects}
-        return {path: {"possible": self.objects[_parent(path)], "exists": self.exists[path], "non_empty": self.non_empty[path]}
-                for path in sorted(paths)}
+        found: dict[str, dict[str, int]] = {}
+        objects: dict[str, int] = {}
+        _spell(self.root, "", found, objects)
+        for path in schema_paths:
+            parent = path.rsplit("/", 1)[0]
+            if path not in found and objects.get(parent):
+                found[path] = {"possible": objects[parent], "exists": 0, "non_empty": 0}
+        return dict(sorted(found.items()))
 
 
-def _parent(path: str) -> str:
-    return path.rsplit("/", 1)[0]
+def _object(document: dict[str, Any], node: _Node) -> None:
+    node.objects += 1
+    children = node.children
+    for key, value in document.items():
+        child = children.get(key)
+        if child is None:
+            child = children[key] = _Node()
+        child.exists += 1
+        if value not in EMPTY:
+            child.non_empty += 1
+        if type(value) is dict:
+            _object(value, child)  # an empty object is still an occurrence its fields are counted against
+        elif type(value) is list and value:
+            _items(value, child)
+
+
+def _items(values: list[Any], node: _Node) -> None:
+    """Array entries count at the path ``<array>[]``."""
+    child = node.children.get("[]")
+    if child is None:
+        child = node.children["[]"] = _Node()
+    for value in values:
+        if type(value) is dict:
+            _object(value, child)
+        elif type(value) is list:
+            _items(value, child)
+
+
+def _merge(node: _Node, other: _Node) -> None:
+    node.objects += other.objects
+    node.exists += other.exists
+    node.non_empty += other.non_empty
+    for key, child in other.children.items():
+        if key in node.children:
+            _merge(node.children[key], child)
+        else:
+            node.children[key] = child
+
+
+def _spell(node: _Node, path: str, found: dict[str, dict[str, int]], objects: dict[str, int]) -> None:
+    if node.objects:
+        objects[path] = node.objects
+    for key, child in node.children.items():
+        child_path = f"{path}[]" if key == "[]" else f"{path}/{key}"
+        if key != "[]":
+            found[child_path] = {"possible": node.objects, "exists": child.exists, "non_empty": child.non_empty}
+        _spell(child, child_path, found, objects)
 
 
 def schema_paths(schema: dict[str, Any]) -> set[str]:

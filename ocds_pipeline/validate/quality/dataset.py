@@ -42,7 +42,9 @@ class DatasetCounts:
     values: dict[str, dict[str, array]] = field(default_factory=lambda: {kind: {} for kind in VALUE_KINDS})
 
     def _count(self, name: str, values: Iterable[Any]) -> None:
-        counter = self.codes.setdefault(name, Counter())
+        counter = self.codes.get(name)
+        if counter is None:
+            counter = self.codes[name] = Counter()
         counter.update(str(v) for v in values if v is not None and not isinstance(v, (dict, list)))
 
     def add(self, r: dict[str, Any]) -> None:
@@ -77,6 +79,18 @@ class DatasetCounts:
             self.buyers[str(buyer)] += 1
         if tender.get("id") is not None:
             self.tender_ids[str(tender["id"])] += 1
+
+
+    def merge(self, other: "DatasetCounts") -> None:
+        """Add the counts of a later part of the same dataset."""
+        self.processes += other.processes
+        for name, counter in other.codes.items():
+            self.codes.setdefault(name, Counter()).update(counter)
+        self.buyers.update(other.buyers)
+        self.tender_ids.update(other.tender_ids)
+        for kind, by_currency in other.values.items():
+            for currency, amounts in by_currency.items():
+                self.values[kind].setdefault(currency, array("d")).extend(amounts)
 
 
 def _top_percent_share(amounts: array) -> tuple[bool | None, dict[str, Any]]:

@@ -214,18 +214,36 @@ def consistent_period_duration_in_days(r: dict[str, Any]) -> Result:
     return _result(failures, checked > 0)
 
 
-def _matched(r: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
-    """(path, reference, the one party with its id or None) for each reference of a kind that has an id."""
-    parties: dict[str, list[dict[str, Any]]] = {}
-    for party in r.get("parties") or []:
-        if isinstance(party, dict):
-            parties.setdefault(str(party.get("id")), []).append(party)
-    found = []
-    for path, ref in REFERENCES[name][1](r):
-        if isinstance(ref, dict) and ref.get("id") is not None:
-            matches = parties.get(str(ref["id"]), [])
-            found.append((path, ref, matches[0] if len(matches) == 1 else None))
-    return found
+class _LastRelease:
+    """Matches of organisation references to parties, worked out once per release.
+
+    Eighteen checks (reference, roles and name, for six kinds of reference) need the same
+    matches; the checks of one release run one after another, so the last release's are kept.
+    """
+
+    def __init__(self) -> None:
+        self.release: dict[str, Any] | None = None
+        self.parties: dict[str, list[dict[str, Any]]] = {}  # parties by id
+        self.matches: dict[str, list[tuple[str, dict[str, Any], dict[str, Any] | None]]] = {}
+
+    def matched(self, r: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+        """(path, reference, the one party with its id or None) for each reference of a kind that has an id."""
+        if self.release is not r:
+            self.release, self.matches, self.parties = r, {}, {}
+            for party in r.get("parties") or []:
+                if isinstance(party, dict):
+                    self.parties.setdefault(str(party.get("id")), []).append(party)
+        if name not in self.matches:
+            found = []
+            for path, ref in REFERENCES[name][1](r):
+                if isinstance(ref, dict) and ref.get("id") is not None:
+                    matches = self.parties.get(str(ref["id"]), [])
+                    found.append((path, ref, matches[0] if len(matches) == 1 else None))
+            self.matches[name] = found
+        return self.matches[name]
+
+
+_matched = _LastRelease().matched
 
 
 def _reference_check(name: str) -> Callable[[dict[str, Any]], Result]:

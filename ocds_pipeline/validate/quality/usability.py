@@ -51,6 +51,13 @@ class Usability:
         self.index_total += sum(flags) / len(flags)
         self.processes += 1
 
+    def merge(self, other: "Usability") -> None:
+        """Add the counts of a later part of the same dataset."""
+        self.present.update(other.present)
+        self.eligible.update(other.eligible)
+        self.index_total += other.index_total
+        self.processes += other.processes
+
     def as_dict(self) -> dict[str, Any]:
         return {"index": round(self.index_total / self.processes, 4) if self.processes else None,
                 "groups": {name: round(self.present[name] / self.eligible[name], 4) if self.eligible[name] else None
