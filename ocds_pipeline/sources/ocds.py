@@ -126,7 +126,8 @@ class ReleaseParser:
         except orjson.JSONDecodeError as error:
             raise NotOCDSError(f"{self.name}: line {number} is not valid JSON ({error})") from None
         if type(value) is dict and "ocid" in value and "releases" not in value and "compiledRelease" not in value:
-            yield from self._checked(value)  # the common case: one bare release per line
+            if self._usable(value):  # the common case: one bare release per line
+                yield value
         else:
             yield from self.from_value(value, f"line {number}")
 
@@ -160,13 +161,15 @@ class ReleaseParser:
                 self.stats.packages += 1
                 self.note_package(fields, next(iter(streamed)), counted=True)
             elif not streamed.get("releases") and isinstance(fields.get("compiledRelease"), dict):
-                yield from self._checked(fields["compiledRelease"])  # a record with linked releases only
+                if self._usable(fields["compiledRelease"]):  # a record with linked releases only
+                    yield fields["compiledRelease"]
             return
         if "ocid" in fields:
             if "releases" in fields or "compiledRelease" in fields:
                 yield from self.releases_of("records", fields)
             else:
-                yield from self._checked(fields)
+                if self._usable(fields):
+                    yield fields
             return
         keys = ", ".join(sorted(fields)[:8]) or "none"
         raise NotOCDSError(f"{self.name}: {where} is not OCDS: expected a release package, record package, "
@@ -191,7 +194,8 @@ class ReleaseParser:
             if isinstance(item, dict) and "url" in item and "ocid" not in item:
                 self.stats.linked_releases += 1
                 return
-            yield from self._checked(item)
+            if self._usable(item):
+                yield item
             return
         self.stats.records += 1
         self.position += 1
@@ -202,25 +206,28 @@ class ReleaseParser:
         self.stats.linked_releases += sum(1 for r in item.get("releases") or [] if isinstance(r, dict) and "url" in r)
         if embedded:
             for release in embedded:
-                yield from self._checked(release)
+                if self._usable(release):
+                    yield release
         elif isinstance(item.get("compiledRelease"), dict):
-            yield from self._checked(item["compiledRelease"])
+            if self._usable(item["compiledRelease"]):
+                yield item["compiledRelease"]
         else:
             self._reject("records", "releases", item.get("ocid"),
                          "the record has neither embedded releases nor a compiledRelease to store")
 
-    def _checked(self, release: Any) -> Iterator[dict[str, Any]]:
+    def _usable(self, release: Any) -> bool:
+        """Whether a release can be used (an object with ocid, id and date strings); rejected with its reason if not."""
         self.position += 1
         if not isinstance(release, dict):
             self._reject("releases", "", release, "a release must be a JSON object")
-            return
+            return False
         for key in ("ocid", "id", "date"):
             if not isinstance(release.get(key), str) or not release[key]:
                 self._reject("releases", key, release.get(key),
                              f"release {release.get('id')!r} of {release.get('ocid')!r} has no {key} string")
-                return
+                return False
         self.stats.releases += 1
-        yield release
+        return True
 
     def _reject(self, kind: str, column: str, value: Any, reason: str) -> None:
         self.rejects.append(Reject(f"{self.name} {kind}", self.position, column, truncate(value), reason, "ingest"))
