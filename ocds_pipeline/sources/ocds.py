@@ -14,7 +14,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import ijson
 import orjson
@@ -74,10 +74,12 @@ def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
 class ReleaseParser:
     """Turns parsed OCDS values (packages, records, releases) into releases, counting and rejecting as it goes."""
 
-    def __init__(self, name: str, stats: OcdsReadStats, rejects: list[Reject]) -> None:
+    def __init__(self, name: str, stats: OcdsReadStats, rejects: list[Reject],
+                 on_record: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.name = name
         self.stats = stats
         self.rejects = rejects
+        self.on_record = on_record  # called with each record (a validator checks the record's own fields)
         self.position = 0  # the number of the release or record within this input, for messages
 
     def values(self, events: Iterator) -> Iterator[dict[str, Any]]:
@@ -202,6 +204,8 @@ class ReleaseParser:
         if not isinstance(item, dict):
             self._reject("records", "", item, "a record must be a JSON object")
             return
+        if self.on_record is not None:
+            self.on_record(item)
         embedded = [r for r in item.get("releases") or [] if isinstance(r, dict) and "ocid" in r]
         self.stats.linked_releases += sum(1 for r in item.get("releases") or [] if isinstance(r, dict) and "url" in r)
         if embedded:
@@ -337,9 +341,11 @@ def _package_items(parser: ReleaseParser, path: Path, prefix: str, key: str) -> 
             yield from parser.releases_of(key, item)
 
 
-def read_ocds(path: Path, stats: OcdsReadStats | None = None,
-              rejects: list[Reject] | None = None) -> Iterator[dict[str, Any]]:
+def read_ocds(path: Path, stats: OcdsReadStats | None = None, rejects: list[Reject] | None = None,
+              on_record: Callable[[dict[str, Any]], None] | None = None) -> Iterator[dict[str, Any]]:
     """Yield every release in ``path``; malformed releases go to ``rejects``; non-OCDS input raises.
+
+    ``on_record`` is called with each record, before its releases are yielded.
 
     When the first line of an input is a whole JSON value of at most ``LINE_LIMIT`` bytes, the
     input is read line by line (JSON Lines, the usual bulk format); otherwise it is streamed
@@ -348,7 +354,7 @@ def read_ocds(path: Path, stats: OcdsReadStats | None = None,
     stats = stats if stats is not None else OcdsReadStats()
     rejects = rejects if rejects is not None else []
     for name, stream in _inputs(Path(path)):
-        parser = ReleaseParser(name, stats, rejects)
+        parser = ReleaseParser(name, stats, rejects, on_record)
         first = stream.readline(LINE_LIMIT)
         try:
             if first.endswith(b"\n") or len(first) < LINE_LIMIT:

@@ -82,6 +82,30 @@ class PackageChecker:
                                issue.message))
 
 
+class RecordChecker:
+    """A record's own fields: its ``ocid``, and ``releases`` as an array whose linked releases (url,
+    date, tag) are well formed. Embedded and compiled releases are checked as releases."""
+
+    def __init__(self, resolver: SchemaResolver) -> None:
+        record = resolver.load_json(PackageChecker.SCHEMAS["records"])["definitions"]["record"]
+        linked = record["properties"]["releases"]["oneOf"][0]  # "Linked releases"
+        self.record = SchemaValidator({"type": "object", "required": record["required"], "properties": {
+            "ocid": record["properties"]["ocid"], "releases": {"type": "array", "minItems": 1}}})
+        self.linked = SchemaValidator(linked["items"])
+
+    def check(self, record: dict[str, Any], report: ValidationReport) -> None:
+        ocid = str(record.get("ocid", ""))
+        shell = {key: record[key] for key in ("ocid", "releases") if key in record}
+        found = [(issue.validator, issue.path, _at(record, issue.path), issue.message) for issue in self.record.issues(shell)]
+        releases = record.get("releases")
+        for index, release in enumerate(releases if isinstance(releases, list) else []):
+            if isinstance(release, dict) and "ocid" not in release:  # a linked release
+                found += [(issue.validator, f"releases/{index}/{issue.path}".rstrip("/"), _at(release, issue.path), issue.message)
+                          for issue in self.linked.issues(release)]
+        for validator, path, value, message in found:
+            report.add(Finding(f"record.{validator}", ocid, "", path, truncate(value, 80), message))
+
+
 def _without(schema: dict[str, Any], key: str) -> dict[str, Any]:
     """The package schema without its big array (checked item by item elsewhere) and the definitions it used."""
     properties = {name: value for name, value in schema["properties"].items() if name != key}

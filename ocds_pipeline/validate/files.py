@@ -23,7 +23,7 @@ from ..sources.ocds import METADATA_KEPT, NotOCDSError, OcdsReadStats, read_ocds
 from ..sources.ocds_blocks import BLOCK_SIZE, Block, BlockPlan, BlockSplitError, plan_blocks, read_block
 from ..sources.oc4ids import is_project_package
 from ..sources.rejects import Reject
-from .checkers import PackageChecker, ReleaseChecker
+from .checkers import PackageChecker, RecordChecker, ReleaseChecker
 from .duplicates import DuplicateFinder, release_key
 from .projects import validate_projects
 from .report import Finding, ValidationReport
@@ -127,7 +127,8 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
         except (BlockSplitError, NotOCDSError):
             pass  # a cut that is not between items, or bad JSON: the sequential reader says exactly where
     results = _Results(str(path))
-    releases = read_ocds(path, results.stats, results.rejects)
+    records = RecordChecker(checkers.resolver)
+    releases = read_ocds(path, results.stats, results.rejects, on_record=lambda record: records.check(record, results.report))
     first = next(releases, None)  # the extensions declared before the first release are known now
     used = known if known is not None else set(results.stats.extensions)
     checker = checkers(used)[0]
