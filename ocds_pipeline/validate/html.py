@@ -8,7 +8,7 @@ from typing import Any, Iterable
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.9rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;
 text-align:left;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right}code{background:#f6f6f6;padding:0 .2rem}
-.fail{color:#a40000;font-weight:600}.pass{color:#0a6b00}h2{margin-top:2rem;border-bottom:1px solid #ddd}"""
+h2{margin-top:2rem;border-bottom:1px solid #ddd}"""
 
 
 class Markup(str):
