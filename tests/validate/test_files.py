@@ -99,3 +99,15 @@ def test_the_package_fields_are_checked_wherever_they_are(tmp_path, layout):
     assert [value for _, where, value in package_findings if where] == ["not a uri", "5"]
     (required,) = [g for g in report.groups.values() if g.check == "package.required"]
     assert required.examples[0].message == '"publishedDate" is a required property'
+
+
+def test_the_fields_of_packages_beyond_those_kept_are_a_warning(tmp_path, monkeypatch):
+    from ocds_pipeline.sources import ocds
+
+    monkeypatch.setattr(ocds, "METADATA_KEPT", 3)
+    monkeypatch.setattr(files, "METADATA_KEPT", 3)
+    path = tmp_path / "packages.jsonl"
+    path.write_text("".join(json.dumps({**PACKAGE, "releases": [release]}) + "\n" for release in releases_with_problems(10)))
+    report = validate_file(path, SchemaResolver.from_env(), workers=1)
+    assert report.warnings == ["the fields of 9 packages were not checked against the package schema (only the first 3 "
+                               "are kept; arrays of big packages are not read for them)"]

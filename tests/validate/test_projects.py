@@ -85,3 +85,15 @@ def test_the_package_fields_are_checked(tmp_path):
     path.write_text(json.dumps(package, indent=2))
     report = validate_file(path, SchemaResolver.from_env())
     assert sorted((g.check, g.path) for g in report.groups.values()) == [("package.required", ""), ("package.type", "uri")]
+
+
+def test_a_project_that_is_not_an_object_and_fields_not_found(tmp_path):
+    package = json.loads(WORKED_EXAMPLE.read_text())
+    package["projects"] = ["no es un proyecto"]  # the array's first item is not an object: no head is found
+    path = tmp_path / "projects.json"
+    path.write_text(json.dumps(package))
+    report = validate_file(path, SchemaResolver.from_env())
+    (finding,) = [e for g in report.groups.values() for e in g.examples]
+    assert (finding.check, finding.path, finding.value, finding.message) == (
+        "project.type", "projects/0", "no es un proyecto", "a project must be a JSON object")
+    assert report.warnings == ["the package's own fields were not found at the ends of the file: not checked"]
