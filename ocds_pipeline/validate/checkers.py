@@ -43,7 +43,6 @@ class DocumentChecker:
                                    f"not a code of the closed codelist {issue.codelist}"))
         for where, identifier in duplicate_ids(document, self.plan):
             report.add(Finding("unique.id", ocid, rid, where, identifier, "two objects in this array have the same id"))
-        report.releases += 1
 
 
 class ReleaseChecker(DocumentChecker):
@@ -62,6 +61,7 @@ class ReleaseChecker(DocumentChecker):
         if not OCID.match(ocid):
             report.add(Finding("release.ocid", ocid, rid, "ocid", truncate(ocid, 80),
                                "an ocid starts with a registered prefix: 'ocds-' + 6 lowercase letters or digits + '-'"))
+        report.releases += 1
 
 
 class PackageChecker:

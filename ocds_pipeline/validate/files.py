@@ -127,11 +127,12 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
         except (BlockSplitError, NotOCDSError):
             pass  # a cut that is not between items, or bad JSON: the sequential reader says exactly where
     results = _Results(str(path))
-    records = RecordChecker(checkers.resolver)
-    releases = read_ocds(path, results.stats, results.rejects, on_record=lambda record: records.check(record, results.report))
+    records = _RecordChecks(RecordChecker(checkers.resolver), results.report)
+    releases = read_ocds(path, results.stats, results.rejects, on_record=records)
     first = next(releases, None)  # the extensions declared before the first release are known now
     used = known if known is not None else set(results.stats.extensions)
     checker = checkers(used)[0]
+    records.start(checker)
     for release in chain([first] if first is not None else [], releases):
         checker.check_release(release, results.report)
         results.duplicates.add(release_key(release["ocid"], release["id"]), 0)
@@ -139,6 +140,31 @@ def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: in
             progress("releases", results.report.releases)
     results.finish(lambda _: read_ocds(path))
     return results, used
+
+
+class _RecordChecks:
+    """What the reader hands over with each record: its own fields, and the compiled release of a
+    record that embeds its releases (the reader yields those releases, not the compiled one)."""
+
+    def __init__(self, records: RecordChecker, report: ValidationReport) -> None:
+        self.records, self.report = records, report
+        self.checker: ReleaseChecker | None = None
+        self.waiting: list[dict[str, Any]] = []  # compiled releases met before the release checker was chosen
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        self.records.check(record, self.report)
+        compiled, releases = record.get("compiledRelease"), record.get("releases")
+        if isinstance(compiled, dict) and isinstance(releases, list) and any(isinstance(r, dict) and "ocid" in r for r in releases):
+            self.waiting.append(compiled)
+            if self.checker is not None:
+                self.start(self.checker)
+
+    def start(self, checker: ReleaseChecker) -> None:
+        """Check the waiting compiled releases with ``checker``, and the next ones as they come."""
+        self.checker = checker
+        for compiled in self.waiting:
+            checker.check(compiled, self.report, str(compiled.get("ocid", "")), str(compiled.get("id", "")))
+        self.waiting.clear()
 
 
 def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: int, progress: Progress | None) -> _Results:

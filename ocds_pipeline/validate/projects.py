@@ -31,6 +31,7 @@ def validate_projects(path: Path, resolver: SchemaResolver,
             continue
         project_id = str(project.get("id", ""))
         checker.check(project, report, project_id, "")
+        report.releases += 1
         duplicates.add(release_key(project_id, ""), 0)
         if progress and report.releases % 10_000 == 0:
             progress("projects", report.releases)

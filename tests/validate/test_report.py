@@ -262,6 +262,15 @@ def test_record_defects_give_their_finding(tmp_path, name):
     assert [(f.check, f.path) for g in report.groups.values() for f in g.examples] == [(check, where)]
 
 
+def test_the_compiled_release_of_a_record_that_embeds_its_releases_is_checked_too(tmp_path):
+    record = {**RECORD, "releases": [RELEASE], "compiledRelease": {**COMPILED, "date": "ayer"}}
+    document = tmp_path / "records.json"
+    document.write_text(json.dumps({**PACKAGE, "records": [record]}))
+    report = validate_file(document, SchemaResolver.from_env())
+    findings = [(f.check, f.release_id, f.path) for g in report.groups.values() for f in g.examples]
+    assert findings == [("schema.format", "compiled-1", "date")] and report.releases == 1
+
+
 def test_a_valid_record_package(tmp_path):
     document = tmp_path / "records.json"
     document.write_text(json.dumps({**RECORD_PACKAGE, "records": [RECORD]}))
