@@ -1,4 +1,5 @@
-"""Every check one document gets: schema, codelists, unique ids; for releases, ocid and id shape too.
+"""Every check one document gets: schema, codelists, unique ids for releases and projects (with the
+ocid and id rules for releases); the own fields of packages and records against their schemas.
 
 Built once per schema (per set of declared extensions); forked worker processes inherit it. The
 schema and codelist checks run in jsonschema-rs and the id walk visits only the arrays that
