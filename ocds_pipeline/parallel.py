@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -23,8 +24,9 @@ def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> 
     """``function(item)`` for each item, in forked worker processes, results in order.
 
     Forked workers inherit the parent's state (a compiled schema, say), so only the items and the
-    results are pickled.
+    results are pickled. They work on parsed JSON, which holds no reference cycles, so they turn
+    the cycle collector off: its passes over the many young objects cost time and free nothing.
     """
     items = list(items)
-    with multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items)))) as pool:
+    with multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items))), initializer=gc.disable) as pool:
         yield from pool.imap(function, items)

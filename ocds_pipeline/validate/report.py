@@ -48,7 +48,6 @@ class ValidationReport:
     extensions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     groups: dict[tuple[str, str, str], Group] = field(default_factory=dict)
-    declared: set[str] = field(default_factory=set)  # extension URLs the file declares
     notes: dict[tuple[str, str, str], Group] = field(default_factory=dict)
 
     def add(self, finding: Finding) -> None:

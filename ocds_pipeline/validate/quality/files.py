@@ -9,7 +9,6 @@ sequentially.
 
 from __future__ import annotations
 
-import gc
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,8 +42,7 @@ def check_quality_file(path: Path, *, schema: dict[str, Any] | None = None, work
 
 
 def _count_block(block: Block, examples: int) -> QualityCounts:
-    """In a worker: the counts of one block of compiled releases (no reference cycles: no cycle collector)."""
-    gc.disable()
+    """In a worker: the counts of one block of compiled releases."""
     counts = QualityCounts(examples)
     for release in read_block(block, OcdsReadStats(), []):
         if release.get("tag") != ["compiled"]:
