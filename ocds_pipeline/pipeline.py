@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
+
+import orjson
 
 from .atomic import write_bytes
+from .compile import MergeError, Merger, merge_rules
+from .compile.delta import CorrectionError, CorrectionRules, Corrector, correction_release
+from .compile.rules import field_rules
 from .compile.stream import NotGroupedError, stream_groups
 from .config import Config
 from .extensions import patched_release_schema
-from .mapping import MappingStats, map_source
+from .mapping import MappedProcess, MappingStats, map_processes, map_source
 from .packaging import extension_urls, package_metadata, write_releases
 from .publish import (
     RELEASES,
@@ -22,9 +28,10 @@ from .publish import (
 )
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
+from .sources.casting import ECUADOR
 from .sources.ocds import OcdsReadStats
-from .store import Store
-from .store.incremental import UPDATE_TAGS, new_releases
+from .store import Store, StoredRelease
+from .store.incremental import Change, mapping_digest, plan, recorded_date, release_kind
 from .store.ingest import ingest
 from .validate.quality import QualityReport, load_descriptions
 from .validate.quality.files import check_quality_file
@@ -104,25 +111,47 @@ def write_quality_report(report: QualityReport, out: Path) -> QualityReport:
     return report
 
 
-def _group_by_ocid(releases: Iterable[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Consecutive releases of the same ocid (the mapping yields each process's releases together)."""
-    current, group = None, []
-    for release in releases:
-        if release["ocid"] != current and group:
-            yield current, group
-            group = []
-        current = release["ocid"]
-        group.append(release)
-    if group:
-        yield current, group
+class Reconciler:
+    """Adds each mapped process to the store as :mod:`ocds_pipeline.store.incremental` decides.
 
+    A process whose published releases no longer compile like today's gets one correction release
+    (:mod:`ocds_pipeline.compile.delta`); each batch is one transaction, releases and mappings
+    together, so a run killed at any point is finished by running it again.
+    """
 
-def _store_batch(store: Store, run_id: int, batch: list[tuple[str, list[dict[str, Any]]]]) -> tuple[int, int]:
-    """Add a batch of processes' releases in one transaction; return (releases added, updates)."""
-    known = store.known(ocid for ocid, _ in batch)
-    new = [stored for ocid, releases in batch for stored in new_releases(known.get(ocid, {}), releases)]
-    store.insert(run_id, new)
-    return len(new), sum(1 for s in new if s.kind in UPDATE_TAGS and UPDATE_TAGS[s.kind] in s.tags)
+    def __init__(self, store: Store, run_id: int, schema: dict[str, Any], now: datetime) -> None:
+        rules = merge_rules(schema)
+        self.store, self.run_id, self.now = store, run_id, now
+        self.merger = Merger(rules=rules)
+        self.corrector = Corrector(rules, field_rules(schema), CorrectionRules.load())
+        self.added = self.corrections = 0
+        self.errors: dict[str, str] = {}  # processes that could not be reconciled, with why
+
+    def add(self, batch: list[MappedProcess]) -> None:
+        digests = {process.ocid: mapping_digest(process.releases) for process in batch}
+        reconciled = self.store.mappings(digests)
+        todo = [process for process in batch if reconciled.get(process.ocid) != digests[process.ocid]]
+        stored = self.store.release_ids(process.ocid for process in todo)
+        new, changed = [], []
+        for process in todo:
+            change, releases = plan(stored.get(process.ocid, []), process.releases)
+            new += [StoredRelease.of(release, release_kind(release)) for release in releases]
+            if change is Change.CHANGED:
+                changed.append(process)
+        published = self.store.bodies(process.ocid for process in changed)
+        for process in changed:
+            releases = [orjson.loads(body) for body in published[process.ocid]]
+            date = recorded_date((r["date"] for r in releases), process.modified, self.now)
+            try:
+                correction = correction_release(releases, process.releases, self.merger, self.corrector, date)
+            except (MergeError, CorrectionError) as error:
+                self.errors[process.ocid] = str(error)
+                del digests[process.ocid]  # tried again on the next run
+                continue
+            if correction is not None:
+                new.append(StoredRelease.of(correction, release_kind(correction)))
+                self.corrections += 1
+        self.added += self.store.insert(self.run_id, new, {p.ocid: digests[p.ocid] for p in todo if p.ocid in digests})
 
 
 @dataclass
@@ -132,14 +161,17 @@ class DailyRun:
     summary: RunSummary
     run_id: int
     added: int
-    updates: int
+    updates: int  # correction releases among the added
     publication: Publication
 
 
 def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *, store_url: str,
-        progress: Callable[[str, int], None] | None = None, batch_size: int = 500, **reader_options: Any) -> DailyRun:
-    """The daily job: map the day's export, add only new releases to the store, publish from the store.
+        progress: Callable[[str, int], None] | None = None, batch_size: int = 500, now: datetime | None = None,
+        **reader_options: Any) -> DailyRun:
+    """The daily job: map the day's export, add what changed to the store, publish from the store.
 
+    A process's changes are added as new releases when it only moved on, or as one correction
+    release dated when it was recorded (``now`` when the source does not say); see docs/store.md.
     Rerunning the same input adds nothing and rewrites identical files; a run interrupted at any
     point leaves the store consistent and the previous files in place, and a rerun completes it.
     """
@@ -149,34 +181,35 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     store = Store(store_url)
     run_id = store.start_run("map", str(source))
     accounting, stats = Accounting(), MappingStats()
-    added = updates = 0
+    now = now or datetime.now(ECUADOR)
+    reconciler = Reconciler(store, run_id, patched_release_schema(resolver), now)
     try:
         with RejectLog(out / "rejects.csv") as rejects:
-            batch: list[tuple[str, list[dict[str, Any]]]] = []
-            mapped = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
-                                progress=progress, **reader_options)
-            for group in _group_by_ocid(mapped):
-                batch.append(group)
+            batch: list[MappedProcess] = []
+            for process in map_processes(source, config, rejects=rejects, accounting=accounting, stats=stats,
+                                         progress=progress, **reader_options):
+                batch.append(process)
                 if len(batch) >= batch_size:
-                    counts = _store_batch(store, run_id, batch)
-                    added, updates, batch = added + counts[0], updates + counts[1], []
-            counts = _store_batch(store, run_id, batch)
-            added, updates = added + counts[0], updates + counts[1]
+                    reconciler.add(batch)
+                    batch = []
+            reconciler.add(batch)
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
         write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
         publication.files += QUALITY_FILES
     except BaseException:
-        store.finish_run(run_id, {"added": added}, status="failed")
+        store.finish_run(run_id, {"added": reconciler.added}, status="failed")
         raise
     files = ["rejects.csv", "summary.json", *publication.files]
     summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
     _write_summary(out / "summary.json", {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
+                                          "reconcile_errors": reconciler.errors,
                                           "merge_errors": publication.merge_errors, "warnings": publication.warnings})
-    store.finish_run(run_id, {"added": added, "updates": updates, "rejects": rejects.count, **store.count()})
+    store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
+                              **store.count()})
     store.close()
-    return DailyRun(summary, run_id, added, updates, publication)
+    return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication)
 
 
 @dataclass

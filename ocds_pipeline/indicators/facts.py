@@ -64,19 +64,48 @@ def _market(compiled: dict[str, Any]) -> str | None:
     return None
 
 
+def _only_ids(value: Any) -> bool:
+    """Nothing but ids: the marker of a deleted object (docs/store.md)."""
+    if isinstance(value, dict):
+        return all(_only_ids(item) for key, item in value.items() if key != "id")
+    if isinstance(value, list):
+        return all(_only_ids(item) for item in value)
+    return value is None
+
+
+def live(objects: Any) -> list[dict[str, Any]]:
+    """The objects of an array, without the markers of deleted ones (nothing but ids, docs/store.md)."""
+    return [o for o in objects or [] if isinstance(o, dict) and not _only_ids(o)]
+
+
+def party_roles(compiled: dict[str, Any]) -> dict[Any, list[Any]]:
+    """Each party's roles, for the parties that state them."""
+    return {p.get("id"): p["roles"] for p in compiled.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("roles"), list)}
+
+
+def referenced(references: Any, role: str, roles: dict[Any, list[Any]]) -> list[Any]:
+    """Ids of organisation references, except those whose party states roles without ``role``.
+
+    A correction removes a role from a party that no longer has it (docs/store.md), but cannot
+    remove the reference to it from an array; the party's roles say it no longer counts.
+    """
+    return [r["id"] for r in references or [] if isinstance(r, dict) and r.get("id")
+            and (r["id"] not in roles or role in roles[r["id"]])]
+
+
 def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award_values: dict[str, float]) -> dict[str, float]:
-    contracts = [c for c in compiled.get("contracts") or [] if isinstance(c, dict)]
+    contracts = [c for c in live(compiled.get("contracts")) if c.get("status") != "cancelled"]
     if not contracts:
         return {"amended": NAN, "contract_value": NAN, "linked_award_value": NAN, "paid_over": NAN, "signature_days": NAN}
     signature = [_days(award_dates.get(c.get("awardID")), c.get("dateSigned")) for c in contracts]
     signature = [d for d in signature if not math.isnan(d)]
     values = [_amount(c.get("value")) for c in contracts]
     linked = [award_values.get(c.get("awardID"), NAN) for c in contracts]
-    paid = [_amount(t.get("value")) for c in contracts for t in (c.get("implementation") or {}).get("transactions") or []]
+    paid = [_amount(t.get("value")) for c in contracts for t in live((c.get("implementation") or {}).get("transactions"))]
     contract_total = sum(values) if values and not any(math.isnan(v) for v in values) else NAN
     paid_total = sum(paid) if not any(math.isnan(v) for v in paid) else NAN
     return {
-        "amended": float(any(c.get("amendments") for c in contracts)),
+        "amended": float(any(live(c.get("amendments")) for c in contracts)),
         "contract_value": contract_total,
         "linked_award_value": sum(linked) if not any(math.isnan(v) for v in linked) else NAN,
         "paid_over": NAN if math.isnan(contract_total) or math.isnan(paid_total) or not paid else float(paid_total > contract_total + 0.005),
@@ -86,19 +115,25 @@ def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award
 
 def tenderer_count(compiled: dict[str, Any]) -> tuple[float, str]:
     """n(p): numberOfTenderers, else distinct tenderers, else distinct bidders; (NaN, why) if none."""
-    tender = compiled.get("tender", {})
+    tender = compiled.get("tender") or {}
     number = tender.get("numberOfTenderers")
     if isinstance(number, (int, float)) and not isinstance(number, bool) and number >= 0:
         return float(number), "tender.numberOfTenderers"
-    ids = {t.get("id") for t in tender.get("tenderers") or [] if isinstance(t, dict) and t.get("id")}
+    roles = party_roles(compiled)
+    ids = set(referenced(tender.get("tenderers"), "tenderer", roles))
     if ids:
         return float(len(ids)), "tender.tenderers"
-    bidders = {t.get("id") for bid in (compiled.get("bids") or {}).get("details") or []
-               if isinstance(bid, dict) and bid.get("status") not in NOT_SUBMITTED
-               for t in bid.get("tenderers") or [] if isinstance(t, dict) and t.get("id")}
+    bidders = _bidders(compiled, roles)
     if bidders:
         return float(len(bidders)), "bids.details"
     return NAN, "no tender.numberOfTenderers, tender.tenderers or bids.details tenderers"
+
+
+def _bidders(compiled: dict[str, Any], roles: dict[Any, list[Any]]) -> set[Any]:
+    """Distinct tenderers of the bids that were submitted (not invited, not withdrawn)."""
+    return {org for bid in (compiled.get("bids") or {}).get("details") or []
+            if isinstance(bid, dict) and bid.get("status") not in NOT_SUBMITTED
+            for org in referenced(bid.get("tenderers"), "tenderer", roles)}
 
 
 def _award_value(compiled: dict[str, Any]) -> tuple[bool, float]:
@@ -181,16 +216,16 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
 def party_rows(compiled: dict[str, Any]) -> list[dict[str, Any]]:
     """Tenderers and suppliers of one process (suppliers with the value of their counted awards)."""
     tender = compiled.get("tender") or {}
-    rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": t["id"], "value": NAN}
-            for t in tender.get("tenderers") or [] if isinstance(t, dict) and t.get("id")]
+    roles = party_roles(compiled)
+    rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN}
+            for org in referenced(tender.get("tenderers"), "tenderer", roles)]
     if not rows:
-        bidders = {t.get("id") for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)
-                   and b.get("status") not in NOT_SUBMITTED for t in b.get("tenderers") or [] if isinstance(t, dict) and t.get("id")}
-        rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN} for org in sorted(bidders)]
+        rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN}
+                for org in sorted(_bidders(compiled, roles), key=str)]
     for award in compiled.get("awards") or []:
         if not isinstance(award, dict) or award.get("status") not in COUNTED_AWARD:
             continue
-        suppliers = [s["id"] for s in award.get("suppliers") or [] if isinstance(s, dict) and s.get("id")]
+        suppliers = referenced(award.get("suppliers"), "supplier", roles)
         value = _amount(award.get("value"))
         for supplier in suppliers:  # a joint award's value is split evenly between its suppliers
             rows.append({"ocid": compiled.get("ocid"), "role": "supplier", "org": supplier, "value": value / len(suppliers)})

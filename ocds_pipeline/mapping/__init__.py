@@ -1,8 +1,9 @@
 """Stage 2 — map SERCOP source tables to OCDS 1.1 releases through declarative mappings.
 
 ``map_source(source, config, rejects=…, accounting=…)`` streams releases (plain dicts), ordered by
-procedure code then by date. Field mappings are the YAML files in ``mappings/sercop/``; codelist
-mappings are the CSV files in ``mappings/sercop/codelists/``; the release lifecycle is
+procedure code then by date; ``map_processes`` gives the same releases grouped per procedure,
+with when the source last changed it. Field mappings are the YAML files in ``mappings/sercop/``;
+codelist mappings are the CSV files in ``mappings/sercop/codelists/``; the release lifecycle is
 :mod:`ocds_pipeline.mapping.lifecycle`.
 """
 
@@ -18,8 +19,9 @@ from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
 from ..sources.bundles import Bundle, Staging
 from .identifiers import make_ocid, safe_filename
 from .lifecycle import ProcessBuilder, Sections
+from .transforms import rfc3339
 
-__all__ = ["MappingStats", "map_source", "make_ocid", "safe_filename"]
+__all__ = ["MappedProcess", "MappingStats", "map_processes", "map_source", "make_ocid", "safe_filename"]
 
 LOOKUP_TABLES = ("entidades", "proveedores", "proyectos")
 
@@ -37,6 +39,15 @@ class MappingStats:
     project_entities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass
+class MappedProcess:
+    """One procedure's releases (oldest first) and when the source last changed it (RFC 3339), if it says."""
+
+    ocid: str
+    releases: list[dict[str, Any]]
+    modified: str | None = None
+
+
 def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
     """Reject a procedure and, in cascade, every row that belongs to it."""
     code = bundle.procedure["codigo"]
@@ -49,7 +60,13 @@ def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects
         count.rejected += 1
 
 
-def map_source(
+def map_source(source: str | Path, config: Config, **options: Any) -> Iterator[dict[str, Any]]:
+    """Read, check and map a source; yield its releases. Options as for :func:`map_processes`."""
+    for process in map_processes(source, config, **options):
+        yield from process.releases
+
+
+def map_processes(
     source: str | Path,
     config: Config,
     *,
@@ -59,8 +76,8 @@ def map_source(
     progress: Callable[[str, int], None] | None = None,
     staging_dir: Path | None = None,
     **reader_options: Any,
-) -> Iterator[dict[str, Any]]:
-    """Read, check and map a source; yield its releases. Rejects and counts go to the arguments."""
+) -> Iterator[MappedProcess]:
+    """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments."""
     stats = stats if stats is not None else MappingStats()
     reader = open_reader(source, **reader_options)
     sections = Sections.load()
@@ -91,7 +108,7 @@ def map_source(
                 stats.releases += 1
                 for tag in release["tag"]:
                     stats.tags[tag] = stats.tags.get(tag, 0) + 1
-                yield release
+            yield MappedProcess(builder.ocid, releases, rfc3339(procedure["fecha_ultima_modificacion"]))
             if progress and stats.processes % 10_000 == 0:
                 progress("mapped procedures", stats.processes)
         for name in LOOKUP_TABLES:

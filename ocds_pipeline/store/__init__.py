@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
 
 from ..sources.rejects import Reject
 from . import tables
@@ -102,28 +102,56 @@ class Store:
             return [dict(row._mapping) for row in connection.execute(select(tables.runs).order_by(tables.runs.c.id))]
 
     # -- releases ----------------------------------------------------------------------------
-    def known(self, ocids: Iterable[str]) -> dict[str, dict[str, tuple[str | None, str]]]:
-        """For each ocid, its stored releases: release id -> (kind, content hash)."""
-        found: dict[str, dict[str, tuple[str | None, str]]] = {}
+    def _by_ocid(self, table: Table, columns: list, ocids: Iterable[str], ordered: bool = False) -> Iterator[tuple]:
+        """(ocid, *columns) rows of ``table`` for the given ocids, in chunks: an indexed lookup on any database.
+
+        ``ordered`` gives releases in merge order: by ocid, then date, then insertion.
+        """
+        c = table.c
         wanted = list(dict.fromkeys(ocids))
-        r = tables.releases.c
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), BATCH):
-                chunk = wanted[start:start + BATCH]
-                rows = connection.execute(select(r.ocid, r.release_id, r.kind, r.content_hash).where(r.ocid.in_(chunk)))
-                for ocid, release_id, kind, digest in rows:
-                    found.setdefault(ocid, {})[release_id] = (kind, digest)
+                query = select(c.ocid, *columns).where(c.ocid.in_(wanted[start:start + BATCH]))
+                yield from connection.execute(query.order_by(c.ocid, c.date, c.seq) if ordered else query)
+
+    def _grouped(self, column, ocids: Iterable[str]) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for ocid, value in self._by_ocid(tables.releases, [column], ocids, ordered=True):
+            found.setdefault(ocid, []).append(value)
         return found
 
-    def insert(self, run_id: int, new: list[StoredRelease]) -> int:
-        """Insert new releases in one transaction; return how many were inserted."""
-        if not new:
-            return 0
+    def release_ids(self, ocids: Iterable[str]) -> dict[str, list[str]]:
+        """For each ocid that has releases, their ids in merge order (date, then insertion)."""
+        return self._grouped(tables.releases.c.release_id, ocids)
+
+    def bodies(self, ocids: Iterable[str]) -> dict[str, list[bytes]]:
+        """For each ocid that has releases, their bodies in merge order (date, then insertion)."""
+        return {ocid: [body.encode("utf-8") for body in bodies]
+                for ocid, bodies in self._grouped(tables.releases.c.body, ocids).items()}
+
+    def mappings(self, ocids: Iterable[str]) -> dict[str, str]:
+        """For each ocid reconciled before, the digest of its last mapping (see :meth:`insert`)."""
+        return dict(self._by_ocid(tables.processes, [tables.processes.c.mapping], ocids))
+
+    def insert(self, run_id: int, new: list[StoredRelease], mappings: dict[str, str] | None = None) -> int:
+        """Insert new releases, and record the processes' latest mappings, in one transaction.
+
+        Return how many releases were inserted.
+        """
         rows = [{"ocid": s.ocid, "release_id": s.release_id, "date": s.date, "tags": json.dumps(s.tags),
                  "kind": s.kind, "content_hash": s.digest, "body": s.body.decode("utf-8"),
                  "run_id": run_id} for s in new]
+        if not rows and not mappings:
+            return 0
         with self.engine.begin() as connection:
-            connection.execute(insert(tables.releases), rows)
+            if rows:
+                connection.execute(insert(tables.releases), rows)
+            if mappings:
+                p = tables.processes.c
+                ocids = list(mappings)
+                for start in range(0, len(ocids), BATCH):
+                    connection.execute(delete(tables.processes).where(p.ocid.in_(ocids[start:start + BATCH])))
+                connection.execute(insert(tables.processes), [{"ocid": o, "mapping": m} for o, m in mappings.items()])
         return len(rows)
 
     def releases_by_ocid(self, batch: int = 2000) -> Iterator[tuple[str, list[bytes]]]:
@@ -151,9 +179,9 @@ class Store:
     def digests(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The content digest of each stored (ocid, release id) pair among ``pairs``."""
         wanted = set(pairs)
-        known = self.known(ocid for ocid, _ in wanted)  # by ocid: an indexed lookup on any database
-        return {(ocid, rid): digest for ocid, releases in known.items() for rid, (_, digest) in releases.items()
-                if (ocid, rid) in wanted}
+        r = tables.releases.c
+        rows = self._by_ocid(tables.releases, [r.release_id, r.content_hash], (ocid for ocid, _ in wanted))
+        return {(ocid, rid): digest for ocid, rid, digest in rows if (ocid, rid) in wanted}
 
     # -- rejects -----------------------------------------------------------------------------
     def add_rejects(self, run_id: int, rejects: Iterable[Reject]) -> int:

@@ -1,48 +1,67 @@
-"""Decide which of today's releases are new, and tag those that replace an earlier one.
+"""Decide what a daily run adds for each process, from the ids of the releases the store has.
 
-Mapped release ids are digests of their content, so an unchanged change gives the same id and
-is skipped. A new release whose kind (tender, award, contract…) matches a stored release that no
-longer appears in today's mapping replaces it: it is tagged as an update (``tenderUpdate``…).
-A new release with no such predecessor is a new event (a new award, a new payment) and keeps its
-tag.
+Mapped release ids are digests of their content, so the store can tell, without reading a body:
+
+* ``FIRST`` — the store has nothing of the process: all of today's releases are added as they are;
+* ``UNCHANGED`` — today's mapping is the one last reconciled (same ids): nothing is added;
+* ``GROWN`` — the stored releases are the first of today's, in order: the process only moved on
+  (a new award, contract or payment), and today's later releases are added as they are;
+* ``CHANGED`` — something already published changed (a corrected, emptied or deleted value): one
+  correction release is added (:mod:`ocds_pipeline.compile.delta`), dated by :func:`recorded_date`.
+
+With ``GROWN`` and ``FIRST`` the store holds exactly what a fresh store fed today's export holds.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+import hashlib
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Iterable
 
-from . import StoredRelease
+from ..sources.casting import ECUADOR
 
-UPDATE_TAGS = {
-    "planning": "planningUpdate",
-    "tender": "tenderUpdate",
-    "award": "awardUpdate",
-    "contract": "contractUpdate",
-    "implementation": "implementationUpdate",
-}
+
+class Change(Enum):
+    FIRST = "first"
+    UNCHANGED = "unchanged"
+    GROWN = "grown"
+    CHANGED = "changed"
+
+
+def mapping_digest(releases: list[dict[str, Any]]) -> str:
+    """A digest of a mapping's release ids, in order: equal digests mean the same mapping."""
+    return hashlib.blake2b("\n".join(r["id"] for r in releases).encode(), digest_size=16).hexdigest()
+
+
+def plan(stored_ids: list[str], releases: list[dict[str, Any]]) -> tuple[Change, list[dict[str, Any]]]:
+    """What today's ``releases`` of one process change, and the ones to add as they are."""
+    if not stored_ids:
+        return Change.FIRST, releases
+    if [r["id"] for r in releases[:len(stored_ids)]] == stored_ids:
+        tail = releases[len(stored_ids):]
+        return (Change.GROWN, tail) if tail else (Change.UNCHANGED, [])
+    return Change.CHANGED, []
 
 
 def release_kind(release: dict[str, Any]) -> str:
-    """The lifecycle kind of a mapped release: the part of its id before the digest."""
+    """The lifecycle kind of a release this project made: the part of its id before the digest."""
     return release["id"].rsplit("-", 1)[0]
 
 
-def updated_tags(tags: list[str]) -> list[str]:
-    return list(dict.fromkeys(UPDATE_TAGS.get(tag, tag) for tag in tags))
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def new_releases(stored: dict[str, tuple[str | None, str]], current: list[dict[str, Any]]) -> list[StoredRelease]:
-    """Today's releases of one process that the store does not have, tagged as updates where due."""
-    current_ids = {release["id"] for release in current}
-    replaced = Counter(kind for release_id, (kind, _) in stored.items() if release_id not in current_ids and kind)
-    new = []
-    for release in current:
-        if release["id"] in stored:
-            continue
-        kind = release_kind(release)
-        if replaced[kind]:
-            replaced[kind] -= 1
-            release = {**release, "tag": updated_tags(release["tag"])}
-        new.append(StoredRelease.of(release, kind))
-    return new
+def recorded_date(dates: Iterable[str], modified: str | None, now: datetime) -> str:
+    """The date of a correction: when it was recorded, always after the process's latest release.
+
+    The source's own modification time when it is later than every release's ``dates``, else the
+    run's time; if the latest release is dated in the future (an end date), one second after it.
+    RFC 3339 with Ecuador's offset, to the second.
+    """
+    after = max(map(_moment, dates))
+    moment = _moment(modified) if modified and _moment(modified) > after else now
+    if moment <= after:
+        moment = after + timedelta(seconds=1)
+    return moment.astimezone(ECUADOR).replace(microsecond=0).isoformat()

@@ -23,8 +23,13 @@ def _initial(connection: Connection) -> None:
     tables.metadata.create_all(connection, tables=[tables.runs, tables.releases, tables.rejects])
 
 
+def _processes(connection: Connection) -> None:
+    tables.processes.create(connection)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
+    (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
 ]
 
 

@@ -42,6 +42,14 @@ releases = Table(
     Index("releases_ocid_date_seq", "ocid", "date", "seq"),
 )
 
+# What each process's releases were last reconciled with: a digest of the ids of the releases
+# its last mapping gave, so that an unchanged process is recognised with one lookup.
+processes = Table(
+    "processes", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("mapping", String(32), nullable=False),
+)
+
 rejects = Table(
     "rejects", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),

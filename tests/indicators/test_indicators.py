@@ -168,7 +168,7 @@ def timed(ocid, start, end, award_date, signed=None, budget=None, award=100, con
         release["contracts"] = [{"id": "C", "awardID": "0", "dateSigned": signed, "value": {"amount": contract, "currency": "USD"},
                                  "implementation": {"transactions": [{"id": str(i), "value": {"amount": v, "currency": "USD"}}
                                                                      for i, v in enumerate(paid)]},
-                                 **({"amendments": [{"id": "1"}]} if amended else {})}]
+                                 **({"amendments": [{"id": "1", "rationale": "Ampliación de plazo"}]} if amended else {})}]
     return release
 
 
@@ -215,6 +215,26 @@ def test_hand_computed_timing_contracts_and_markets(code):
     assert (pd.isna(row["numerator"]) if numerator is None else row["numerator"] == pytest.approx(numerator))
     assert (pd.isna(row["denominator"]) if denominator is None else row["denominator"] == pytest.approx(denominator))
     assert row["value"] == pytest.approx(value)
+
+
+def test_markers_of_deleted_objects_do_not_count():
+    """docs/store.md: a deleted payment or amendment keeps only its id; a cancelled contract has no value;
+    a party whose roles were emptied is no longer a tenderer or supplier."""
+    marked = timed("m", f"2024-01-01{D}", f"2024-01-21{D}", f"2024-01-31{D}", f"2024-02-07{D}", budget=100,
+                   contract=100, paid=(50, 80), amended=True, suppliers=("S1", "S2"), tenderers=("A", "B"))
+    marked["tender"].pop("numberOfTenderers")
+    contract = marked["contracts"][0]
+    contract["implementation"]["transactions"][1] = {"id": "1", "value": {}, "payee": {}}
+    contract["amendments"][0] = {"id": "1", "rationale": None}
+    marked["contracts"].append({"id": "C2", "awardID": "0", "status": "cancelled", "value": {"amount": 900, "currency": "USD"}})
+    marked["parties"] = [{"id": "B", "roles": []}, {"id": "S2", "name": "S2", "roles": ["tenderer"]}, {"id": "S1"}]
+    facts_row = compute([marked], processes=None).set_index("indicator")
+    assert facts_row.loc["PAY-OVER", "numerator"] == 0 and facts_row.loc["PAY-OVER", "denominator"] == 1  # 50 <= 100
+    assert facts_row.loc["AMD", "numerator"] == 0 and facts_row.loc["AMD", "denominator"] == 1
+    assert facts_row.loc["CTR-INC", "numerator"] == 0                     # C2 is cancelled: 100 - 100
+    assert facts_row.loc["TEN-N", "value"] == 1                          # A; B's party has no roles left
+    assert facts_row.loc["SUP-N", "value"] == 1                          # S1 (no roles stated); S2 is only a tenderer
+    assert facts_row.loc["TOP10", "denominator"] == 100                   # the award's value, all to S1
 
 
 def test_new_entrants_by_year():

@@ -15,7 +15,7 @@ from ocds_pipeline.schemas import SchemaResolver
 from sqlalchemy import select
 
 from ocds_pipeline.store import Store, tables
-from ocds_pipeline.store.incremental import new_releases
+from ocds_pipeline.store.incremental import Change, plan, recorded_date
 
 PUBLISHED = ["releases.json", "releases.jsonl", "records.json", "compiled.jsonl", "rejects.csv", "summary.json",
              "projects.json", "projects.csv", "quality.json", "quality.md", "quality.html", "quality.es.html"]
@@ -82,7 +82,7 @@ def test_day_one_day_two_and_reruns(tmp_path, store_url):
     added_ocids = {ocid for ocid, _ in rows}
     assert added_ocids == changed_ocids  # every changed procedure got releases, no other did
     assert second.added == len(rows) and second.updates > 0
-    assert any('"tenderUpdate"' in tags for _, tags in rows)      # a retitled tender replaces the old one
+    assert any('"tenderUpdate"' in tags for _, tags in rows)      # a retitled tender is corrected
     assert any('"implementation"' in tags for _, tags in rows)    # a new payment is a new event
     day_two_files = published(tmp_path / "out")
 
@@ -92,12 +92,33 @@ def test_day_one_day_two_and_reruns(tmp_path, store_url):
     store.close()
 
 
-def test_only_replaced_kinds_become_updates():
-    stored = {"tender-aaa": ("tender", "h1"), "award-bbb": ("award", "h2"), "implementation-ccc": ("implementation", "h3")}
-    today = [{"id": "tender-ddd", "tag": ["planning", "tender"]}, {"id": "award-bbb", "tag": ["award"]},
-             {"id": "implementation-ccc", "tag": ["implementation"]}, {"id": "implementation-eee", "tag": ["implementation"]}]
-    for release in today:
-        release.update(ocid="o", date="2024-01-01T00:00:00Z")
-    new = new_releases(stored, today)
-    assert [(s.release_id, s.tags) for s in new] == [("tender-ddd", ["planningUpdate", "tenderUpdate"]),
-                                                      ("implementation-eee", ["implementation"])]
+def releases(*ids):
+    return [{"ocid": "o", "id": rid, "date": "2024-01-01T00:00:00-05:00", "tag": ["tender"]} for rid in ids]
+
+
+def test_plan_tells_each_kind_of_change_from_the_ids():
+    assert plan([], releases("a", "b")) == (Change.FIRST, releases("a", "b"))
+    assert plan(["a", "b"], releases("a", "b")) == (Change.UNCHANGED, [])
+    assert plan(["a", "b"], releases("a", "b", "c")) == (Change.GROWN, releases("c"))
+    assert plan(["a", "b"], releases("a", "x", "c")) == (Change.CHANGED, [])   # b was replaced
+    assert plan(["a", "b"], releases("a")) == (Change.CHANGED, [])             # b is gone
+    assert plan(["a", "b"], releases("b", "a")) == (Change.CHANGED, [])        # reordered
+
+
+def test_a_correction_is_dated_when_recorded_and_after_every_release():
+    from datetime import datetime
+
+    from ocds_pipeline.sources.casting import ECUADOR
+
+    now = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=ECUADOR)
+    dates = ["2019-07-01T00:00:00-05:00", "2019-07-04T10:00:00-05:00"]
+    # The source's modification time, when it is later than what is published.
+    assert recorded_date(dates, "2019-08-01T08:00:00-05:00", now) == "2019-08-01T08:00:00-05:00"
+    # Else the run's time, to the second.
+    assert recorded_date(dates, "2019-07-02T00:00:00-05:00", now) == "2026-12-01T09:30:15-05:00"
+    assert recorded_date(dates, None, now) == "2026-12-01T09:30:15-05:00"
+    # Dates in other offsets are compared as moments, and the result is in Ecuador's offset.
+    # (10:00 in Ecuador is 15:00 UTC: later than 14:00 UTC, although it sorts before it as text.)
+    assert recorded_date(["2019-07-04T14:00:00Z"], "2019-07-04T10:00:00-05:00", now) == "2019-07-04T10:00:00-05:00"
+    # A release dated after the run (a planned end) is followed one second later.
+    assert recorded_date(["2027-01-31T23:59:59-05:00"], None, now) == "2027-02-01T00:00:00-05:00"

@@ -43,13 +43,23 @@ def test_releases_are_unique_immutable_and_read_in_order(store_url):
     grouped = [(ocid, [b.decode()[:40] for b in bodies]) for ocid, bodies in store.releases_by_ocid()]
     assert [ocid for ocid, _ in grouped] == ["o-1", "o-2"]
     assert [b.split('"id":"')[1][0] for b in grouped[0][1]] == ["x", "y", "z"]  # by date, then insertion
-    known = store.known(["o-1", "o-3"])
-    assert {rid: kind for rid, (kind, _) in known["o-1"].items()} == {"x": "tender", "y": "award", "z": "contract"}
-    assert known["o-1"]["x"][1] == StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z")).digest
-    assert "o-3" not in known
+    assert store.release_ids(["o-1", "o-3"]) == {"o-1": ["x", "y", "z"]}  # merge order; o-3 has none
+    assert [b.split(b'"id":"')[1][:1] for b in store.bodies(["o-1"])["o-1"]] == [b"x", b"y", b"z"]
+    digest = StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z")).digest
+    assert store.digests([("o-1", "x"), ("o-2", "q")]) == {("o-1", "x"): digest}
     assert store.count() == {"releases": 4, "processes": 2}
     store.finish_run(run, {"added": 4})
     assert [(r["kind"], r["status"]) for r in store.runs()] == [("map", "finished")]
+    store.close()
+
+
+def test_mappings_are_recorded_with_the_releases(store_url):
+    store = Store(store_url)
+    run = store.start_run("map", "test")
+    store.insert(run, [StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z"))], {"o-1": "d1", "o-2": "d2"})
+    assert store.mappings(["o-1", "o-2", "o-3"]) == {"o-1": "d1", "o-2": "d2"}
+    assert store.insert(run, [], {"o-1": "d3"}) == 0  # a mapping is replaced, with or without releases
+    assert store.mappings(["o-1"]) == {"o-1": "d3"}
     store.close()
 
 
