@@ -119,7 +119,8 @@ def check(config, source, rejects_path, max_reject_rate, **reader_options) -> No
     """
     from .sources import check_source
 
-    report = check_source(source, rejects_path=rejects_path, progress=_progress("reading"), **reader_options)
+    report = check_source(source, rejects_path=rejects_path, progress=_progress("reading"),
+                          max_field_size=config.max_field_size, **reader_options)
     _print_summary(report.accounting, report.rejects.count, str(rejects_path) if rejects_path else None)
     for reject in report.rejects.examples[:10] if not rejects_path else []:
         click.echo(f"  {reject.table} line {reject.line} {reject.column}={reject.value!r}: {reject.reason}")

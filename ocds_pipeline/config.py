@@ -32,6 +32,8 @@ class Config:
     store_url: str = "sqlite:///ocds-store.sqlite"
     # A run fails (exit code 1) when more than this share of source rows is rejected.
     max_reject_rate: float = 0.01
+    # The longest source line (CSV) or value (SQL), in bytes; a longer one is rejected alone.
+    max_field_size: int = 1 << 20
     extra: dict[str, Any] = field(default_factory=dict)
 
 

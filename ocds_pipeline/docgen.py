@@ -30,6 +30,8 @@ def _constraints(field: FieldSpec) -> str:
         parts.append(f"≤ {field.maximum}")
     if field.true_values:
         parts.append("S/N (also Sí/No, 1/0, true/false)")
+    if field.multiline:
+        parts.append("may hold line breaks (quoted)")
     return "; ".join(parts)
 
 
@@ -48,11 +50,18 @@ def render_source_data() -> str:
         "How values are read:",
         "",
         "- **Encoding**: UTF-8 with or without BOM; otherwise Windows-1252 (override with `--encoding`).",
+        "  Each line is decoded on its own: a byte that is not valid in the file's encoding rejects",
+        "  only its line, with the byte's offset in the file.",
         "- **Delimiter**: detected from the header (`;`, `,`, tab or `|`).",
         "- **Numbers**: `1234.56`, `1.234,56` or `1,234.56`; an ambiguous `1.234` follows the file's",
         "  decimal mark (`,` for `;`-delimited files, else `.`; override with `--decimal`).",
-        "- **Dates**: `dd/mm/yyyy` or `yyyy-mm-dd`; date-times add ` HH:MM[:SS]` and are Ecuador time",
-        "  (UTC-05:00) unless they carry an offset.",
+        "- **Dates**: `dd/mm/yyyy` or `yyyy-mm-dd`; date-times add ` HH:MM[:SS]` (or `T…`) and are",
+        "  Ecuador time (UTC-05:00) unless they carry an offset. A date column also takes a date-time",
+        "  (`2024-01-05 00:00:00`, as SQL exports write dates): its day in Ecuador.",
+        "- **Lines**: a quoted value may run over several lines only in the columns marked so below;",
+        "  elsewhere a quote that is not closed on its line is an unbalanced quote, and that line alone",
+        "  is rejected. A line longer than `max_field_size` (1 MiB by default, see configuration.md) is",
+        "  rejected too. Reading goes on at the next line, so every line is accounted for.",
         "- **RUC**: 13 digits with the SRI check digit for natural persons (third digit 0-5, modulo 10),",
         "  public entities (6, modulo 11) and companies (9, modulo 11); a 12-digit value is reported",
         "  as a lost leading zero.",
@@ -197,6 +206,12 @@ def render_indicators() -> str:
         "Populations exclude cancelled tenders (`tender.status = cancelled`). *Awarded* means an award",
         "that is `active` or has no status (SERCOP leaves award status empty). The period (`year`,",
         "`month`) is keyed on `tender.tenderPeriod.startDate`, else the compiled release date.",
+        "",
+        "Deleted objects are not counted (store.md, \"Corrections\": OCDS cannot remove an object from",
+        "an array, so a correction marks it): contracts that are `cancelled`, bids that are `withdrawn`,",
+        "payments (transactions) and amendments that hold nothing but ids, and a tenderer or supplier",
+        "whose party in `parties` states roles without that role. Parties that state no roles at all",
+        "(as many publishers leave them) do not limit anything.",
         "",
         "| code | indicator | kind | population | measure | weight | unit |",
         "|---|---|---|---|---|---|---|",

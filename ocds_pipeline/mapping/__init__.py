@@ -79,7 +79,7 @@ def map_processes(
 ) -> Iterator[MappedProcess]:
     """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments."""
     stats = stats if stats is not None else MappingStats()
-    reader = open_reader(source, **reader_options)
+    reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)
     sections = Sections.load()
     types = default_procedure_types()
     with Staging(staging_dir) as staging:

@@ -21,12 +21,18 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _DMY = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
+def _zero_first(value: str, sep: str) -> bool:
+    """Whether the digits before the first separator are all zeros (so it cannot group thousands)."""
+    return not value.lstrip("+-").split(sep, 1)[0].strip("0")
+
+
 def parse_number(text: str, decimal_char: str = ".") -> Decimal:
     """Parse a number written with either separator convention.
 
     With both separators present the last one is the decimal mark. With only one kind, it is a
     group separator only where it forms proper thousands groups (``1.234.567``); a single
-    ambiguous ``1.234`` follows the file's ``decimal_char``.
+    ambiguous ``1.234`` follows the file's ``decimal_char``. A first group of zeros never starts
+    thousands (``0,125`` and ``0.125`` are an eighth, whatever the file's decimal mark).
     """
     value = text.strip().replace(" ", "").replace("\u00a0", "")
     if not value:
@@ -35,12 +41,12 @@ def parse_number(text: str, decimal_char: str = ".") -> Decimal:
         decimal = "." if value.rfind(".") > value.rfind(",") else ","
         group = "," if decimal == "." else "."
         integer, _, fraction = value.rpartition(decimal)
-        if not _GROUPED[group].match(integer) and not integer.lstrip("+-").isdigit():
+        if not (_GROUPED[group].match(integer) and not _zero_first(integer, group)) and not integer.lstrip("+-").isdigit():
             raise ValueError("misplaced thousands separators")
         value = integer.replace(group, "") + "." + fraction
     elif "," in value or "." in value:
         sep = "," if "," in value else "."
-        if _GROUPED[sep].match(value) and (value.count(sep) > 1 or sep != decimal_char):
+        if _GROUPED[sep].match(value) and not _zero_first(value, sep) and (value.count(sep) > 1 or sep != decimal_char):
             value = value.replace(sep, "")
         elif value.count(sep) == 1:
             value = value.replace(sep, ".")
@@ -79,11 +85,9 @@ def parse_datetime(text: str, decimal_char: str = ".") -> datetime:
 
 
 def parse_date(text: str, decimal_char: str = ".") -> date:
-    value = text.strip()
-    parsed = parse_datetime(value, decimal_char)
-    if parsed.time() != datetime.min.time() or len(value) > 10:
-        raise ValueError("expected a date without time")
-    return parsed.date()
+    """A date; a date-time (as SQL exports write dates, ``2024-01-05 00:00:00``) gives its day in Ecuador."""
+    parsed = parse_datetime(text, decimal_char)
+    return parsed.astimezone(ECUADOR).date()
 
 
 def parse_string(text: str, decimal_char: str = ".") -> str:

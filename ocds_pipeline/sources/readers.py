@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
+from .csvrecords import BadRecord, CsvRecords, open_lines
 from .rejects import Reject, truncate
 from .tableschema import TableSpec
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # records are bounded by max_field_size instead
 
 
 class SourceError(Exception):
@@ -56,32 +57,32 @@ def _match_columns(spec: TableSpec, header: list[str], where: str) -> tuple[dict
     return mapping, notes
 
 
-def _encoding_error(path: Path, line: int, encoding: str, error: UnicodeDecodeError) -> SourceError:
-    return SourceError(
-        f"{path} line {line}: not valid {encoding} ({error.reason}); "
-        "pass the right --encoding (e.g. cp1252 for Windows exports) or omit it to detect"
-    )
+def detect_encoding(path: Path, sample_lines: int = 100) -> str:
+    """The file's encoding: from its BOM, else UTF-8 unless its first non-ASCII lines are not UTF-8.
 
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else Windows-1252/Latin-1."""
+    Lines are looked at one by one until one with accents decodes as UTF-8 (UTF-8), or
+    ``sample_lines`` such lines in a row do not (Windows-1252, as Excel writes in Ecuador). A few
+    bad bytes in a UTF-8 file do not change its encoding: their lines are rejected on their own.
+    """
     with open(path, "rb") as handle:
         head = handle.read(4)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    return "latin-1"
+        handle.seek(0)
+        failed = 0
+        for raw in handle:
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+                return "utf-8"
+            except UnicodeDecodeError:
+                failed += 1
+                if failed >= sample_lines:
+                    break
+    return "cp1252" if failed else "utf-8"
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -90,17 +91,26 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+DEFAULT_MAX_FIELD_SIZE = 1 << 20
+
+
 class CsvFolderReader:
-    """Reads ``<table>.csv`` files from a folder; encoding, delimiter and decimal mark detected."""
+    """Reads ``<table>.csv`` files from a folder; encoding, delimiter and decimal mark detected.
+
+    Records come from :class:`~ocds_pipeline.sources.csvrecords.CsvRecords`: a physical line that
+    cannot be read (bad bytes, an unbalanced quote, more than ``max_field_size`` bytes) is
+    rejected alone, and the lines after it are read as usual.
+    """
 
     def __init__(self, folder: Path, *, encoding: str | None = None, delimiter: str | None = None,
-                 decimal_char: str | None = None) -> None:
+                 decimal_char: str | None = None, max_field_size: int = DEFAULT_MAX_FIELD_SIZE) -> None:
         if not folder.is_dir():
             raise SourceError(f"{folder} is not a folder of CSV files")
         self.folder = folder
         self.encoding = encoding
         self.delimiter = delimiter
         self.decimal_char = decimal_char
+        self.max_field_size = max_field_size
 
     def path(self, spec: TableSpec) -> Path:
         return self.folder / f"{spec.name}.csv"
@@ -112,48 +122,48 @@ class CsvFolderReader:
         path = self.path(spec)
         encoding = self.encoding or detect_encoding(path)
         try:
-            with open(path, encoding=encoding, newline="") as handle:
-                header_line = handle.readline()
-        except UnicodeDecodeError as error:
-            raise _encoding_error(path, 1, encoding, error) from None
-        delimiter = self.delimiter or detect_delimiter(header_line)
-        header = next(csv.reader([header_line], delimiter=delimiter), [])
-        mapping, notes = _match_columns(spec, header, str(path))
+            codecs.lookup(encoding)
+        except LookupError:
+            raise SourceError(f"unknown encoding {encoding!r} (try utf-8 or cp1252)") from None
+        handle, lines = open_lines(path, encoding, self.max_field_size)
+        try:
+            header_line = next(lines, None)
+            if header_line is None:
+                raise SourceError(f"{path} is empty: a CSV table starts with a header line naming its columns")
+            if header_line.problem:
+                raise SourceError(f"{path} line 1 (the header): {header_line.problem}")
+            delimiter = self.delimiter or detect_delimiter(header_line.text)
+            header = next(csv.reader([header_line.text.lstrip("\ufeff")], delimiter=delimiter), [])
+            mapping, notes = _match_columns(spec, header, str(path))
+        except BaseException:
+            handle.close()
+            raise
         notes.insert(0, f"encoding {encoding}, delimiter {delimiter!r}")
         decimal_char = self.decimal_char or ("," if delimiter == ";" else ".")
-        return RawTable(self._rows(spec, path, encoding, delimiter, mapping, len(header)), decimal_char, notes)
+        multiline = frozenset(mapping[f.name] for f in spec.fields if f.multiline and f.name in mapping)
+        records = CsvRecords(lines, delimiter, multiline, self.max_field_size)
+        return RawTable(self._rows(spec, handle, records, delimiter, mapping, len(header)), decimal_char, notes)
 
-    def _rows(self, spec: TableSpec, path: Path, encoding: str, delimiter: str,
-              mapping: dict[str, int], width: int) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
-        with open(path, encoding=encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            next(reader, None)
-            line = reader.line_num + 1
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except UnicodeDecodeError as error:
-                    raise _encoding_error(path, line, encoding, error) from None
-                except csv.Error as error:
-                    yield line, Reject(spec.name, line, "", "", f"unreadable CSV record: {error}")
-                    line = reader.line_num + 1
-                    continue
-                start, line = line, reader.line_num + 1
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue  # blank lines are not rows
-                if len(cells) != width:
-                    yield start, Reject(spec.name, start, "", truncate(delimiter.join(cells)),
-                                        f"row has {len(cells)} fields, the header has {width}")
-                    continue
-                yield start, {name: cells[i] for name, i in mapping.items()}
+    def _rows(self, spec: TableSpec, handle, records: CsvRecords, delimiter: str, mapping: dict[str, int],
+              width: int) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+        with handle:
+            for line, cells in records:
+                if isinstance(cells, BadRecord):
+                    yield line, Reject(spec.name, line, "", truncate(cells.text), cells.reason)
+                elif len(cells) != width:
+                    yield line, Reject(spec.name, line, "", truncate(delimiter.join(cells)),
+                                       f"row has {len(cells)} fields, the header has {width}")
+                else:
+                    yield line, {name: cells[i] for name, i in mapping.items()}
 
 
 class SqlReader:
-    """Reads each table with ``SELECT *`` through SQLAlchemy, streaming; row number stands for line."""
+    """Reads each table with ``SELECT *`` through SQLAlchemy, streaming; row number stands for line.
 
-    def __init__(self, url: str, *, batch_size: int = 5000) -> None:
+    A text value longer than ``max_field_size`` bytes rejects its row, as a long CSV line does.
+    """
+
+    def __init__(self, url: str, *, batch_size: int = 5000, max_field_size: int = DEFAULT_MAX_FIELD_SIZE) -> None:
         import sqlalchemy
 
         try:
@@ -162,6 +172,7 @@ class SqlReader:
         except Exception as error:  # any driver or URL problem is a usage error at the edge
             raise SourceError(f"cannot open database {url!r}: {error}") from None
         self.batch_size = batch_size
+        self.max_field_size = max_field_size
 
     def has_table(self, spec: TableSpec) -> bool:
         return spec.name.lower() in self.tables
@@ -172,22 +183,31 @@ class SqlReader:
         table = sqlalchemy.Table(self.tables[spec.name.lower()], sqlalchemy.MetaData(), autoload_with=self.engine)
         header = [column.name for column in table.columns]
         mapping, notes = _match_columns(spec, header, f"table {table.name}")
-        return RawTable(self._rows(table, mapping), ".", notes)
+        return RawTable(self._rows(spec, table, mapping), ".", notes)
 
-    def _rows(self, table, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    def _rows(self, spec: TableSpec, table, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
         import sqlalchemy
 
+        limit = self.max_field_size
         with self.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, yield_per=self.batch_size).execute(
                 sqlalchemy.select(table)
             )
             for number, row in enumerate(result, start=1):
-                yield number, {name: row[i] for name, i in mapping.items()}
+                values = {name: row[i] for name, i in mapping.items()}
+                long = next((name for name, value in values.items() if isinstance(value, str) and len(value) > limit // 4
+                             and len(value.encode("utf-8")) > limit), None)
+                if long is not None:
+                    size = len(values[long].encode("utf-8"))
+                    yield number, Reject(spec.name, number, long, truncate(values[long]),
+                                         f"the value is {size:,} bytes long, more than max_field_size ({limit:,})")
+                else:
+                    yield number, values
 
 
-def open_reader(location: str | Path, **options: Any) -> Reader:
+def open_reader(location: str | Path, *, max_field_size: int = DEFAULT_MAX_FIELD_SIZE, **options: Any) -> Reader:
     """A SQL reader for URLs (``sqlite:///…``, ``postgresql://…``), else a CSV folder reader."""
     text = str(location)
     if "://" in text:
-        return SqlReader(text)
-    return CsvFolderReader(Path(text), **options)
+        return SqlReader(text, max_field_size=max_field_size)
+    return CsvFolderReader(Path(text), max_field_size=max_field_size, **options)

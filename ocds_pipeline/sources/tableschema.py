@@ -29,6 +29,7 @@ class FieldSpec:
     format: str | None = None
     true_values: frozenset[str] = frozenset()
     false_values: frozenset[str] = frozenset()
+    multiline: bool = False  # free text whose values may hold line breaks (in quoted CSV fields)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _field(raw: dict) -> FieldSpec:
         format=raw.get("format"),
         true_values=frozenset(raw.get("trueValues", ())),
         false_values=frozenset(raw.get("falseValues", ())),
+        multiline=bool(raw.get("multiline")),
     )
 
 

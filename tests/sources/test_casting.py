@@ -19,6 +19,14 @@ from ocds_pipeline.sources.casting import ECUADOR, parse_date, parse_datetime, p
     ("1,234", ".", "1234"),
     (" 45 000,5 ", ",", "45000.5"),
     ("-3,5", ",", "-3.5"),
+    # A first group of zeros never starts thousands: these are all an eighth, never 125.
+    ("0.125", ".", "0.125"),
+    ("0.125", ",", "0.125"),
+    ("0,125", ".", "0.125"),
+    ("0,125", ",", "0.125"),
+    ("-0,125", ",", "-0.125"),
+    ("-0.125", ".", "-0.125"),
+    ("00,125", ".", "0.125"),
 ])
 def test_numbers_in_both_conventions(text, decimal_char, expected):
     assert parse_number(text, decimal_char) == Decimal(expected)
@@ -27,6 +35,9 @@ def test_numbers_in_both_conventions(text, decimal_char, expected):
 @pytest.mark.parametrize("text,message", [
     ("12,34,56", "more than one decimal separator"),
     ("12.34,5.6", "misplaced thousands separators"),
+    ("0.125,5", "misplaced thousands separators"),
+    ("0,125.5", "misplaced thousands separators"),
+    ("0.125.000", "more than one decimal separator"),
     ("diez", "not a number"),
     ("", "empty number"),
 ])
@@ -51,12 +62,24 @@ def test_datetimes(text, expected):
     assert parse_datetime(text) == expected
 
 
-def test_dates_refuse_times_and_impossible_days():
-    assert parse_date("29/02/2024") == date(2024, 2, 29)
-    with pytest.raises(ValueError, match="expected a date without time"):
-        parse_date("2024-02-29 10:00")
+@pytest.mark.parametrize("text,expected", [
+    ("29/02/2024", date(2024, 2, 29)),
+    ("2024-01-05", date(2024, 1, 5)),
+    ("2024-01-05 00:00:00", date(2024, 1, 5)),       # how SQL exports write a DATE
+    ("2024-06-10 15:30", date(2024, 6, 10)),
+    ("2024-01-05T00:00:00", date(2024, 1, 5)),
+    ("2024-01-05T00:00:00-05:00", date(2024, 1, 5)),
+    ("2024-01-05T03:00:00Z", date(2024, 1, 4)),      # 22:00 of the day before in Ecuador
+    ("05/01/2024 23:59", date(2024, 1, 5)),
+])
+def test_dates_take_date_times_as_their_day_in_ecuador(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["31/02/2024", "2024-02-30 00:00:00", "2024-13-01", "ayer"])
+def test_impossible_dates(text):
     with pytest.raises(ValueError, match="not a date"):
-        parse_date("31/02/2024")
+        parse_date(text)
 
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
