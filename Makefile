@@ -7,7 +7,8 @@ OUT ?= build/run
 STORE ?= build/store.sqlite
 
 # Upstream schemas resolve offline from ../shared when it exists (developer machines and CI);
-# elsewhere run `ocds-pipeline schemas fetch --download` once to fill the user cache.
+# elsewhere each pinned file is downloaded on first use (or from OCDS_PIPELINE_SCHEMA_MIRROR),
+# verified by SHA-256 and cached.
 SHARED_SCHEMAS := $(abspath ../shared/upstream-schemas)
 ifneq ($(wildcard $(SHARED_SCHEMAS)),)
 export OCDS_PIPELINE_SCHEMA_PATH ?= $(SHARED_SCHEMAS)

@@ -6,6 +6,7 @@ configuration error (bad option, missing file or column, unverifiable schema).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, load_config
-from .schemas import SchemaError, SchemaResolver
+from .schemas import ENV_OFFLINE, SchemaError, SchemaResolver
 from .sources import SourceError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -75,8 +76,10 @@ def _expected_errors() -> tuple[type[Exception], ...]:
 @click.version_option(__version__, prog_name="ocds-pipeline")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Publisher config (YAML); see docs/configuration.md. Defaults suit SERCOP.")
+@click.option("--offline", is_flag=True, help="Never download a pinned schema file that is not found locally "
+              f"(same as {ENV_OFFLINE}=1).")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, offline: bool) -> None:
     """Publish SERCOP procurement data as OCDS 1.1 and OC4IDS.
 
     \b
@@ -84,7 +87,13 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
       ocds-pipeline generate --procedures 1000 --seed 7 --out data/
       ocds-pipeline check data/
       ocds-pipeline run fixtures/sercop --out build/
+
+    Pinned OCDS, OC4IDS and extension schema files are found in OCDS_PIPELINE_SCHEMA_PATH or
+    the user cache; on first use a missing one is downloaded (from OCDS_PIPELINE_SCHEMA_MIRROR
+    when set), verified against its SHA-256 and cached.
     """
+    if offline:
+        os.environ[ENV_OFFLINE] = "1"  # read by every resolver this command makes
     try:
         ctx.obj = load_config(config_path)
     except ConfigError as error:
@@ -514,22 +523,24 @@ def schemas_check() -> None:
         click.echo(f"{'ok ' if path else 'MISSING'} {name}: {status}")
     click.echo(f"{len(resolver.pins) - missing} of {len(resolver.pins)} pinned files verified")
     if missing:
-        _fail(f"{missing} pinned files missing or mismatched; set OCDS_PIPELINE_SCHEMA_PATH or run "
-              "`ocds-pipeline schemas fetch --download`")
+        _fail(f"{missing} pinned files missing or mismatched; they are downloaded on first use, or run "
+              "`ocds-pipeline schemas fetch` now (OCDS_PIPELINE_SCHEMA_MIRROR for a mirror)")
 
 
 @schemas.command("fetch")
-@click.option("--download/--no-download", default=False,
-              help="Download files that are not found locally from their pinned URLs (needs network).")
-def schemas_fetch(download) -> None:
-    """Copy (or download) every pinned file into the user cache, verifying SHA-256.
+def schemas_fetch() -> None:
+    """Fill the user cache with every pinned file (copied from a local folder, else downloaded), verifying SHA-256.
+
+    Not needed before a first run (missing files are downloaded when first used); useful to
+    prepare a machine that will run with --offline.
 
     \b
     Examples:
+      ocds-pipeline schemas fetch
+      OCDS_PIPELINE_SCHEMA_MIRROR=https://mirror.example/upstream-schemas ocds-pipeline schemas fetch
       OCDS_PIPELINE_SCHEMA_PATH=../shared/upstream-schemas ocds-pipeline schemas fetch
-      ocds-pipeline schemas fetch --download
     """
-    resolver = SchemaResolver.from_env(allow_network=download or None)
+    resolver = SchemaResolver.from_env()
     failures = 0
     for name, status in resolver.fetch():
         failures += status.startswith("error")

@@ -1,8 +1,11 @@
-"""Resolve pinned upstream schema files (OCDS, OC4IDS, extensions) offline, verified by SHA-256.
+"""Resolve pinned upstream schema files (OCDS, OC4IDS, extensions), verified by SHA-256.
 
 Files are never committed to this repository. ``schemas/upstream.json`` pins each file's canonical
-URL and hash; a file is looked up, in order, in the directories of ``OCDS_PIPELINE_SCHEMA_PATH``,
-in the user cache, then (only when the network is allowed) downloaded from its URL.
+URL and hash; a file is looked up, in order, in the directories of ``OCDS_PIPELINE_SCHEMA_PATH``
+and in the user cache; on first use it is downloaded once, from its URL or from the mirror in
+``OCDS_PIPELINE_SCHEMA_MIRROR`` (``<mirror>/<set>/<file>``), verified and cached. A download that
+fails the hash is refused and never cached. ``OCDS_PIPELINE_OFFLINE=1`` (the CLI's
+``--offline``) forbids downloads.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .atomic import write_bytes
 from .resources import data_path
 
 ENV_PATH = "OCDS_PIPELINE_SCHEMA_PATH"
-ENV_NETWORK = "OCDS_PIPELINE_ALLOW_NETWORK"
+ENV_MIRROR = "OCDS_PIPELINE_SCHEMA_MIRROR"
+ENV_OFFLINE = "OCDS_PIPELINE_OFFLINE"
+TRUE = {"1", "true", "yes"}
 
 
 class SchemaError(Exception):
@@ -68,23 +74,29 @@ def default_cache_dir() -> Path:
     return Path(base) / "ocds_pipeline"
 
 
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 @dataclass
 class SchemaResolver:
-    """Find verified local copies of pinned files; download into the cache only if allowed."""
+    """Find verified local copies of pinned files; download missing ones into the cache unless offline."""
 
     search_dirs: list[Path] = field(default_factory=list)
     cache_dir: Path = field(default_factory=default_cache_dir)
-    allow_network: bool = False
+    allow_network: bool = True
+    mirror: str | None = None  # downloads come from <mirror>/<set>/<file> instead of the pinned URLs
+    report: Callable[[str], None] = field(default=_to_stderr, repr=False)  # told of each download
     pins: dict[str, Pin] = field(default_factory=load_pins)
     _verified: dict[str, Path] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_env(cls, *, allow_network: bool | None = None) -> "SchemaResolver":
-        """Build a resolver from ``OCDS_PIPELINE_SCHEMA_PATH`` and ``OCDS_PIPELINE_ALLOW_NETWORK``."""
+    def from_env(cls, *, offline: bool | None = None) -> "SchemaResolver":
+        """A resolver from ``OCDS_PIPELINE_SCHEMA_PATH``, ``OCDS_PIPELINE_SCHEMA_MIRROR`` and ``OCDS_PIPELINE_OFFLINE``."""
         dirs = [Path(p) for p in os.environ.get(ENV_PATH, "").split(os.pathsep) if p]
-        if allow_network is None:
-            allow_network = os.environ.get(ENV_NETWORK, "") in {"1", "true", "yes"}
-        return cls(search_dirs=dirs, allow_network=allow_network)
+        if offline is None:
+            offline = os.environ.get(ENV_OFFLINE, "").lower() in TRUE
+        return cls(search_dirs=dirs, allow_network=not offline, mirror=os.environ.get(ENV_MIRROR) or None)
 
     def pin(self, name: str) -> Pin:
         try:
@@ -107,7 +119,7 @@ class SchemaResolver:
         return None, "; ".join(notes) or "not found"
 
     def resolve(self, name: str) -> Path:
-        """Return the path of a verified copy of ``name``, downloading it if allowed."""
+        """Return the path of a verified copy of ``name``, downloading it on first use unless offline."""
         if name in self._verified:
             return self._verified[name]
         path, found = self.locate(name)
@@ -116,26 +128,36 @@ class SchemaResolver:
         if path is None:
             where = ", ".join(str(d) for d in [*self.search_dirs, self.cache_dir]) or "(nowhere)"
             raise SchemaError(
-                f"upstream file {name!r}: {found}. Looked in: {where}. Fix: point {ENV_PATH} at a "
-                "folder holding the pinned files (e.g. ../shared/upstream-schemas), or run "
-                "`ocds-pipeline schemas fetch --download` on a machine with network access."
+                f"upstream file {name!r}: {found}. Looked in: {where}. Downloads are off ({ENV_OFFLINE}=1 or "
+                f"--offline). Fix: point {ENV_PATH} at a folder holding the pinned files (e.g. "
+                f"../shared/upstream-schemas), set {ENV_MIRROR} to a mirror of them, or run once without --offline."
             )
         self._verified[name] = path
         return path
 
-    def download(self, name: str) -> Path:
-        """Download ``name`` from its pinned URL into the cache, verifying the hash first."""
-        pin = self.pin(name)
-        target = self.cache_dir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        import urllib.request  # only when a download is allowed and needed (it costs 20 ms to import)
+    def url(self, name: str) -> str:
+        """Where ``name`` is downloaded from: the mirror when one is set, else its pinned URL."""
+        return f"{self.mirror.rstrip('/')}/{name}" if self.mirror else self.pin(name).url
 
-        with urllib.request.urlopen(pin.url, timeout=60) as response:  # noqa: S310 (pinned https URL)
-            body = response.read()
+    def download(self, name: str) -> Path:
+        """Download ``name`` into the cache; refused (and not cached) unless its SHA-256 is the pinned one."""
+        pin, url = self.pin(name), self.url(name)
+        import urllib.error  # only when a download is needed (it costs 20 ms to import)
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (pinned or configured URL)
+                body = response.read()
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise SchemaError(f"cannot download {name!r} from {url}: {getattr(error, 'reason', error)}. "
+                              f"Set {ENV_MIRROR} to a reachable mirror, or {ENV_PATH} to a folder with the pinned files.") from None
         actual = hashlib.sha256(body).hexdigest()
         if actual != pin.sha256:
-            raise SchemaError(f"download of {pin.url} has sha256 {actual}, expected {pin.sha256}")
+            raise SchemaError(f"download of {url} has sha256 {actual}, expected {pin.sha256} (schemas/upstream.json): "
+                              "refused, not cached")
+        target = self.cache_dir / name
         write_bytes(target, body)
+        self.report(f"downloaded {name} from {url} (sha256 verified) into {self.cache_dir}")
         return target
 
     def load_json(self, name: str) -> Any:

@@ -13,9 +13,12 @@ FIXTURES = ROOT / "fixtures" / "sercop"
 BAD = ROOT / "fixtures" / "bad"
 SHARED_SCHEMAS = ROOT.parent / "shared" / "upstream-schemas"
 
-# Tests resolve upstream schemas offline: default to ../shared when the environment does not say.
+# Tests resolve upstream schemas offline: default to ../shared when the environment does not say,
+# and never download (the download tests serve a mirror on 127.0.0.1 and say so explicitly).
 if SHARED_SCHEMAS.is_dir():
     os.environ.setdefault("OCDS_PIPELINE_SCHEMA_PATH", str(SHARED_SCHEMAS))
+os.environ["OCDS_PIPELINE_OFFLINE"] = "1"
+os.environ.pop("OCDS_PIPELINE_SCHEMA_MIRROR", None)
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
@@ -41,6 +44,38 @@ def resolver(tmp_path):
     from ocds_pipeline.schemas import SchemaResolver
 
     return SchemaResolver(search_dirs=schema_dirs(), cache_dir=tmp_path / "cache", allow_network=False)
+
+
+def shared_schemas() -> Path:
+    """../shared/upstream-schemas, which these tests need: missing, they fail (never skip)."""
+    assert (SHARED_SCHEMAS / "ocds-1.1.5" / "release-schema.json").is_file(), (
+        f"{SHARED_SCHEMAS} holds no pinned schemas: the tests that serve them as a mirror need ../shared")
+    return SHARED_SCHEMAS
+
+
+@pytest.fixture
+def serve():
+    """Serve a folder over HTTP on 127.0.0.1 (a stand-in for a remote server); yields a function folder -> URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    servers = []
+
+    def start(folder: Path) -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
