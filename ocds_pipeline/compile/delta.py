@@ -19,7 +19,7 @@ import yaml
 
 from ..mapping.lifecycle import content_id
 from ..resources import data_path
-from .merge import MergeConflict, Merger, _is_leaf
+from .merge import MergeConflict, Merger, _is_leaf, id_key
 from .rules import OMIT, Fields, RuleTree
 
 OWN = frozenset({"id", "date", "tag"})  # the compiled release's own fields, not merged
@@ -152,10 +152,10 @@ class Corrector:
     # -- arrays merged by id ---------------------------------------------------------------------
     def _array(self, current: list[Any], target: list[Any], rules: RuleTree | None, fields: Fields,
                path: Path, events: set[str]) -> list[dict[str, Any]]:
-        published = {str(element["id"]): element for element in map(_identified(path), current)}
+        published = {id_key(element["id"]): element for element in map(_identified(path), current)}
         elements, seen = [], set()
         for element in map(_identified(path), target):
-            key = str(element["id"])
+            key = id_key(element["id"])
             seen.add(key)
             old = published.get(key)
             if old is None or _empty({k: v for k, v in old.items() if k != "id"}):

@@ -2,9 +2,11 @@
 
 Releases are applied oldest first (a stable sort on ``date``, like the reference implementation):
 a later value replaces an earlier one; objects merge key by key; arrays of objects merge by
-``id`` (compared as strings); other arrays, and wholeListMerge arrays, are replaced whole;
-omitWhenMerged fields are dropped; empty objects and arrays in a release change nothing; a null
-removes a value but never an object or array that earlier releases built. Values whose type
+``id``, compared as strings (``1`` and ``"1"`` are one object, which keeps the id it was first
+published with, as in ocdsmerge where the two share fields); other arrays, and wholeListMerge
+arrays, are replaced whole; omitWhenMerged fields are dropped; empty
+objects and arrays in a release change nothing; a null removes a value but never an object or
+array that earlier releases built (in compiled and versioned releases alike). Values whose kind
 changes between releases (a string, later an object) raise :class:`MergeConflict` instead of
 producing a mixed record.
 """
@@ -28,13 +30,13 @@ class MergeConflict(MergeError):
 
 
 class _IdList(list):
-    """An array being merged by ``id``, with an index of its objects by ``str(id)``."""
+    """An array being merged by ``id``, with an index of its objects by :func:`id_key`."""
 
     __slots__ = ("index",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.index: dict[str, dict[str, Any]] = {}
+        self.index: dict[Any, dict[str, Any]] = {}
 
 
 class _Versions(list):
@@ -57,23 +59,25 @@ def _no_rule(key: str) -> None:
     return None
 
 
-def _element(array: _IdList, item: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+def id_key(identifier: Any) -> str:
+    """How objects in a merged array are matched: by their id as a string (``1`` is ``"1"``)."""
+    return identifier if type(identifier) is str else str(identifier)
+
+
+def _element(array: _IdList, item: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The merged object for ``item`` in ``array`` (matched by id, or new) and whether it is new."""
     if "id" not in item:
         node: dict[str, Any] = {}
         array.append(node)
         return node, True
     identifier = item["id"]
-    key = str(identifier)
+    key = id_key(identifier)
     node = array.index.get(key)
     if node is None:
         node = {"id": identifier} if identifier is not None else {}
         array.index[key] = node
         array.append(node)
         return node, True
-    if identifier is not None and "id" in node and type(node["id"]) is not type(identifier):
-        raise MergeConflict(path, f"id {identifier!r} is a {type(identifier).__name__} here but a "
-                                  f"{type(node['id']).__name__} in an earlier release")
     return node, False
 
 
@@ -155,31 +159,34 @@ class Merger:
         elif type(current) is not _IdList:
             raise MergeConflict(path, "an earlier release had a value that is not an array of objects here")
         for item in (value if stamp is None else self._combine_duplicates(value, rules, path)):
-            node, new = _element(current, item, path)
+            node, new = _element(current, item)
+            first = node.get("id")
             self._into(node, item, rules, path, stamp, True)
+            if first is not None:
+                node["id"] = first  # the id as first published (1 stays 1 when "1" comes later)
             if new and not node:  # nothing was merged into it: it leaves no trace
                 current.pop()
                 if "id" in item:
-                    del current.index[str(item["id"])]
+                    del current.index[id_key(item["id"])]
         if created and not current:
             del target[key]
 
     def _combine_duplicates(self, items: list[dict[str, Any]], rules: RuleTree | None,
                             path: tuple[str, ...]) -> list[dict[str, Any]]:
         """One object per id within a single release (later fields win), before versioning it."""
-        if len({str(item["id"]) for item in items if "id" in item}) == sum("id" in item for item in items):
+        if len({id_key(item["id"]) for item in items if "id" in item}) == sum("id" in item for item in items):
             return items
-        combined: dict[str, dict[str, Any]] = {}
+        combined: dict[Any, dict[str, Any]] = {}
         out: list[dict[str, Any]] = []
         for item in items:
             if "id" not in item:
                 out.append(item)
                 continue
-            key = str(item["id"])
+            key = id_key(item["id"])
             if key not in combined:
-                combined[key] = {}
+                combined[key] = {"id": item["id"]}
                 out.append(combined[key])
-            self._merge(combined[key], item, rules, path)
+            self._merge(combined[key], {k: v for k, v in item.items() if k != "id"}, rules, path)
         return [_unwrap(item) for item in out]
 
     def _into(self, target: dict[str, Any], source: dict[str, Any], rules: RuleTree | None,
@@ -211,6 +218,8 @@ class Merger:
                 continue
             if _is_leaf(value, rule):
                 current = target.get(key)
+                if value is None and type(current) in _CONTAINERS:
+                    continue  # a null never removes an object or array (as in the compiled release)
                 if current is None:
                     target[key] = _Versions([{"releaseID": release_id, "releaseDate": date, "releaseTag": tag, "value": value}])
                 elif type(current) is not _Versions:
