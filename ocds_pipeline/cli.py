@@ -7,14 +7,19 @@ configuration error (bad option, missing file or column, unverifiable schema).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 from . import __version__
 from .config import ConfigError, load_config
+from .indicators.groups import GROUPS
 from .schemas import ENV_OFFLINE, SchemaError, SchemaResolver
 from .sources import SourceError
 
@@ -159,6 +164,25 @@ out_option = click.option("--out", "out", required=True, type=click.Path(file_ok
                           help="Output folder (created if missing).")
 
 
+ocds_paths = click.argument("paths", nargs=-1, required=True,
+                            type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+
+
+@contextmanager
+def _readable(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
+    """The input paths, with ``-`` (standard input) spooled to a temporary file, so that it can be read again."""
+    with tempfile.TemporaryDirectory(prefix="ocds-stdin-") as folder:
+        readable = []
+        for path in paths:
+            if str(path) == "-":
+                spooled = Path(folder) / "stdin"
+                with open(spooled, "wb") as handle:
+                    shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+                path = spooled
+            readable.append(path)
+        yield readable
+
+
 @main.command("map")
 @click.argument("source")
 @out_option
@@ -226,7 +250,7 @@ def _report_ingest(result) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @store_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Also publish releases, records and compiled releases from the store into this folder.")
@@ -235,7 +259,8 @@ def ingest(config, paths, store_url, out) -> None:
     """Add existing OCDS data (any publisher) to the release store.
 
     PATHS may be release or record packages, arrays of packages (SERCOP's bulk files), API
-    bodies, JSON Lines or concatenated JSON; plain, .gz or .zip. Files are streamed.
+    bodies, JSON Lines or concatenated JSON; plain, .gz or .zip; - reads standard input.
+    Files are streamed.
 
     \b
     Examples:
@@ -247,7 +272,8 @@ def ingest(config, paths, store_url, out) -> None:
     from .store import Store
 
     store = Store(store_url or config.store_url)
-    _report_ingest(ingest_files(paths, store, progress=_progress("ingest")))
+    with _readable(paths) as readable:
+        _report_ingest(ingest_files(readable, store, progress=_progress("ingest")))
     if out:
         publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
         click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
@@ -261,13 +287,13 @@ def _report_read(stats, rejects, staged: bool) -> None:
     click.echo(f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
                f"{stats.linked_releases:,} linked releases skipped); {len(rejects):,} rejected")
     if staged:
-        click.echo("the input is not ordered by ocid: it was staged in a temporary store first")
+        click.echo("the input is not ordered by ocid: it was read again through a temporary grouping by ocid")
     for reject in rejects[:10]:
         click.echo(f"  {reject.table} #{reject.line} {reject.column}={reject.value!r}: {reject.reason}")
 
 
 @main.command("compile")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @out_option
 @click.option("--versioned/--no-versioned", default=False, help="Add a versionedRelease to each record.")
 @workers_option
@@ -286,8 +312,9 @@ def compile_command(config, paths, out, versioned, workers) -> None:
     from .parallel import default_workers
     from .pipeline import compile_files
 
-    result = compile_files(paths, out, config, SchemaResolver.from_env(), versioned=versioned, with_releases=False,
-                           workers=workers or default_workers(), progress=_progress("compile"))
+    with _readable(paths) as readable:
+        result = compile_files(readable, out, config, SchemaResolver.from_env(), versioned=versioned, with_releases=False,
+                               workers=workers or default_workers(), progress=_progress("compile"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
     click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")
@@ -298,7 +325,7 @@ def compile_command(config, paths, out, versioned, workers) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @out_option
 @workers_option
 @click.pass_obj
@@ -316,8 +343,9 @@ def oc4ids(config, paths, out, workers) -> None:
     from .parallel import default_workers
     from .pipeline import compile_files
 
-    result = compile_files(paths, out, config, SchemaResolver.from_env(), with_releases=False, with_records=False,
-                           projects=ProjectSource(), workers=workers or default_workers(), progress=_progress("link"))
+    with _readable(paths) as readable:
+        result = compile_files(readable, out, config, SchemaResolver.from_env(), with_releases=False, with_records=False,
+                               projects=ProjectSource(), workers=workers or default_workers(), progress=_progress("link"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
     click.echo(f"{publication.projects:,} projects from {publication.processes:,} processes written to {out}")
@@ -326,15 +354,15 @@ def oc4ids(config, paths, out, workers) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", default="", help=f"Comma-separated groupings: {', '.join(('year', 'month', 'buyer', 'province', 'procedure_type', 'method', 'regime', 'category'))}.")
+@ocds_paths
+@click.option("--by", default="", help=f"Comma-separated groupings: {', '.join(GROUPS)}.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (default: CSV or JSON on standard output; Parquet needs --out).")
 @click.option("--processes", "processes_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write one row per process (CSV): each measure flagged (1), not (0) or not computable, with why.")
-def indicators(path, by, fmt, out_file, processes_file) -> None:
-    """Compute procurement indicators for any OCDS file (records, compiled releases, releases, API bodies).
+def indicators(paths, by, fmt, out_file, processes_file) -> None:
+    """Compute procurement indicators for any OCDS files (records, compiled releases, releases, API bodies).
 
     Every share comes with its numerator, denominator and coverage; definitions are in
     docs/indicators.md.
@@ -348,10 +376,11 @@ def indicators(path, by, fmt, out_file, processes_file) -> None:
     from .indicators import compute
 
     groups = [g.strip() for g in by.split(",") if g.strip()]
-    try:
-        table = compute(path, by=groups, processes=processes_file)
-    except ValueError as error:
-        _fail(str(error))
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        _fail(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
+    with _readable(paths) as readable:
+        table = compute(readable, by=groups, processes=processes_file)
     if fmt == "parquet":
         if not out_file:
             _fail("--format parquet needs --out FILE")
@@ -367,15 +396,15 @@ def indicators(path, by, fmt, out_file, processes_file) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here (default: standard output).")
 @click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A cardinal settings file (INI); its [Rxxx] sections choose the indicators and their settings.")
 @click.option("--price-comparison", "price_methods", default="",
               help="Only these procurementMethodDetails (separated by |) for R024, R028, R036 and R058; "
                    "SERCOP's advice is 'Subasta Inversa Electrónica'.")
-def redflags(path, out_file, settings_file, price_methods) -> None:
-    """Cardinal's red flags (R003 … R058) for any OCDS file, in cardinal's output shape.
+def redflags(paths, out_file, settings_file, price_methods) -> None:
+    """Cardinal's red flags (R003 … R058) for any OCDS files, in cardinal's output shape.
 
     \b
     Example:
@@ -385,13 +414,15 @@ def redflags(path, out_file, settings_file, price_methods) -> None:
     import orjson
 
     from .atomic import write_bytes
-    from .compile.stream import compiled_releases_of
+    from .compile.stream import with_compiled
     from .indicators.redflags import Settings, load_settings, red_flags
 
     settings = load_settings(settings_file) if settings_file else Settings()
     if price_methods:
         settings.price_comparison_procurement_methods = {m for m in price_methods.split("|") if m}
-    body = orjson.dumps(red_flags(compiled_releases_of(path), settings), option=orjson.OPT_INDENT_2)
+    with _readable(paths) as readable:
+        flags = with_compiled(readable, lambda releases: red_flags(releases, settings))
+    body = orjson.dumps(flags, option=orjson.OPT_INDENT_2)
     if out_file:
         write_bytes(out_file, body + b"\n")
         click.echo(f"wrote {out_file}")
@@ -400,14 +431,14 @@ def redflags(path, out_file, settings_file, price_methods) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as JSON.")
 @click.option("--markdown", "markdown_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as Markdown.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report as an HTML page.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes for big JSON Lines files and release packages (default: the CPUs, at most 8).")
 @click.pass_obj
-def validate(config, path, json_file, markdown_file, html_file, workers) -> None:
+def validate(config, paths, json_file, markdown_file, html_file, workers) -> None:
     """Validate OCDS data offline: schema (with the declared extensions), codelists, ids, duplicates.
 
     Reads release and record packages, JSON Lines of releases or compiled releases, .gz and
@@ -423,10 +454,11 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
     import json
 
     from .atomic import write_bytes
-    from .validate.files import validate_file
+    from .validate.files import validate_files
 
-    report = validate_file(path, SchemaResolver.from_env(), base_uri=config.base_uri, workers=workers,
-                           progress=_progress("validate", rows=False))
+    with _readable(paths) as readable:
+        report = validate_files(readable, SchemaResolver.from_env(), base_uri=config.base_uri, workers=workers,
+                                progress=_progress("validate", rows=False))
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"{report.releases:,} {report.unit}, {report.errors:,} errors in {len(report.groups)} groups"
@@ -443,13 +475,13 @@ def validate(config, path, json_file, markdown_file, html_file, workers) -> None
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@ocds_paths
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write quality.json, quality.md, quality.html and quality.es.html into this folder.")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Worker processes for a big file of compiled releases (default: the CPUs, at most 8).")
-def quality(path, out_dir, workers) -> None:
-    """Data-quality checks (after pelican) on any OCDS file: coherence, consistency, references, distributions.
+def quality(paths, out_dir, workers) -> None:
+    """Data-quality checks (after pelican) on any OCDS files: coherence, consistency, references, distributions.
 
     Exit code 0 when every applicable check passes, 1 when some fail.
 
@@ -462,7 +494,8 @@ def quality(path, out_dir, workers) -> None:
     from .validate.quality.files import check_quality_file
 
     schema = patched_release_schema(SchemaResolver.from_env())  # core and SERCOP's extensions, for field coverage
-    result = check_quality_file(path, schema=schema, workers=workers)
+    with _readable(paths) as readable:
+        result = check_quality_file(readable, schema=schema, workers=workers)
     if out_dir:
         write_quality_report(result, out_dir)
     failed = {n: c.failed for n, c in result.checks.items() if c.failed}

@@ -207,6 +207,10 @@ def render_indicators() -> str:
         "that is `active` or has no status (SERCOP leaves award status empty). The period (`year`,",
         "`month`) is keyed on `tender.tenderPeriod.startDate`, else the compiled release date.",
         "",
+        "Every result is the same whatever order the input lists its processes and releases in: each",
+        "process is counted once (an input not grouped by ocid is regrouped first), and the facts tables",
+        "are kept in ocid order, so that sums never depend on the order of the input.",
+        "",
         "Deleted objects are not counted (store.md, \"Corrections\": OCDS cannot remove an object from",
         "an array, so a correction marks it): contracts that are `cancelled`, bids that are `withdrawn`,",
         "payments (transactions) and amendments that hold nothing but ids, and a tenderer or supplier",
@@ -222,6 +226,9 @@ def render_indicators() -> str:
     for i in registry:
         lines += ["", f"## `{i.code}` — {i.name_en}", "", f"*{i.name_es}*", "",
                   f"- Fields: {', '.join(f'`{f}`' for f in i.fields)}", f"- Source: {i.source}"]
+        if i.money:
+            lines.append("- Amounts: numerator and denominator" + (" and value" if i.kind == "total" else "")
+                         + " in USD, rounded to cents (the value is computed before rounding)")
         if i.notes:
             lines.append(f"- Notes: {i.notes}")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from .atomic import write_bytes
 from .compile import MergeError, Merger, merge_rules
 from .compile.delta import CorrectionError, CorrectionRules, Corrector, correction_release
 from .compile.rules import field_rules
-from .compile.stream import NotGroupedError, stream_groups
+from .compile.stream import as_bodies, with_groups
 from .config import Config
 from .extensions import patched_release_schema
 from .mapping import MappedProcess, MappingStats, map_processes, map_source
@@ -217,31 +217,22 @@ class CompileResult:
     publication: Publication
     stats: OcdsReadStats
     rejects: list[Reject]
-    staged: bool  # True when the input was not grouped by ocid and went through a temporary store
+    staged: bool  # True when the input was not grouped by ocid and went through a temporary grouping
 
 
 def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: SchemaResolver, *,
                   workers: int = 1, progress: Callable[[str, int], None] | None = None,
                   **publish_options: Any) -> CompileResult:
-    """Compile any OCDS files into records (and/or OC4IDS projects) without a permanent store.
+    """Compile any OCDS files into records (and/or OC4IDS projects) without a store.
 
     Inputs whose processes are contiguous (bulk files ordered by ocid, as most are) compile as
-    they stream; otherwise the releases are first staged in a temporary SQLite store.
+    they stream; otherwise the files are read again through a temporary grouping by ocid.
     """
-    import tempfile
-
-    paths = list(paths)
     stats, rejects = OcdsReadStats(), []
-    try:
-        publication = write_publication(stream_groups(paths, stats, rejects), out, config, resolver,
-                                        workers=workers, progress=progress, **publish_options)
-        return CompileResult(publication, stats, rejects, staged=False)
-    except NotGroupedError:
-        pass
-    with tempfile.TemporaryDirectory(prefix="ocds-compile-") as workdir:
-        store = Store(str(Path(workdir) / "store.sqlite"))
-        result = ingest(paths, store, progress=progress)
-        publication = write_publication(store.releases_by_ocid(), out, config, resolver, workers=workers,
-                                        progress=progress, **publish_options)
-        store.close()
-    return CompileResult(publication, result.stats, result.rejects, staged=True)
+
+    def publish(groups) -> Publication:
+        return write_publication(as_bodies(groups), out, config, resolver, workers=workers, progress=progress,
+                                 **publish_options)
+
+    publication, staged = with_groups(paths, publish, stats=stats, rejects=rejects)
+    return CompileResult(publication, stats, rejects, staged)

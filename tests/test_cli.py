@@ -141,3 +141,42 @@ def test_quality_command(tmp_path):
     assert "Todo período empieza antes de terminar." in spanish
     # Field coverage, counted per possible occurrence: every process has a tender with an id.
     assert report["coverage"]["/tender/id"] == {"possible": 240, "exists": 240, "non_empty": 240}
+
+
+def test_indicators_help_lists_every_grouping():
+    from ocds_pipeline.indicators import GROUPS
+
+    help_text = " ".join(invoke("indicators", "--help").output.split())
+    assert f"Comma-separated groupings: {', '.join(GROUPS)}." in help_text
+    assert "market" in GROUPS
+
+
+def outputs(command: str, paths: list[str], out, stdin: bytes | None = None) -> bytes:
+    """What one OCDS-reading command produces from ``paths``, as bytes to compare."""
+    args = {"indicators": [], "redflags": [], "validate": ["--json", str(out / "report.json")],
+            "quality": ["--out", str(out)], "compile": ["--out", str(out)], "oc4ids": ["--out", str(out)],
+            "ingest": ["--store", str(out / "store.sqlite")]}[command]
+    result = CliRunner().invoke(main, [command, *paths, *args], input=stdin, catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output  # 1: validation errors or quality failures, as the data has
+    produced = {"validate": lambda: json.dumps({**json.loads((out / "report.json").read_text()), "source": ""}),
+                "quality": lambda: (out / "quality.json").read_text(), "compile": lambda: (out / "compiled.jsonl").read_text(),
+                "oc4ids": lambda: (out / "projects.json").read_text(),
+                "ingest": lambda: "".join(line for line in result.output.splitlines(keepends=True)
+                                          if line.startswith(("read ", "added ")))}.get(command, lambda: result.output)
+    return f"exit {result.exit_code}\n{produced()}".encode()
+
+
+def test_every_command_that_reads_ocds_takes_several_paths_and_standard_input(tmp_path):
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    whole = tmp_path / "map" / "releases.jsonl"
+    lines = whole.read_bytes().splitlines(keepends=True)
+    cut = next(i for i in range(700, len(lines)) if json.loads(lines[i])["ocid"] != json.loads(lines[i - 1])["ocid"])
+    (tmp_path / "first.jsonl").write_bytes(b"".join(lines[:cut]))
+    (tmp_path / "second.jsonl").write_bytes(b"".join(lines[cut:]))
+    for command in ("indicators", "redflags", "validate", "quality", "compile", "oc4ids", "ingest"):
+        folders = [tmp_path / command / name for name in ("one", "two", "stdin")]
+        for folder in folders:
+            folder.mkdir(parents=True)
+        expected = outputs(command, [str(whole)], folders[0])
+        assert outputs(command, [str(tmp_path / "first.jsonl"), str(tmp_path / "second.jsonl")], folders[1]) == expected, command
+        assert outputs(command, ["-"], folders[2], stdin=whole.read_bytes()) == expected, command

@@ -1,102 +1,148 @@
-"""Compile OCDS from files as it streams: releases grouped by ocid, and compiled releases.
+"""Each process's releases from any OCDS files, once, however the input is ordered.
 
 Bulk files are usually ordered by process, so each process's releases can be merged as soon as
-the next process starts; an input that is not (an ocid reappears later) raises
-:class:`NotGroupedError`, and callers stage it in a temporary store instead.
+the next process starts (:func:`group_releases`, streaming, no temporary files). An input that is
+not (an ocid reappears later) raises :class:`NotGroupedError` there; :func:`with_groups` then
+starts again from the beginning through a temporary grouping by ocid on disk
+(:class:`~ocds_pipeline.compile.spill.Spill`), so that whatever consumes the processes sees each
+exactly once. The consumer is a function of the whole stream (it builds a table, a report or a
+set of files), so restarting it is safe.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
 from ..schemas import SchemaResolver
 from ..sources.ocds import OcdsReadStats, read_ocds
 from ..sources.rejects import Reject, truncate
-from ..store import Store, StoredRelease
-from ..store.ingest import ingest
 from .merge import MergeError, Merger
+from .spill import Spill
+
+T = TypeVar("T")
+Group = tuple[str, list[dict[str, Any]]]
 
 
 class NotGroupedError(Exception):
     """An ocid's releases are not contiguous in the input, so it cannot be compiled as it streams."""
 
 
-def group_releases(paths: Iterable[Path], stats: OcdsReadStats,
-                   rejects: list[Reject]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def distinct_releases(ocid: str, releases: Iterable[dict[str, Any]], rejects: list[Reject]) -> list[dict[str, Any]]:
+    """One process's releases, oldest first: a repeated identical release is dropped, and a
+    different release with the same id is rejected (the first is kept)."""
+    kept: dict[str, tuple[dict[str, Any], bytes | None]] = {}
+    for release in releases:
+        earlier = kept.get(release["id"])
+        if earlier is None:
+            kept[release["id"]] = (release, None)
+            continue
+        first, digest = earlier
+        digest = digest or orjson.dumps(first, option=orjson.OPT_SORT_KEYS)
+        kept[release["id"]] = (first, digest)
+        if orjson.dumps(release, option=orjson.OPT_SORT_KEYS) != digest:
+            rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
+                                  "two different releases have this ocid and id; the first was kept", "ingest"))
+    return sorted((release for release, _ in kept.values()), key=lambda r: r["date"])
+
+
+def group_releases(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[Group]:
     """Each process's releases (oldest first) straight from inputs grouped by ocid.
 
-    Repeated identical releases are dropped; a different release with the same ocid and id is
-    rejected. Raises :class:`NotGroupedError` when an ocid reappears after another one.
+    Raises :class:`NotGroupedError` when an ocid reappears after another one.
     """
     seen: set[str] = set()
-    current, group = None, {}
+    current, group = None, []
     for path in paths:
         for release in read_ocds(Path(path), stats, rejects):
             ocid = release["ocid"]
             if ocid != current:
                 if group:
-                    yield current, sorted(group.values(), key=lambda r: r["date"])
+                    yield current, distinct_releases(current, group, rejects)
                 if ocid in seen:
                     raise NotGroupedError(ocid)
                 seen.add(ocid)
-                current, group = ocid, {}
-            earlier = group.setdefault(release["id"], release)
-            if earlier is not release and StoredRelease.of(earlier).digest != StoredRelease.of(release).digest:
-                rejects.append(Reject("releases", 0, "id", truncate(f"{ocid} {release['id']}"),
-                                      "two different releases have this ocid and id; the first was kept", "ingest"))
+                current, group = ocid, []
+            group.append(release)
     if group:
-        yield current, sorted(group.values(), key=lambda r: r["date"])
+        yield current, distinct_releases(current, group, rejects)
 
 
-def stream_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[tuple[str, list[bytes]]]:
-    """Like :func:`group_releases`, with each release as its JSON body."""
-    for ocid, releases in group_releases(paths, stats, rejects):
-        yield ocid, [orjson.dumps(release) for release in releases]
+def spilled_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[Group]:
+    """Each process's releases (oldest first), in ocid order, from inputs in any order."""
+    with Spill() as spill:
+        for path in paths:
+            for release in read_ocds(Path(path), stats, rejects):
+                spill.add(release["ocid"], orjson.dumps(release))
+        for ocid, bodies in spill.groups():
+            yield ocid, distinct_releases(ocid, map(orjson.loads, bodies), rejects)
 
 
-def iter_compiled(paths: Iterable[Path], merger: Merger, stats: OcdsReadStats | None = None,
-                  rejects: list[Reject] | None = None) -> Iterator[dict[str, Any]]:
-    """One compiled release per process in any OCDS input (release history, records, API bodies).
+def with_groups(paths: Iterable[Path], consume: Callable[[Iterator[Group]], T], *, stats: OcdsReadStats | None = None,
+                rejects: list[Reject] | None = None) -> tuple[T, bool]:
+    """``consume`` each process's releases, once; return its result and whether the input had to be regrouped.
 
-    A process given by a single compiled release is used as it is. Processes whose releases
-    cannot be merged are reported in ``rejects`` and skipped.
+    What the reading saw and refused is added to ``stats`` and ``rejects`` (never cleared), from
+    the one pass that counted.
     """
     paths = list(paths)
-    stats = stats if stats is not None else OcdsReadStats()
-    rejects = rejects if rejects is not None else []
-
-    def compiled(groups: Iterable[tuple[str, list[dict[str, Any]]]]) -> Iterator[dict[str, Any]]:
-        for ocid, releases in groups:
-            if len(releases) == 1 and releases[0].get("tag") == ["compiled"]:
-                yield releases[0]
-                continue
-            try:
-                yield merger.compiled(releases)
-            except MergeError as error:
-                rejects.append(Reject("releases", 0, "ocid", ocid, f"cannot compile: {error}", "compile"))
-
-    try:
-        yield from compiled(group_releases(paths, stats, rejects))
-        return
-    except NotGroupedError:
-        stats.__init__()
-        rejects.clear()
-    with tempfile.TemporaryDirectory(prefix="ocds-compile-") as workdir:
-        store = Store(str(Path(workdir) / "store.sqlite"))
-        result = ingest(paths, store)
-        stats.__dict__.update(result.stats.__dict__)
-        rejects.extend(result.rejects)
-        yield from compiled((ocid, [orjson.loads(body) for body in bodies]) for ocid, bodies in store.releases_by_ocid())
-        store.close()
+    for regroup in (False, True):
+        seen, refused = OcdsReadStats(), []
+        groups = (spilled_groups if regroup else group_releases)(paths, seen, refused)
+        try:
+            result = consume(groups)
+        except NotGroupedError:
+            continue
+        if stats is not None:
+            stats.add(seen)
+        if rejects is not None:
+            rejects.extend(refused)
+        return result, regroup
+    raise AssertionError("unreachable: regrouped input is always grouped")
 
 
-def compiled_releases_of(path: Path, resolver: SchemaResolver | None = None) -> Iterator[dict[str, Any]]:
-    """Compiled releases of any OCDS file, merged with the pinned OCDS 1.1.5 + published extensions."""
-    from ..extensions import patched_release_schema
+def compiled_releases(groups: Iterable[Group], merger: Merger, rejects: list[Reject]) -> Iterator[dict[str, Any]]:
+    """One compiled release per process; a process given by a single compiled release is used as it is.
 
-    resolver = resolver or SchemaResolver.from_env()
-    return iter_compiled([Path(path)], Merger(patched_release_schema(resolver)))
+    Processes whose releases cannot be merged are reported in ``rejects`` and skipped.
+    """
+    for ocid, releases in groups:
+        if len(releases) == 1 and releases[0].get("tag") == ["compiled"]:
+            yield releases[0]
+            continue
+        try:
+            yield merger.compiled(releases)
+        except MergeError as error:
+            rejects.append(Reject("releases", 0, "ocid", ocid, f"cannot compile: {error}", "compile"))
+
+
+def with_compiled(paths: Iterable[Path], consume: Callable[[Iterator[dict[str, Any]]], T], *,
+                  merger: Merger | None = None, resolver: SchemaResolver | None = None,
+                  stats: OcdsReadStats | None = None, rejects: list[Reject] | None = None) -> T:
+    """``consume`` one compiled release per process of any OCDS files (each process once, any order).
+
+    Releases are merged with the pinned OCDS 1.1.5 and this project's published extensions unless
+    a ``merger`` is given.
+    """
+    if merger is None:
+        from ..extensions import patched_release_schema
+
+        merger = Merger(patched_release_schema(resolver or SchemaResolver.from_env()))
+    refused: list[Reject] = []
+
+    def run(groups: Iterator[Group]) -> T:
+        refused.clear()  # this pass's own merge rejects; a restarted pass counts them again
+        return consume(compiled_releases(groups, merger, refused))
+
+    result, _ = with_groups(paths, run, stats=stats, rejects=rejects)
+    if rejects is not None:
+        rejects.extend(refused)
+    return result
+
+
+def as_bodies(groups: Iterable[Group]) -> Iterator[tuple[str, list[bytes]]]:
+    """Each process's releases as JSON bodies (what the publication writers take)."""
+    for ocid, releases in groups:
+        yield ocid, [orjson.dumps(release) for release in releases]

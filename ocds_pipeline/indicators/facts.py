@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..procedure_types import ProcedureTypes, default_procedure_types
@@ -21,7 +22,6 @@ COUNTED_AWARD = {"active", None}       # SERCOP leaves award status empty
 NOT_SUBMITTED = {"invited", "withdrawn"}
 NAN = math.nan
 
-GROUPS = ("year", "month", "buyer", "province", "procedure_type", "method", "regime", "category", "market")
 # Text columns that repeat across processes: kept as categoricals (a small integer per row).
 CODED = ("month", "buyer", "buyer_name", "province", "procedure_type", "method", "regime", "category", "market",
          "tenderers_source", "single_bidder_why", "three_or_more_tenderers_why", "special_regime_why", "non_competitive_why")
@@ -304,4 +304,17 @@ def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | N
             flush()
     if process_rows or not process_frames:
         flush()
-    return Facts(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
+    return _in_ocid_order(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
+
+
+def _in_ocid_order(processes: pd.DataFrame, parties: pd.DataFrame) -> Facts:
+    """Both tables in ocid order, so that every sum and every result is the same whatever order
+    the processes came in (float sums depend on their order)."""
+    order = processes["ocid"].astype(str).to_numpy().argsort(kind="stable")
+    if (order == np.arange(len(order))).all():
+        return Facts(processes, parties)
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    parties = parties.assign(process=position[parties["process"].to_numpy(dtype="int64")])
+    parties = parties.sort_values("process", kind="stable").reset_index(drop=True)
+    return Facts(processes.iloc[order].reset_index(drop=True), parties)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -104,8 +104,10 @@ class ProcessBuilder:
     def _emit(self, kind: str, tags: list[str], when: date | datetime | None, section_names: list[str],
               ctx: dict[str, Any], party_rucs: list[str], finish: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         moment = _moment(when) or self.last_date
-        if self.last_date is not None and moment < self.last_date:
-            moment = self.last_date  # keep release dates monotonic when source dates disagree
+        if self.last_date is not None and moment <= self.last_date:
+            # Strictly increasing: when source dates disagree or coincide, one second after the
+            # previous release, so that the merge order never depends on the order of the input.
+            moment = self.last_date + timedelta(seconds=1)
         self.last_date = moment
         release: dict[str, Any] = {"ocid": self.ocid, "date": rfc3339(moment), "tag": tags,
                                    "initiationType": "tender", "language": "es"}

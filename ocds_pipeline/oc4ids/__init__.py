@@ -93,18 +93,27 @@ class ProjectCollector:
         local_id = compiled.get("planning", {}).get("project", {}).get("id")
         if not local_id:
             return
-        local_id = str(local_id)
+        local_id, ocid = str(local_id), str(compiled.get("ocid"))
         self._processes.setdefault(local_id, []).append(summarise(compiled, releases, self.releases_uri))
-        self._from_ocds.setdefault(local_id, {"project": compiled["planning"]["project"], "buyer": compiled.get("buyer")})
+        # The project's fields and each party's name come from its first process in ocid order,
+        # so the project does not depend on the order of the input.
+        first = self._from_ocds.get(local_id)
+        if first is None or ocid < first["ocid"]:
+            self._from_ocds[local_id] = {"ocid": ocid, "project": compiled["planning"]["project"], "buyer": compiled.get("buyer")}
         parties = self._parties.setdefault(local_id, {})
         for party in compiled.get("parties", []):
             known = parties.get(party["id"])
             if known is None:
-                parties[party["id"]] = {**party, "roles": list(party.get("roles", []))}
+                parties[party["id"]] = {**party, "roles": list(party.get("roles", [])), "_ocid": ocid}
                 continue
             if known.get("name") != party.get("name"):
-                self.warnings.append(f"project {local_id}: party {party['id']} is named {known.get('name')!r} and "
-                                     f"{party.get('name')!r}; the first name is kept")
+                named = sorted([(known["_ocid"], known.get("name")), (ocid, party.get("name"))], key=lambda p: p[0])
+                self.warnings.append(f"project {local_id}: party {party['id']} is named {named[0][1]!r} and "
+                                     f"{named[1][1]!r}; the name in the first process ({named[0][0]}) is kept")
+                if ocid < known["_ocid"]:
+                    roles = known["roles"]
+                    known.clear()
+                    known.update({**party, "roles": roles, "_ocid": ocid})
             known["roles"] += [r for r in party.get("roles", []) if r not in known["roles"]]
 
     def project_id(self, local_id: str) -> str:
@@ -146,13 +155,14 @@ class ProjectCollector:
             authority = project.get("publicAuthority")
             if authority:
                 entity = self.entities.get(authority["id"].removeprefix("EC-RUC-"))
-                party = parties.get(authority["id"]) or {"id": authority["id"], "name": authority.get("name"), "roles": []}
+                party = dict(parties.get(authority["id"]) or {"id": authority["id"], "name": authority.get("name"), "roles": []})
                 if entity and "identifier" not in party:
                     party["identifier"] = {"scheme": "EC-RUC", "id": entity["ruc"], "legalName": entity["nombre"]}
                 party["roles"] = party.get("roles", []) + (["publicAuthority"] if "publicAuthority" not in party.get("roles", []) else [])
                 parties[authority["id"]] = party
             if parties:
-                project["parties"] = [parties[k] for k in sorted(parties)]
+                project["parties"] = [{**{k: v for k, v in parties[key].items() if k != "_ocid"},
+                                       "roles": sorted(parties[key]["roles"])} for key in sorted(parties)]
             processes = sorted(self._processes.get(local_id, []), key=lambda p: p["id"])
             if processes:
                 project["contractingProcesses"] = processes

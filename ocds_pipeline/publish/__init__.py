@@ -118,5 +118,5 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
                 rows.append((project, totals))
             write_bytes(out / f"{PROJECTS}.csv", aggregates_csv(rows))
             result.projects = len(rows)
-            result.warnings += collector.warnings
+            result.warnings += sorted(collector.warnings)
     return result

@@ -237,6 +237,15 @@ class ReleaseParser:
         self.rejects.append(Reject(f"{self.name} {kind}", self.position, column, truncate(value), reason, "ingest"))
 
 
+def ocds_paths(source: Any) -> list[Path] | None:
+    """``source`` as a list of paths when it names files (a path, or a list or tuple of them), else None."""
+    if isinstance(source, (str, Path)):
+        return [Path(source)]
+    if isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, Path)) for s in source):
+        return [Path(s) for s in source]
+    return None
+
+
 def _inputs(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
     """(name, binary stream) for a file, a .gz file, or each member of a .zip file."""
     if not path.is_file():

@@ -115,6 +115,20 @@ def validate_file(path: Path, resolver: SchemaResolver, *, base_uri: str = "", w
     return report
 
 
+def validate_files(paths: Iterable[Path], resolver: SchemaResolver, **options: Any) -> ValidationReport:
+    """One report for several files (each validated as :func:`validate_file` does; duplicates within each)."""
+    reports = [validate_file(Path(path), resolver, **options) for path in paths]
+    if len({report.unit for report in reports}) > 1:
+        raise NotOCDSError("OC4IDS project packages and OCDS files cannot be validated together: validate them apart")
+    combined = reports[0]
+    for report in reports[1:]:
+        combined.merge(report)
+        combined.source += f", {report.source}"
+        combined.extensions += [e for e in report.extensions if e not in combined.extensions]
+        combined.warnings += [w for w in report.warnings if w not in combined.warnings]
+    return combined
+
+
 def _validate_pass(path: Path, checkers: _Checkers, workers: int, block_size: int, known: set[str] | None,
                    progress: Progress | None) -> tuple[_Results, set[str]]:
     """Check every release with the extensions ``known`` (default: those declared before the releases)."""

@@ -145,20 +145,20 @@ def test_compiled_and_versioned_equal_ocdsmerge(mergers, releases):
         warnings.simplefilter("ignore")  # ocdsmerge warns about repeated ids within one array
         for ours, theirs, versioned in ((mine.compiled, reference.create_compiled_release, False),
                                         (mine.versioned, reference.create_versioned_release, True)):
+            ill_defined = kind_changes(releases, versioned)
             try:
                 result = ours(releases)
             except MergeConflict as conflict:
                 event("refused")
                 assert refusal_is_right(releases, conflict.path, versioned), conflict
                 continue
-            reference_releases = as_strings(releases) if mixed else releases
-            try:
-                expected = theirs(reference_releases)
-            except ocdsmerge.exceptions.InconsistentTypeError:
-                event("the reference refused")  # where ours builds a result, the input is ill-defined
-                assert kind_changes(reference_releases, versioned)
+            if ill_defined:
+                # A value changes kind: the reference fails or builds a record mixing the two
+                # shapes (a list of versions and objects); there is nothing to compare with.
+                event("ill-defined: not compared")
                 continue
             event("compared")
+            expected = theirs(as_strings(releases) if mixed else releases)
             assert (as_strings(result) if mixed else result) == expected
 
 

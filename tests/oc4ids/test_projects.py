@@ -116,9 +116,11 @@ def compiled(ocid, project, currency="USD", supplier_name="Constructora Andina S
             "contracts": [{"id": "c", "status": "terminated", "value": {"amount": 100, "currency": currency}}]}
 
 
-def test_conflicting_currencies_and_party_names_are_resolved_with_warnings():
+@pytest.mark.parametrize("order", [1, -1])
+def test_conflicting_currencies_and_party_names_are_resolved_with_warnings(order):
+    """The name kept is the one in the first process in ocid order, whatever order they come in."""
     collector = ProjectCollector(Config(), "https://example.org/releases.json")
-    for ocid, currency, name in (("o-1", "USD", "Constructora Andina S.A."), ("o-2", "EUR", "CONSTRUCTORA ANDINA")):
+    for ocid, currency, name in (("o-1", "USD", "Constructora Andina S.A."), ("o-2", "EUR", "CONSTRUCTORA ANDINA"))[::order]:
         record = compiled(ocid, "P1", currency, name)
         collector.add(record, [{**record, "id": "r1", "date": "2024-01-01T00:00:00Z", "tag": ["contract"]}])
     ((project, totals),) = list(collector.projects())
@@ -126,5 +128,6 @@ def test_conflicting_currencies_and_party_names_are_resolved_with_warnings():
     assert any("several currencies (EUR, USD)" in w for w in collector.warnings)
     supplier = next(p for p in project["parties"] if p["id"] == "EC-RUC-1797778202001")
     assert supplier["name"] == "Constructora Andina S.A."
-    assert any("the first name is kept" in w for w in collector.warnings)
+    assert ("project P1: party EC-RUC-1797778202001 is named 'Constructora Andina S.A.' and 'CONSTRUCTORA ANDINA'; "
+            "the name in the first process (o-1) is kept") in collector.warnings
     assert next(p for p in project["parties"] if p["id"] == "EC-RUC-1768164490001")["roles"] == ["publicAuthority"]

@@ -160,8 +160,7 @@ class QualityCounts:
                 result.passed += 1
             else:
                 result.failed += 1
-                if len(result.examples) < self.examples:
-                    result.examples.append({"ocid": str(release.get("ocid")), "path": ", ".join(paths)})
+                _keep_first(result.examples, [{"ocid": str(release.get("ocid")), "path": ", ".join(paths)}], self.examples)
 
     def merge(self, other: "QualityCounts") -> None:
         """Add the counts of a later part of the same file."""
@@ -170,7 +169,7 @@ class QualityCounts:
             mine = self.results[name]
             mine.passed, mine.failed = mine.passed + theirs.passed, mine.failed + theirs.failed
             mine.not_applicable += theirs.not_applicable
-            mine.examples += theirs.examples[: self.examples - len(mine.examples)]
+            _keep_first(mine.examples, theirs.examples, self.examples)
         self.dataset.merge(other.dataset)
         self.coverage.merge(other.coverage)
         self.usability.merge(other.usability)
@@ -178,6 +177,15 @@ class QualityCounts:
     def report(self, schema: dict[str, Any] | None = None) -> QualityReport:
         return QualityReport(self.processes, self.results, dataset_results(self.dataset),
                              self.coverage.as_dict(schema_paths(schema) if schema else set()), self.usability.as_dict())
+
+
+def _keep_first(examples: list[dict[str, str]], more: list[dict[str, str]], limit: int) -> None:
+    """Keep the ``limit`` examples first in (ocid, path) order, whatever order processes come in."""
+    if len(examples) >= limit and more and (more[0]["ocid"], more[0]["path"]) >= (examples[-1]["ocid"], examples[-1]["path"]):
+        return  # the common case once the list is full: nothing earlier
+    examples += more
+    examples.sort(key=lambda e: (e["ocid"], e["path"]))
+    del examples[limit:]
 
 
 def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5,
