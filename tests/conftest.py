@@ -53,6 +53,13 @@ def shared_schemas() -> Path:
     return SHARED_SCHEMAS
 
 
+def shared_samples() -> Path:
+    """../shared/samples, the real SERCOP bodies: missing, the tests that read them fail (never skip)."""
+    samples = ROOT.parent / "shared" / "samples"
+    assert len(list(samples.glob("sercop-api-record_*.json"))) == 4, f"{samples} should hold four SERCOP api/record bodies"
+    return samples
+
+
 @pytest.fixture
 def serve():
     """Serve a folder over HTTP on 127.0.0.1 (a stand-in for a remote server); yields a function folder -> URL."""

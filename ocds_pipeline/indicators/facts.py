@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from ..ocdsvalues import obj, objs
 from ..procedure_types import ProcedureTypes, default_procedure_types
 
 COMPETITIVE = {"open", "selective"}
@@ -26,6 +27,8 @@ NAN = math.nan
 CODED = ("month", "buyer", "buyer_name", "province", "procedure_type", "method", "regime", "category", "market",
          "tenderers_source", "single_bidder_why", "three_or_more_tenderers_why", "special_regime_why", "non_competitive_why")
 PARTY_CODED = ("role", "org")
+# USD amounts of the process table (rounded to cents when written out).
+MONEY = ("award_value", "contract_value", "linked_award_value", "budget", "contract_increase", "savings")
 
 
 def _days(start: str | None, end: str | None) -> float:
@@ -48,17 +51,16 @@ def _minimum_days(procedure_type: str | None) -> float:
 
 
 def _amount(value: Any) -> float:
-    if isinstance(value, dict) and value.get("currency") == "USD" and isinstance(value.get("amount"), (int, float)):
-        return float(value["amount"])
-    return NAN
+    """A USD amount, or NaN (another currency, or no amount)."""
+    amount = value.get("amount") if isinstance(value, dict) and value.get("currency") == "USD" else None
+    return float(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) else NAN
 
 
 def _market(compiled: dict[str, Any]) -> str | None:
     """The CPC division (first 2 digits) of the first classified item of the tender or awards."""
-    items = list((compiled.get("tender") or {}).get("items") or [])
-    items += [i for a in compiled.get("awards") or [] for i in a.get("items") or []]
+    items = objs(compiled, "tender", "items") + [i for a in objs(compiled, "awards") for i in objs(a, "items")]
     for item in items:
-        classification = item.get("classification") or {}
+        classification = obj(item, "classification")
         if classification.get("scheme") == "CPC" and str(classification.get("id", ""))[:2].isdigit():
             return str(classification["id"])[:2]
     return None
@@ -73,41 +75,45 @@ def _only_ids(value: Any) -> bool:
     return value is None
 
 
-def live(objects: Any) -> list[dict[str, Any]]:
+def live(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The objects of an array, without the markers of deleted ones (nothing but ids, docs/store.md)."""
-    return [o for o in objects or [] if isinstance(o, dict) and not _only_ids(o)]
+    return [o for o in objects if not _only_ids(o)]
 
 
 def party_roles(compiled: dict[str, Any]) -> dict[Any, list[Any]]:
     """Each party's roles, for the parties that state them."""
-    return {p.get("id"): p["roles"] for p in compiled.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("roles"), list)}
+    return {p.get("id"): p["roles"] for p in objs(compiled, "parties") if isinstance(p.get("roles"), list)}
 
 
-def referenced(references: Any, role: str, roles: dict[Any, list[Any]]) -> list[Any]:
+def referenced(references: list[dict[str, Any]], role: str, roles: dict[Any, list[Any]]) -> list[Any]:
     """Ids of organisation references, except those whose party states roles without ``role``.
 
     A correction removes a role from a party that no longer has it (docs/store.md), but cannot
     remove the reference to it from an array; the party's roles say it no longer counts.
     """
-    return [r["id"] for r in references or [] if isinstance(r, dict) and r.get("id")
-            and (r["id"] not in roles or role in roles[r["id"]])]
+    return [r["id"] for r in references if r.get("id") and (r["id"] not in roles or role in roles[r["id"]])]
+
+
+def _known_sum(values: list[float]) -> float:
+    """The sum, or NaN when a value is unknown."""
+    return NAN if any(math.isnan(v) for v in values) else float(sum(values))
 
 
 def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award_values: dict[str, float]) -> dict[str, float]:
-    contracts = [c for c in live(compiled.get("contracts")) if c.get("status") != "cancelled"]
+    contracts = [c for c in live(objs(compiled, "contracts")) if c.get("status") != "cancelled"]
     if not contracts:
         return {"amended": NAN, "contract_value": NAN, "linked_award_value": NAN, "paid_over": NAN, "signature_days": NAN}
     signature = [_days(award_dates.get(c.get("awardID")), c.get("dateSigned")) for c in contracts]
     signature = [d for d in signature if not math.isnan(d)]
-    values = [_amount(c.get("value")) for c in contracts]
-    linked = [award_values.get(c.get("awardID"), NAN) for c in contracts]
-    paid = [_amount(t.get("value")) for c in contracts for t in live((c.get("implementation") or {}).get("transactions"))]
-    contract_total = sum(values) if values and not any(math.isnan(v) for v in values) else NAN
-    paid_total = sum(paid) if not any(math.isnan(v) for v in paid) else NAN
+    contract_total = _known_sum([_amount(c.get("value")) for c in contracts])
+    # Each award the contracts come from, once: an award split into two contracts is not counted twice.
+    linked = [award_values.get(award, NAN) for award in dict.fromkeys(c.get("awardID") for c in contracts)]
+    paid = [_amount(t.get("value")) for c in contracts for t in live(objs(c, "implementation", "transactions"))]
+    paid_total = _known_sum(paid)
     return {
-        "amended": float(any(live(c.get("amendments")) for c in contracts)),
+        "amended": float(any(live(objs(c, "amendments")) for c in contracts)),
         "contract_value": contract_total,
-        "linked_award_value": sum(linked) if not any(math.isnan(v) for v in linked) else NAN,
+        "linked_award_value": _known_sum(linked),
         "paid_over": NAN if math.isnan(contract_total) or math.isnan(paid_total) or not paid else float(paid_total > contract_total + 0.005),
         "signature_days": sum(signature) / len(signature) if signature else NAN,
     }
@@ -115,12 +121,12 @@ def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award
 
 def tenderer_count(compiled: dict[str, Any]) -> tuple[float, str]:
     """n(p): numberOfTenderers, else distinct tenderers, else distinct bidders; (NaN, why) if none."""
-    tender = compiled.get("tender") or {}
+    tender = obj(compiled, "tender")
     number = tender.get("numberOfTenderers")
     if isinstance(number, (int, float)) and not isinstance(number, bool) and number >= 0:
         return float(number), "tender.numberOfTenderers"
     roles = party_roles(compiled)
-    ids = set(referenced(tender.get("tenderers"), "tenderer", roles))
+    ids = set(referenced(objs(tender, "tenderers"), "tenderer", roles))
     if ids:
         return float(len(ids)), "tender.tenderers"
     bidders = _bidders(compiled, roles)
@@ -131,38 +137,48 @@ def tenderer_count(compiled: dict[str, Any]) -> tuple[float, str]:
 
 def _bidders(compiled: dict[str, Any], roles: dict[Any, list[Any]]) -> set[Any]:
     """Distinct tenderers of the bids that were submitted (not invited, not withdrawn)."""
-    return {org for bid in (compiled.get("bids") or {}).get("details") or []
-            if isinstance(bid, dict) and bid.get("status") not in NOT_SUBMITTED
-            for org in referenced(bid.get("tenderers"), "tenderer", roles)}
+    return {org for bid in objs(compiled, "bids", "details") if bid.get("status") not in NOT_SUBMITTED
+            for org in referenced(objs(bid, "tenderers"), "tenderer", roles)}
+
+
+def _counted_awards(compiled: dict[str, Any]) -> list[dict[str, Any]]:
+    """Awards that are active or have no status (SERCOP leaves award status empty)."""
+    return [a for a in objs(compiled, "awards") if a.get("status") in COUNTED_AWARD]
 
 
 def _award_value(compiled: dict[str, Any]) -> tuple[bool, float]:
     """(awarded?, Σ USD value of counted awards); NaN value if a counted award has no USD amount."""
-    awards = [a for a in compiled.get("awards") or [] if isinstance(a, dict) and a.get("status") in COUNTED_AWARD]
-    total = 0.0
-    for award in awards:
-        value = award.get("value") or {}
-        if value.get("currency") != "USD" or not isinstance(value.get("amount"), (int, float)):
-            return bool(awards), NAN
-        total += value["amount"]
-    return bool(awards), total
+    awards = _counted_awards(compiled)
+    return bool(awards), _known_sum([_amount(award.get("value")) for award in awards])
 
 
 def _date(compiled: dict[str, Any]) -> str | None:
     """The period key: tender.tenderPeriod.startDate, else the compiled release date."""
-    return (compiled.get("tender", {}).get("tenderPeriod") or {}).get("startDate") or compiled.get("date")
+    date = obj(compiled, "tender", "tenderPeriod").get("startDate") or compiled.get("date")
+    return date if isinstance(date, str) else None
 
 
-def _party(compiled: dict[str, Any], party_id: str | None) -> dict[str, Any]:
-    for party in compiled.get("parties") or []:
-        if isinstance(party, dict) and party.get("id") == party_id:
+def buyer_party(compiled: dict[str, Any]) -> dict[str, Any]:
+    """The buyer's entry in ``parties``: by its id; else (SERCOP's catálogo bodies, whose buyer.id lacks
+    the suffix its party id carries) the party whose id or identifier is the buyer's id plus a
+    ``-suffix``; else the only party with the buyer role."""
+    buyer_id = obj(compiled, "buyer").get("id")
+    parties = objs(compiled, "parties")
+    for party in parties:
+        if buyer_id is not None and party.get("id") == buyer_id:
             return party
-    return {}
+    if isinstance(buyer_id, str) and buyer_id:
+        suffixed = [p for p in parties if any(isinstance(i, str) and i.startswith(f"{buyer_id}-")
+                                              for i in (p.get("id"), obj(p, "identifier").get("id")))]
+        if len(suffixed) == 1:
+            return suffixed[0]
+    buyers = [p for p in parties if isinstance(p.get("roles"), list) and "buyer" in p["roles"]]
+    return buyers[0] if len(buyers) == 1 else {}
 
 
 def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
-    tender = compiled.get("tender") or {}
-    buyer = compiled.get("buyer") or {}
+    tender = obj(compiled, "tender")
+    buyer = obj(compiled, "buyer")
     details = tender.get("procurementMethodDetails")
     ptype = types.classify(details) if isinstance(details, str) else None
     regime = tender.get("procurementRegime") or (ptype.regime if ptype else None)
@@ -172,11 +188,11 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
     date = _date(compiled)
     row = {
         "ocid": compiled.get("ocid"),
-        "year": int(date[:4]) if date else None,
+        "year": int(date[:4]) if date and date[:4].isdigit() else None,
         "month": date[:7] if date else None,
         "buyer": buyer.get("id"),
         "buyer_name": buyer.get("name"),
-        "province": (_party(compiled, buyer.get("id")).get("address") or {}).get("region"),
+        "province": obj(buyer_party(compiled), "address").get("region"),
         "procedure_type": ptype.name if ptype else (details.strip() if isinstance(details, str) else None),
         "method": method,
         "regime": regime,
@@ -196,10 +212,10 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
     row["special_regime_why"] = None if regime is not None else f"procedure type {details!r} is not in procedure_types.csv"
     row["non_competitive"] = NAN if method is None else float(method in NON_COMPETITIVE)
     row["non_competitive_why"] = None if method is not None else "no tender.procurementMethod"
-    period = tender.get("tenderPeriod") or {}
+    period = obj(tender, "tenderPeriod")
     row["tender_days"] = _days(period.get("startDate"), period.get("endDate"))
     row["short_period"] = NAN if math.isnan(row["tender_days"]) else float(row["tender_days"] < _minimum_days(row["procedure_type"]))
-    counted = [a for a in compiled.get("awards") or [] if isinstance(a, dict) and a.get("status") in COUNTED_AWARD]
+    counted = _counted_awards(compiled)
     decisions = [_days(period.get("endDate"), a.get("date")) for a in counted]
     decisions = [d for d in decisions if not math.isnan(d)]
     row["decision_days"] = min(decisions) if decisions else NAN
@@ -215,17 +231,14 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
 
 def party_rows(compiled: dict[str, Any]) -> list[dict[str, Any]]:
     """Tenderers and suppliers of one process (suppliers with the value of their counted awards)."""
-    tender = compiled.get("tender") or {}
     roles = party_roles(compiled)
     rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN}
-            for org in referenced(tender.get("tenderers"), "tenderer", roles)]
+            for org in referenced(objs(compiled, "tender", "tenderers"), "tenderer", roles)]
     if not rows:
         rows = [{"ocid": compiled.get("ocid"), "role": "tenderer", "org": org, "value": NAN}
                 for org in sorted(_bidders(compiled, roles), key=str)]
-    for award in compiled.get("awards") or []:
-        if not isinstance(award, dict) or award.get("status") not in COUNTED_AWARD:
-            continue
-        suppliers = referenced(award.get("suppliers"), "supplier", roles)
+    for award in _counted_awards(compiled):
+        suppliers = referenced(objs(award, "suppliers"), "supplier", roles)
         value = _amount(award.get("value"))
         for supplier in suppliers:  # a joint award's value is split evenly between its suppliers
             rows.append({"ocid": compiled.get("ocid"), "role": "supplier", "org": supplier, "value": value / len(suppliers)})

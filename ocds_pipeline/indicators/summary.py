@@ -11,7 +11,7 @@ import yaml
 
 from ..resources import data_path
 from ..sources.ocds import ocds_paths
-from .facts import Facts, facts
+from .facts import MONEY, Facts, facts
 from .groups import GROUPS
 
 POPULATIONS = {
@@ -169,7 +169,9 @@ def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] |
     """Aggregate the fact tables into one row per group and indicator."""
     table = tables.processes
     parties = tables.parties.join(table[["year"]], on="process")
-    parties["first_year"] = parties.groupby("org")["year"].transform("min")
+    # The first year each organisation appears in each role (a supplier is new in the year of its
+    # first award, whatever it bid before).
+    parties["first_year"] = parties.groupby(["role", "org"], observed=True)["year"].transform("min")
     by = list(by)
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
@@ -212,5 +214,6 @@ def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]]
     if processes is not None:
         from ..atomic import write_bytes
 
-        write_bytes(processes, tables.processes.to_csv(index=False).encode("utf-8-sig"))
+        written = tables.processes.assign(**{column: tables.processes[column].round(2) for column in MONEY})
+        write_bytes(processes, written.to_csv(index=False).encode("utf-8-sig"))
     return summarise(tables, by, registry)

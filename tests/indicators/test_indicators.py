@@ -279,3 +279,97 @@ def test_hand_computed_buyer_indicators(code):
     numerator, denominator, eligible, not_computable = EXPECTED[code]
     assert row["numerator"] == pytest.approx(numerator) and row["denominator"] == denominator
     assert (row["eligible"], row["not_computable"]) == (eligible, not_computable)
+
+
+def indicator(table, code, column="value"):
+    return table.set_index("indicator").loc[code, column]
+
+
+def test_a_supplier_that_only_bid_before_is_new_when_first_awarded():
+    """SUP-NEW: "no earlier award" — bidding in an earlier year does not count."""
+    bid_2023 = process("a", "open", tenderers=["S9"], awards=(("active", 100),), year="2023")
+    bid_2023["awards"][0]["suppliers"] = [{"id": "S1"}]
+    won_2024 = process("b", "open", n=1, awards=(("active", 100),), year="2024")
+    won_2024["awards"][0]["suppliers"] = [{"id": "S9"}]
+    table = compute([bid_2023, won_2024], by=["year"])
+    new = table[table.indicator == "SUP-NEW"].set_index("year")
+    assert (new.loc[2024, "numerator"], new.loc[2024, "denominator"]) == (1, 1)  # S9: first award in 2024
+
+
+def test_an_award_split_into_two_contracts_counts_once():
+    """CTR-INC: one award of 100 in two contracts of 50 is no increase (it used to give -0.5)."""
+    split = timed("s", f"2024-01-01{D}", f"2024-01-11{D}", f"2024-01-16{D}", f"2024-01-19{D}", award=100, contract=50)
+    split["contracts"].append({**split["contracts"][0], "id": "C2"})
+    row = compute([split]).set_index("indicator").loc["CTR-INC"]
+    assert (row["numerator"], row["denominator"], row["value"]) == (0.0, 100.0, 0.0)
+
+
+@pytest.mark.parametrize("null", ["tender", "buyer", "awards", "contracts", "parties", "bids"])
+def test_null_sections_are_absent_sections(null):
+    """A compiled release with "tender": null (or any section null) crashed indicators."""
+    release = {**process("n", "open", n=1), null: None}
+    table = compute([release])
+    assert indicator(table, "PROC") == 1
+
+
+def test_the_buyer_is_found_in_parties_despite_sercops_suffix():
+    """SERCOP's catálogo bodies: buyer.id lacks the suffix that its parties[].id carries."""
+    from ocds_pipeline.indicators.facts import buyer_party
+
+    release = process("c", "open", n=1)
+    release["buyer"] = {"id": "EC-RUC-1760001120001", "name": "MSP"}
+    release["parties"] = [{"id": "EC-RUC-1792569397001-598626", "roles": ["supplier"], "address": {"region": "GUAYAS"}},
+                          {"id": "EC-RUC-1760001120001-2455", "roles": ["buyer"], "address": {"region": "PICHINCHA"}}]
+    assert buyer_party(release)["id"] == "EC-RUC-1760001120001-2455"
+    assert compute([release], by=["province"])["province"].unique().tolist() == ["PICHINCHA"]
+    release["parties"][1]["id"] = "EC-RUC-1760001120001"
+    assert buyer_party(release)["id"] == "EC-RUC-1760001120001"  # an exact id first
+    release["parties"][1]["id"] = "EC-RUC-17600011200012"        # not a suffix: no match
+    release["parties"][1]["roles"] = []
+    assert buyer_party(release) == {}
+
+
+def test_real_sercop_catalogo_bodies_have_their_province():
+    from tests.conftest import shared_samples
+
+    path = shared_samples() / "sercop-api-record_catalogo-2026.json"
+    assert compute(path, by=["province"])["province"].unique().tolist() == ["PICHINCHA"]
+
+
+def test_money_is_printed_in_cents(tmp_path):
+    """Money printed as 236802.83000000002; amounts are rounded to cents where they are written."""
+    releases = [process("m1", "open", n=1, awards=(("active", 0.1), ("active", 0.2))),
+                process("m2", "open", n=1, awards=(("active", 236802.53),))]
+    table = compute(releases, processes=tmp_path / "p.csv")
+    assert indicator(table, "AWARD-V") == 236802.83 and indicator(table, "AWARD-V", "numerator") == 236802.83
+    assert "236802.8300000" not in table.to_csv(index=False)
+    written = (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+    assert "0.30000000000000004" not in written
+    assert pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig")["award_value"].tolist() == [0.3, 236802.53]
+
+
+@pytest.mark.parametrize("case,expected", [
+    # (tenderers, awards, tender status) -> (SB-C numerator, denominator, eligible) worked out by hand
+    ((0, (("active", 10),), "complete"), (0, 1, 1)),       # no tenderers is not a single bidder
+    ((1, (("active", 10),), "complete"), (1, 1, 1)),
+    ((2, (("active", 10),), "complete"), (0, 1, 1)),
+    ((None, (("active", 10),), "complete"), (0, 0, 1)),    # unknown: eligible, not computable
+    ((1, ((None, 10),), "complete"), (1, 1, 1)),           # no award status: awarded (SERCOP)
+    ((1, (("pending", 10),), "complete"), (0, 0, 0)),      # only a pending award: not awarded
+    ((1, (("cancelled", 10),), "complete"), (0, 0, 0)),
+    ((1, (("active", 10),), "cancelled"), (0, 0, 0)),      # cancelled tender: out of every population
+])
+def test_single_bidding_at_the_edges(case, expected):
+    n, awards, status = case
+    row = compute([process("e", "open", n=n, awards=awards, status=status)]).set_index("indicator").loc["SB-C"]
+    assert (row["numerator"], row["denominator"], row["eligible"]) == expected
+
+
+def test_mixed_currencies_are_not_computable_in_usd():
+    mixed = process("x", "open", n=1, awards=(("active", 100), ("active", 50)))
+    mixed["awards"][1]["value"]["currency"] = "EUR"
+    usd = process("u", "open", n=2, awards=(("active", 300),))
+    table = compute([mixed, usd]).set_index("indicator")
+    assert (table.loc["SB-C", "numerator"], table.loc["SB-C", "denominator"]) == (1, 2)   # counts need no currency
+    assert (table.loc["SB-C-V", "numerator"], table.loc["SB-C-V", "denominator"]) == (0, 300)
+    assert table.loc["SB-C-V", "not_computable"] == 1 and table.loc["AWARD-V", "value"] == 300
