@@ -27,7 +27,8 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
 def _fail(message: str) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
+    """One line on standard error, and exit code 2."""
+    click.secho(f"error: {' '.join(message.split())}", fg="red", err=True)
     sys.exit(EXIT_USAGE)
 
 

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import gzip
 import io
+import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 import ijson
 
-from .ocds import NotOCDSError
+from .ocds import NotOCDSError, is_plain, open_inputs
 from .package_ends import WINDOW, package_head, package_tail
 
 HEAD = 1 << 20
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+def _open(path: Path) -> Iterator[IO[bytes]]:
+    """The project package's stream (the first file of a zip archive), decompressed, past any BOM."""
+    for _, _, stream in open_inputs(Path(path)):
+        yield stream
+        return
 
 
 def is_project_package(path: Path) -> bool:
     """True when the file is a JSON object whose first data key is ``projects`` (not releases or records)."""
-    path = Path(path)
-    if path.suffix == ".zip":
+    try:
+        head = next((handle.read(HEAD) for handle in _open(Path(path))), b"")
+    except (OSError, EOFError, zlib.error):  # unreadable: the OCDS reader says why
         return False
-    with _open(path) as handle:
-        head = handle.read(HEAD)
     try:
         for prefix, event, value in ijson.parse(io.BytesIO(head)):
             if prefix == "" and event == "map_key" and value in ("projects", "releases", "records", "ocid"):
@@ -39,17 +41,17 @@ def is_project_package(path: Path) -> bool:
 
 def read_projects(path: Path) -> Iterator[Any]:
     """Each item of the package's ``projects`` array (objects are projects; the caller checks the rest)."""
-    with _open(Path(path)) as handle:
+    for handle in _open(Path(path)):
         try:
             yield from ijson.items(handle, "projects.item", use_float=True)
         except ijson.JSONError as error:
-            raise NotOCDSError(f"{Path(path).name}: not valid JSON ({error})") from None
+            raise NotOCDSError(f"{Path(path).name}: not valid JSON ({' '.join(str(error).split())})") from None
 
 
 def project_package_fields(path: Path) -> dict[str, Any] | None:
     """The package's own fields (all but ``projects``), from both ends of the file; None when not found."""
     path = Path(path)
-    if path.suffix == ".gz":
+    if not is_plain(path):
         return None
     with open(path, "rb") as handle:
         head = package_head(handle.read(WINDOW), keys=("projects",))

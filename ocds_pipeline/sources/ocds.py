@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
@@ -25,6 +27,9 @@ from .rejects import Reject, truncate
 
 _STREAMED = ("releases", "records")
 LINE_LIMIT = 4 << 20  # longer lines are streamed with ijson, not loaded whole
+# The deepest nesting of objects and arrays a release may have (OCDS needs about 10; orjson writes
+# at most 254, and records and versioned releases add a few levels): deeper input is refused.
+MAX_DEPTH = 200
 METADATA_KEPT = 1000  # package fields kept for the package schema (a JSON Lines file may hold millions)
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
                type(None): "null"}
@@ -58,6 +63,32 @@ class OcdsReadStats:
         self.unchecked_packages += other.unchecked_packages + len(other.metadata) - len(kept)
 
 
+def nesting_depth(value: Any) -> int:
+    """How many objects and arrays deep ``value`` goes (0 for a scalar), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            children = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return deepest
+
+
+def too_deep(value: Any) -> bool:
+    """Whether ``value`` nests deeper than ``MAX_DEPTH``: its brackets are counted first (cheap and
+    almost always conclusive), and only a value with more brackets than the limit is walked."""
+    try:
+        raw = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return True  # deeper than orjson writes
+    return raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and nesting_depth(value) > MAX_DEPTH
+
+
 def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
     """The whole value that starts with (prefix, event, value)."""
     if event not in ("start_map", "start_array"):
@@ -81,6 +112,7 @@ class ReleaseParser:
         self.rejects = rejects
         self.on_record = on_record  # called with each record (a validator checks the record's own fields)
         self.position = 0  # the number of the release or record within this input, for messages
+        self.shallow = False  # True while the bytes of the value being read prove it is not too deep
 
     def values(self, events: Iterator) -> Iterator[dict[str, Any]]:
         number = 0
@@ -126,7 +158,16 @@ class ReleaseParser:
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
+            if "recursion" in str(error).lower():
+                raise NotOCDSError(f"{self.name}: line {number} nests deeper than {MAX_DEPTH} levels (the limit): refused") from None
             raise NotOCDSError(f"{self.name}: line {number} is not valid JSON ({error})") from None
+        self.shallow = line.count(b"{") + line.count(b"[") <= MAX_DEPTH
+        try:
+            yield from self._line_value(value, number)
+        finally:
+            self.shallow = False
+
+    def _line_value(self, value: Any, number: int) -> Iterator[dict[str, Any]]:
         if type(value) is dict and "ocid" in value and "releases" not in value and "compiledRelease" not in value:
             if self._usable(value):  # the common case: one bare release per line
                 yield value
@@ -230,6 +271,9 @@ class ReleaseParser:
                 self._reject("releases", key, release.get(key),
                              f"release {release.get('id')!r} of {release.get('ocid')!r} has no {key} string")
                 return False
+        if not self.shallow and too_deep(release):
+            raise NotOCDSError(f"{self.name}: release {release['id']!r} of {release['ocid']!r} nests deeper than "
+                               f"{MAX_DEPTH} levels (the limit): refused")
         self.stats.releases += 1
         return True
 
@@ -246,26 +290,73 @@ def ocds_paths(source: Any) -> list[Path] | None:
     return None
 
 
-def _inputs(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
-    """(name, binary stream) for a file, a .gz file, or each member of a .zip file."""
+_GZIP, _ZIP, _BOM = b"\x1f\x8b", b"PK\x03\x04", b"\xef\xbb\xbf"
+_EMPTY_ZIP = b"PK\x05\x06"
+# In JSON, a closing bracket is followed by a comma, another closing bracket or the end; one
+# followed by an opening bracket ends a top-level value (or sits inside a string).
+_VALUE_BOUNDARY = re.compile(rb"[}\]]\s*[{\[]")
+
+
+def is_plain(path: Path) -> bool:
+    """Whether the file is neither compressed nor starts with a byte order mark (it can be cut into blocks)."""
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    return not magic.startswith((_GZIP, _ZIP, _EMPTY_ZIP, _BOM)) and path.suffix.lower() not in {".gz", ".zip"}
+
+
+def _kind(name: str, path: Path, magic: bytes) -> str:
+    """What a file is by its first bytes: gzip, zip or plain; a suffix that promises otherwise is an error."""
+    kind = "gzip" if magic.startswith(_GZIP) else "zip" if magic.startswith((_ZIP, _EMPTY_ZIP)) else "plain"
+    suffix = path.suffix.lower()
+    if suffix == ".gz" and kind != "gzip":
+        raise NotOCDSError(f"{name} is not gzip: it does not start with gzip's signature (1f 8b)")
+    if suffix == ".zip" and kind != "zip":
+        raise NotOCDSError(f"{name} is not a zip archive: it does not start with a zip signature (PK)")
+    return kind
+
+
+def _skip_bom(stream: IO[bytes]) -> IO[bytes]:
+    """The stream past a UTF-8 byte order mark, if it starts with one (JSON must not, but Windows tools add it)."""
+    if stream.read(3) != _BOM:
+        stream.seek(0)
+    return stream
+
+
+def open_inputs(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
+    """(name, kind, binary stream past any BOM) for a file, a gzip file, or each member of a zip file.
+
+    Compression is recognised by its signature, whatever the file is called (standard input
+    has no name to go by); ``kind`` is ``plain`` when the stream is the file itself.
+    """
     if not path.is_file():
         raise SourceError(f"{path} is not a file")
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
+    with open(path, "rb") as raw:
+        kind = _kind(path.name, path, raw.read(4))
+        raw.seek(0)
+        if kind == "plain":
+            yield path.name, kind, _skip_bom(raw)
+            return
+        if kind == "gzip":
+            with gzip.open(raw, "rb") as stream:
+                yield path.name, kind, _skip_bom(stream)
+            return
+        with zipfile.ZipFile(raw) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if not members:
+                raise NotOCDSError(f"{path.name} is a zip archive with no files in it")
+            for info in members:
                 member = PurePosixPath(info.filename)
-                if info.is_dir():
-                    continue
                 if member.is_absolute() or ".." in member.parts:
-                    raise NotOCDSError(f"{path}: member {info.filename!r} has an unsafe path; refusing the archive")
+                    raise NotOCDSError(f"{path.name}: member {info.filename!r} has an unsafe path; refusing the archive")
+                name = f"{path.name}:{info.filename}"
                 with archive.open(info) as stream:
-                    yield f"{path.name}:{info.filename}", (gzip.open(stream) if info.filename.endswith(".gz") else stream)
-    elif path.suffix == ".gz":
-        with gzip.open(path, "rb") as stream:
-            yield path.name, stream
-    else:
-        with open(path, "rb") as stream:
-            yield path.name, stream
+                    if _kind(name, member, stream.read(4)) == "gzip":
+                        stream.seek(0)
+                        with gzip.open(stream, "rb") as inner:
+                            yield name, "member", _skip_bom(inner)
+                    else:
+                        stream.seek(0)
+                        yield name, "member", _skip_bom(stream)
 
 
 class _Prefixed(io.RawIOBase):
@@ -324,30 +415,34 @@ def _package_shape(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _package_items(parser: ReleaseParser, path: Path, prefix: str, key: str) -> Iterator[dict[str, Any]]:
-    """Releases or records of one big package (or array of packages), built by ijson's C backend.
+def _package_items(parser: ReleaseParser, stream: IO[bytes], offset: int, prefix: str, key: str) -> Iterator[dict[str, Any]]:
+    """Releases or records of one big package, built by ijson's C backend; ``stream`` is the plain file.
 
     The package's own fields are read before the releases are yielded, wherever they are (SERCOP's
-    API bodies put the extensions after the releases): from the ends of the file for one package,
-    or by a first pass that collects the extensions of an array of packages.
+    API bodies put the extensions after the releases), from the ends of the file; a package
+    whose ends are not found there is read by the generic streaming parser instead.
     """
-    base = prefix.rsplit(f"{key}.item", 1)[0]
-    with open(path, "rb") as handle:
-        head = package_head(handle.read(WINDOW)) if not base else None
-    tail = package_tail(path, key) if head is not None else None
-    if head is not None and tail is not None:
-        parser.note_package({**head[0], **tail}, key)  # one package: its fields before and after the array
-    else:  # an array of packages, or ends not found: collect the extensions in a first pass
-        with open(path, "rb") as handle:
-            declared = list(ijson.items(handle, f"{base}extensions", multiple_values=True))
-        for extensions in declared:
-            parser.note_extensions(extensions)
-        packages = max(1, len(declared))  # counted by their extensions arrays, at least one
-        parser.stats.packages += packages
-        parser.stats.unchecked_packages += packages
-    with open(path, "rb") as handle:
-        for item in ijson.items(handle, prefix, multiple_values=True, use_float=True):
-            yield from parser.releases_of(key, item)
+    stream.seek(offset)
+    head = package_head(stream.read(WINDOW))
+    tail = package_tail(stream, key) if head is not None else None
+    stream.seek(offset)
+    if head is None or tail is None:
+        yield from parser.values(ijson.parse(stream, multiple_values=True, use_float=True))
+        return
+    parser.note_package({**head[0], **tail}, key)  # one package: its fields before and after the array
+    for item in ijson.items(stream, prefix, multiple_values=True, use_float=True):
+        yield from parser.releases_of(key, item)
+
+
+def _one_value(stream: IO[bytes], offset: int) -> bool:
+    """Whether the plain file holds a single JSON value (no top-level value ends before another starts)."""
+    stream.seek(offset)
+    tail = b""
+    for chunk in iter(lambda: stream.read(1 << 22), b""):
+        if _VALUE_BOUNDARY.search(tail + chunk):
+            return False
+        tail = chunk[-64:]
+    return True
 
 
 def read_ocds(path: Path, stats: OcdsReadStats | None = None, rejects: list[Reject] | None = None,
@@ -357,30 +452,52 @@ def read_ocds(path: Path, stats: OcdsReadStats | None = None, rejects: list[Reje
     ``on_record`` is called with each record, before its releases are yielded.
 
     When the first line of an input is a whole JSON value of at most ``LINE_LIMIT`` bytes, the
-    input is read line by line (JSON Lines, the usual bulk format); otherwise it is streamed
-    with ijson, so that one huge pretty-printed package never has to fit in memory.
+    input is read line by line (JSON Lines, the usual bulk format). An array of packages (SERCOP's
+    bulk files) is read package by package; one big package in a plain file is streamed by
+    ijson's C backend; anything else (concatenated bodies, compressed packages) by the generic
+    streaming parser, so that one huge pretty-printed package never has to fit in memory.
     """
     stats = stats if stats is not None else OcdsReadStats()
     rejects = rejects if rejects is not None else []
-    for name, stream in _inputs(Path(path)):
-        parser = ReleaseParser(name, stats, rejects, on_record)
+    name = Path(path).name
+    try:
+        for name, kind, stream in open_inputs(Path(path)):
+            yield from _read_input(ReleaseParser(name, stats, rejects, on_record), kind, stream)
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as error:
+        raise NotOCDSError(f"{name}: cannot read ({error})") from None
+
+
+def _read_input(parser: ReleaseParser, kind: str, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The releases of one input stream (a file, or a member of a zip archive)."""
+    name, offset = parser.name, stream.tell()
+    try:
         first = stream.readline(LINE_LIMIT)
-        try:
-            if first.endswith(b"\n") or len(first) < LINE_LIMIT:
-                try:
-                    orjson.loads(first)
-                except orjson.JSONDecodeError:
-                    pass
-                else:
-                    yield from _lines(parser, first, stream)
-                    continue
-            shape = _package_shape(first) if Path(path).suffix not in {".gz", ".zip"} else None
-            if shape is not None:
-                yield from _package_items(parser, Path(path), *shape)
-                continue
-            whole = io.BufferedReader(_Prefixed(first, stream), buffer_size=1 << 16)
-            yield from parser.values(ijson.parse(whole, multiple_values=True, use_float=True))
-        except ijson.JSONError as error:
-            raise NotOCDSError(f"{name}: not valid JSON ({error}) after {parser.position} releases or records") from None
-        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as error:
-            raise NotOCDSError(f"{name}: cannot read ({error})") from None
+        while first and not first.strip():
+            offset, first = stream.tell(), stream.readline(LINE_LIMIT)
+        if not first:
+            raise NotOCDSError(f"{name} is empty: no JSON in it")
+        if first.endswith(b"\n") or len(first) < LINE_LIMIT:
+            try:
+                orjson.loads(first)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                yield from _lines(parser, first, stream)
+                return
+        shape = _package_shape(first)
+        if shape is not None and kind == "plain" and shape[0] != f"item.{shape[1]}.item" and _one_value(stream, offset):
+            yield from _package_items(parser, stream, offset, *shape)  # one big package: the fast path
+            return
+        if kind == "plain":
+            stream.seek(offset)
+            rest: IO[bytes] = stream
+        else:
+            rest = io.BufferedReader(_Prefixed(first, stream), buffer_size=1 << 16)
+        if shape is not None and shape[0] == f"item.{shape[1]}.item":  # an array of packages
+            for package in ijson.items(rest, "item", multiple_values=True, use_float=True):
+                yield from parser.from_value(package, "a package")
+        else:
+            yield from parser.values(ijson.parse(rest, multiple_values=True, use_float=True))
+    except ijson.JSONError as error:
+        message = " ".join(str(error).split())
+        raise NotOCDSError(f"{name}: not valid JSON ({message}) after {parser.position} releases or records") from None

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from .ocds import LINE_LIMIT, OcdsReadStats, ReleaseParser
+from .ocds import LINE_LIMIT, OcdsReadStats, ReleaseParser, is_plain
 from .package_ends import DECODER, WHITESPACE, WINDOW, members_to_end, package_head
 from .rejects import Reject
 
@@ -68,7 +68,7 @@ def plan_blocks(path: Path, size: int = BLOCK_SIZE) -> BlockPlan | None:
     """Blocks of about ``size`` bytes, or ``None`` when the file is small or has another layout."""
     path = Path(path)
     total = path.stat().st_size
-    if path.suffix in {".gz", ".zip"} or total < 2 * size:
+    if total < 2 * size or not is_plain(path):
         return None
     with open(path, "rb") as handle:
         first = handle.readline(LINE_LIMIT)

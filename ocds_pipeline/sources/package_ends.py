@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 WINDOW = 1 << 20
 WHITESPACE = re.compile(r"\s*")
@@ -60,11 +61,11 @@ def package_head(data: bytes, keys: tuple[str, ...] = ("releases", "records")) -
             if text[position] != ",":
                 return None
             position += 1
-    except (ValueError, IndexError):  # malformed, or a value longer than the window
+    except (ValueError, IndexError, RecursionError):  # malformed, a value longer than the window, or too deep
         return None
 
 
-def package_tail(path: Path, key: str) -> dict[str, Any] | None:
+def package_tail(source: Path | IO[bytes], key: str) -> dict[str, Any] | None:
     """The fields after the package's ``key`` array (``{}`` when none), or None when not found in the last window.
 
     Each ``]`` followed by ``,`` or ``}`` is tried in turn: the members that follow must run to the
@@ -72,7 +73,7 @@ def package_tail(path: Path, key: str) -> dict[str, Any] | None:
     so the cost stays about one pass over the window. In a small file the window holds the head
     too: an attempt from there runs through the array itself, which the tail never holds.
     """
-    with open(path, "rb") as handle:
+    with (open(source, "rb") if isinstance(source, Path) else nullcontext(source)) as handle:
         handle.seek(0, 2)
         handle.seek(max(0, handle.tell() - WINDOW))
         text = handle.read().decode("utf-8", errors="replace")  # the window may start inside a character
@@ -95,7 +96,7 @@ def members_to_end(text: str, position: int) -> dict[str, Any] | None:
                 return None
             fields[key], position = DECODER.raw_decode(text, WHITESPACE.match(text, position + 1).end())
             position = WHITESPACE.match(text, position).end()
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None
     if text[position:position + 1] != "}" or not _ONLY_SPACE.match(text, position + 1):
         return None
