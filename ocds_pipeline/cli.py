@@ -349,7 +349,8 @@ def oc4ids(config, paths, out, workers) -> None:
                                projects=ProjectSource(), workers=workers or default_workers(), progress=_progress("link"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
-    click.echo(f"{publication.projects:,} projects from {publication.processes:,} processes written to {out}")
+    why = ": no process names a project (planning.project.id)" if not publication.projects and publication.processes else ""
+    click.echo(f"{publication.projects:,} projects from {publication.processes:,} processes{why}; written to {out}")
     for warning in publication.warnings[:10]:
         click.secho(f"  warning: {warning}", fg="yellow")
 

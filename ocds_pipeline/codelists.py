@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .resources import data_path
 
@@ -21,10 +22,16 @@ def load_codelist(name: str, source: str = "sercop") -> dict[str, dict[str, str]
         return {row["source"]: row for row in csv.DictReader(handle)}
 
 
-def lookup(name: str, value: str | None, column: str = "target", source: str = "sercop") -> str | None:
-    """Map ``value`` through codelist ``name``; None for an empty target; raise for unknown values."""
+_RAISE = object()
+
+
+def lookup(name: str, value: str | None, column: str = "target", source: str = "sercop", default: Any = _RAISE) -> str | None:
+    """Map ``value`` through codelist ``name``; None for an empty target; for an unknown value,
+    ``default`` when given (values from other publishers), else raise (a mapping gap)."""
     rows = load_codelist(name, source)
     key = "" if value is None else value
     if key not in rows:
+        if default is not _RAISE:
+            return default
         raise CodelistError(f"{value!r} is not in codelist {name} (mappings/{source}/codelists/{name}.csv)")
     return rows[key][column] or None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ..config import Config
+from ..ocdsvalues import obj, objs
 from ..mapping.engine import load_section
 from .summary import _sum, summarise
 
@@ -90,7 +91,7 @@ class ProjectCollector:
     _from_ocds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, compiled: dict[str, Any], releases: list[dict[str, Any]]) -> None:
-        local_id = compiled.get("planning", {}).get("project", {}).get("id")
+        local_id = obj(compiled, "planning", "project").get("id")
         if not local_id:
             return
         local_id, ocid = str(local_id), str(compiled.get("ocid"))
@@ -101,10 +102,12 @@ class ProjectCollector:
         if first is None or ocid < first["ocid"]:
             self._from_ocds[local_id] = {"ocid": ocid, "project": compiled["planning"]["project"], "buyer": compiled.get("buyer")}
         parties = self._parties.setdefault(local_id, {})
-        for party in compiled.get("parties", []):
+        for party in objs(compiled, "parties"):
+            if "id" not in party:
+                continue
             known = parties.get(party["id"])
             if known is None:
-                parties[party["id"]] = {**party, "roles": list(party.get("roles", [])), "_ocid": ocid}
+                parties[party["id"]] = {**party, "roles": list(party.get("roles") or []), "_ocid": ocid}
                 continue
             if known.get("name") != party.get("name"):
                 named = sorted([(known["_ocid"], known.get("name")), (ocid, party.get("name"))], key=lambda p: p[0])
@@ -114,7 +117,7 @@ class ProjectCollector:
                     roles = known["roles"]
                     known.clear()
                     known.update({**party, "roles": roles, "_ocid": ocid})
-            known["roles"] += [r for r in party.get("roles", []) if r not in known["roles"]]
+            known["roles"] += [r for r in party.get("roles") or [] if r not in known["roles"]]
 
     def project_id(self, local_id: str) -> str:
         return f"{self.config.oc4ids_prefix}{local_id}"
@@ -136,10 +139,10 @@ class ProjectCollector:
                 project[key] = planned[key]
         if planned.get("totalValue"):
             project["budget"] = {"amount": planned["totalValue"]}
-        sector = planned.get("sector") or {}
+        sector = obj(planned, "sector")
         if sector.get("scheme") == "oc4idsProjectSector" and sector.get("id"):
             project["sector"] = [sector["id"]]
-        locations = [{"id": str(n), **location} for n, location in enumerate(planned.get("locations", []), start=1)]
+        locations = [{"id": str(n), **location} for n, location in enumerate(objs(planned, "locations"), start=1)]
         if locations:
             project["locations"] = locations
         if source.get("buyer"):

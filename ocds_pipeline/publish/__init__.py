@@ -94,8 +94,10 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
                     files.lines.add(body)
             yield ocid, bodies
 
+    latest = ""  # the latest release date of every process: an empty project package's publishedDate
     with Outputs(**writers) as files:
         for process in compile_groups(kept(groups), builder, workers):
+            latest = max(latest, process.latest)
             if process.error is not None:
                 result.merge_errors[process.ocid] = process.error
             elif with_records:
@@ -116,6 +118,8 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
                 dates = [r["date"] for p in project.get("contractingProcesses", []) for r in p["releases"]]
                 files.projects.add(dumps(project), max(dates) if dates else "")
                 rows.append((project, totals))
+            if not rows:
+                files.projects.saw(latest)
             write_bytes(out / f"{PROJECTS}.csv", aggregates_csv(rows))
             result.projects = len(rows)
             result.warnings += sorted(collector.warnings)

@@ -16,6 +16,7 @@ import orjson
 
 from ..compile import MergeError, Merger
 from ..compile.rules import RuleTree
+from ..ocdsvalues import obj
 
 Group = tuple[str, list[bytes]]  # an ocid and its release bodies, oldest first
 BATCH = 200
@@ -61,7 +62,7 @@ class RecordBuilder:
             error = str(problem)
         else:
             compiled_bytes = orjson.dumps(compiled)
-            if compiled.get("planning", {}).get("project", {}).get("id"):
+            if obj(compiled, "planning", "project").get("id"):
                 project_input = (compiled, releases)
         return CompiledProcess(ocid, len(releases), max(r["date"] for r in releases), orjson.dumps(record),
                                compiled_bytes, error, project_input)

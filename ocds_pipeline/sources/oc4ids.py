@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zlib
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -49,11 +50,21 @@ def read_projects(path: Path) -> Iterator[Any]:
 
 
 def project_package_fields(path: Path) -> dict[str, Any] | None:
-    """The package's own fields (all but ``projects``), from both ends of the file; None when not found."""
+    """The package's own fields (all but ``projects``): from both ends of a big plain file, or from the
+    whole package when it is small (an empty package has no first project to find); None when not found."""
     path = Path(path)
-    if not is_plain(path):
-        return None
-    with open(path, "rb") as handle:
-        head = package_head(handle.read(WINDOW), keys=("projects",))
-    tail = package_tail(path, "projects") if head is not None else None
-    return None if head is None or tail is None else {**head[0], **tail}
+    if is_plain(path) and path.stat().st_size > WINDOW:
+        with open(path, "rb") as handle:
+            head = package_head(handle.read(WINDOW), keys=("projects",))
+        tail = package_tail(path, "projects") if head is not None else None
+        return None if head is None or tail is None else {**head[0], **tail}
+    for handle in _open(path):
+        data = handle.read(WINDOW + 1)
+        if len(data) > WINDOW:
+            return None
+        try:
+            package = json.loads(data)
+        except (ValueError, RecursionError):
+            return None
+        return {k: v for k, v in package.items() if k != "projects"} if isinstance(package, dict) else None
+    return None

@@ -131,3 +131,60 @@ def test_conflicting_currencies_and_party_names_are_resolved_with_warnings(order
     assert ("project P1: party EC-RUC-1797778202001 is named 'Constructora Andina S.A.' and 'CONSTRUCTORA ANDINA'; "
             "the name in the first process (o-1) is kept") in collector.warnings
     assert next(p for p in project["parties"] if p["id"] == "EC-RUC-1768164490001")["roles"] == ["publicAuthority"]
+
+
+def ocds_file(path, releases):
+    path.write_text("".join(json.dumps(r) + "\n" for r in releases), encoding="utf-8")
+    return path
+
+
+def release(ocid, number, **sections):
+    return {"ocid": ocid, "id": f"r{number}", "date": f"2024-0{number}-01T00:00:00Z", "tag": ["tender"],
+            "initiationType": "tender", **sections}
+
+
+def test_no_project_gives_a_valid_empty_package_and_says_why(tmp_path):
+    """oc4ids on data with no planning.project wrote "publishedDate": null and said "0 projects" alone."""
+    from click.testing import CliRunner
+
+    from ocds_pipeline.cli import main
+    from ocds_pipeline.validate.files import validate_file
+
+    path = ocds_file(tmp_path / "r.jsonl", [release("ocds-5wno2w-A", 1, tender={"id": "A"}), release("ocds-5wno2w-A", 2)])
+    result = CliRunner().invoke(main, ["oc4ids", str(path), "--out", str(tmp_path / "out")], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "0 projects from 1 processes: no process names a project (planning.project.id)" in result.output
+    package = json.loads((tmp_path / "out" / "projects.json").read_text())
+    assert package["projects"] == [] and package["publishedDate"] == "2024-02-01T00:00:00Z"
+    report = validate_file(tmp_path / "out" / "projects.json", SchemaResolver.from_env())
+    assert report.unit == "projects" and report.releases == 0
+    assert report.errors == 0 and report.warnings == []  # the package's own fields were checked
+
+
+def test_an_empty_package_with_bad_fields_is_not_valid(tmp_path):
+    from ocds_pipeline.validate.files import validate_file
+
+    (tmp_path / "p.json").write_text(json.dumps({"version": "0.9", "uri": "https://example.org/p.json", "publisher": {"name": "P"},
+                                                 "publishedDate": None, "projects": []}))
+    report = validate_file(tmp_path / "p.json", SchemaResolver.from_env())
+    assert report.errors == 1 and [g.path for g in report.groups.values()] == ["publishedDate"]
+
+
+def test_transactions_with_the_deprecated_amount_are_read(tmp_path):
+    """A transaction with "amount" (OCDS 1.0) instead of "value" crashed oc4ids/summary.py."""
+    from ocds_pipeline.pipeline import compile_files
+    from ocds_pipeline.publish import ProjectSource
+
+    contract = {"id": "C", "awardID": "A1", "status": "terminated", "value": {"amount": 100, "currency": "USD"},
+                "implementation": {"transactions": [{"id": "1", "amount": {"amount": 60, "currency": "USD"}},
+                                                     {"id": "2", "value": {"amount": 40, "currency": "USD"}}]}}
+    path = ocds_file(tmp_path / "r.jsonl", [
+        release("ocds-5wno2w-P", 1, planning={"project": {"id": "X1", "title": "Puente"}}, tender=None,
+                awards=[{"id": "A1", "status": "active", "suppliers": None}], contracts=[contract], parties=None)])
+    compile_files([path], tmp_path / "out", Config(), SchemaResolver.from_env(), with_releases=False, with_records=False,
+                  projects=ProjectSource())
+    (project,) = json.loads((tmp_path / "out" / "projects.json").read_text())["projects"]
+    summary = project["contractingProcesses"][0]["summary"]
+    assert [t["value"]["amount"] for t in summary["transactions"]] == [60, 40]
+    assert summary["finalValue"] == {"amount": 100, "currency": "USD"}
+    assert [issue for issue in ProjectValidator(SchemaResolver.from_env()).issues(project)] == []

@@ -87,13 +87,28 @@ def test_the_package_fields_are_checked(tmp_path):
     assert sorted((g.check, g.path) for g in report.groups.values()) == [("package.required", ""), ("package.type", "uri")]
 
 
-def test_a_project_that_is_not_an_object_and_fields_not_found(tmp_path):
+def test_a_project_that_is_not_an_object(tmp_path):
     package = json.loads(WORKED_EXAMPLE.read_text())
-    package["projects"] = ["no es un proyecto"]  # the array's first item is not an object: no head is found
+    package["projects"] = ["no es un proyecto"]  # no head is found at its start: a small package is read whole
     path = tmp_path / "projects.json"
     path.write_text(json.dumps(package))
     report = validate_file(path, SchemaResolver.from_env())
     (finding,) = [e for g in report.groups.values() for e in g.examples]
     assert (finding.check, finding.path, finding.value, finding.message) == (
         "project.type", "projects/0", "no es un proyecto", "a project must be a JSON object")
-    assert report.warnings == ["the package's own fields were not found at the ends of the file: not checked"]
+    assert report.warnings == []  # the package's own fields were checked (and are valid)
+
+
+def test_a_big_package_has_its_fields_read_from_both_ends(tmp_path):
+    from ocds_pipeline.sources.package_ends import WINDOW
+
+    package = json.loads(WORKED_EXAMPLE.read_text())
+    project = package["projects"][0]
+    package["projects"] = [{**project, "id": f"{project['id']}-{n}"} for n in range(400)]
+    package["publishedDate"] = "ayer"  # a package field the schema refuses, after the projects
+    path = tmp_path / "projects.json"
+    path.write_text(json.dumps({k: v for k, v in package.items() if k != "publishedDate"} | {"publishedDate": "ayer"}))
+    assert path.stat().st_size > WINDOW
+    report = validate_file(path, SchemaResolver.from_env())
+    assert report.releases == 400 and report.warnings == []
+    assert [(g.check, g.path) for g in report.groups.values()] == [("package.format", "publishedDate")]
