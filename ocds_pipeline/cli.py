@@ -278,6 +278,8 @@ def ingest(config, paths, store_url, out) -> None:
     if out:
         publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
         click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
+        for warning in publication.warnings[:10]:
+            click.secho(f"  warning: {warning}", fg="yellow")
 
 
 workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -302,8 +304,10 @@ def _report_read(stats, rejects, staged: bool) -> None:
 def compile_command(config, paths, out, versioned, workers) -> None:
     """Compile any OCDS releases into records and compiled releases (no store needed).
 
-    Writes records.json (a record package, releases linked) and compiled.jsonl (one compiled
-    release per line) into --out. Inputs are read like `ingest` reads them.
+    Writes records.json (a record package, releases linked), compiled.jsonl (one compiled
+    release per line) and releases.json/.jsonl (the releases the records link to) into --out.
+    Inputs are read like `ingest` reads them; the packages keep the publisher, licence,
+    publication policy and extensions the inputs declared.
 
     \b
     Examples:
@@ -314,11 +318,13 @@ def compile_command(config, paths, out, versioned, workers) -> None:
     from .pipeline import compile_files
 
     with _readable(paths) as readable:
-        result = compile_files(readable, out, config, SchemaResolver.from_env(), versioned=versioned, with_releases=False,
+        result = compile_files(readable, out, config, SchemaResolver.from_env(), versioned=versioned,
                                workers=workers or default_workers(), progress=_progress("compile"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
     click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")
+    for warning in publication.warnings[:10]:
+        click.secho(f"  warning: {warning}", fg="yellow")
     if publication.merge_errors:
         for ocid, error in list(publication.merge_errors.items())[:10]:
             click.secho(f"  not compiled: {ocid}: {error}", fg="yellow")
@@ -333,8 +339,9 @@ def compile_command(config, paths, out, versioned, workers) -> None:
 def oc4ids(config, paths, out, workers) -> None:
     """Build OC4IDS projects from OCDS data whose processes carry planning.project.id.
 
-    Writes projects.json (an OC4IDS 0.9 project package) and projects.csv (totals per
-    project) into --out. Project ids are <oc4ids_prefix><planning.project.id>.
+    Writes projects.json (an OC4IDS 0.9 project package), projects.csv (totals per project)
+    and releases.json/.jsonl (the releases the projects link to) into --out. Project ids are
+    <oc4ids_prefix><planning.project.id>.
 
     \b
     Example:
@@ -345,7 +352,7 @@ def oc4ids(config, paths, out, workers) -> None:
     from .pipeline import compile_files
 
     with _readable(paths) as readable:
-        result = compile_files(readable, out, config, SchemaResolver.from_env(), with_releases=False, with_records=False,
+        result = compile_files(readable, out, config, SchemaResolver.from_env(), with_records=False,
                                projects=ProjectSource(), workers=workers or default_workers(), progress=_progress("link"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
@@ -464,7 +471,7 @@ def validate(config, paths, json_file, markdown_file, html_file, workers) -> Non
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"{report.releases:,} {report.unit}, {report.errors:,} errors in {len(report.groups)} groups"
-               + (f"; {report.note_count:,} notes (values outside open codelists)" if report.notes else ""))
+               + (f"; {report.note_count:,} notes (values outside open codelists, additional fields)" if report.notes else ""))
     for group in report.sorted_groups()[:20]:
         example = group.examples[0]
         click.echo(f"  {group.count:>8,}  {group.check} at /{group.path}: {group.message} (e.g. {example.ocid} {example.release_id})")

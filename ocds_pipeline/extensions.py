@@ -26,6 +26,7 @@ PUBLISHED_EXTENSIONS = (
     "ocds_location_extension-master",
     "ocds_project_extension",
     "procurement_regime",
+    "party_scale",
 )
 LOCAL_EXTENSIONS_DIR = ("schemas", "extensions")
 

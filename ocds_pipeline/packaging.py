@@ -8,8 +8,11 @@ same bytes.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -17,6 +20,7 @@ from .atomic import atomic_open
 from .config import Config
 from .extensions import PUBLISHED_EXTENSIONS, load_extension
 from .schemas import SchemaResolver
+from .sources.ocds import Declared
 
 OCDS_VERSION = "1.1"
 
@@ -30,34 +34,97 @@ def extension_urls(config: Config, resolver: SchemaResolver, names=PUBLISHED_EXT
     return [load_extension(name, resolver, config.base_uri).url for name in names]
 
 
-def package_metadata(config: Config, uri: str, extensions: list[str] | None = None,
-                     version: str = OCDS_VERSION) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PackageFields:
+    """Who publishes a package, under which licence and policy, with which extensions."""
+
+    publisher: dict[str, Any]
+    license: str | None
+    publication_policy: str | None
+    extensions: list[str]
+
+    @classmethod
+    def of_config(cls, config: Config, extensions: list[str]) -> "PackageFields":
+        """This project's own publication: the configured publisher, licence and policy."""
+        return cls(_publisher(config), config.license, config.publication_policy, extensions)
+
+
+def _publisher(config: Config) -> dict[str, Any]:
+    return {"name": config.publisher_name, "scheme": config.publisher_scheme, "uid": config.publisher_uid,
+            "uri": config.publisher_uri}
+
+
+def republishing(config: Config, declared: list[Declared], own_extensions: list[str] | None) -> tuple[PackageFields, list[str]]:
+    """The fields of a package that republishes what ``declared`` describes (other publishers'
+    packages), with this project's own releases too when ``own_extensions`` is given.
+
+    Each of publisher, licence and policy is kept when the sources agree on one; when they differ,
+    or state none, the configuration decides (and a disagreement is a warning). Extensions are
+    the union of all, in the order met; this project's own only when its own releases are there.
+    """
+    sources = Declared()
+    for one in declared:
+        sources.merge(one)
+    warnings: list[str] = []
+
+    def choose(found: list[Any], configured: Any, what: str, show: Callable[[Any], str]) -> Any:
+        candidates = list(found)
+        if own_extensions is not None and configured not in candidates:
+            candidates.append(configured)
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            warnings.append(f"the input mixes {len(candidates)} {what}s ({'; '.join(show(c) for c in candidates)}): "
+                            f"the packages state the configured one, {show(configured)}")
+        return configured
+
+    publisher = choose(sources.publishers, _publisher(config), "publisher", lambda p: str(p.get("name")))
+    license = choose(sources.licenses, config.license, "licence", str)
+    policy = choose(sources.policies, config.publication_policy, "publication policy", str)
+    extensions = list(dict.fromkeys([*sources.extensions, *(own_extensions or [])]))
+    return PackageFields(publisher, license, policy, extensions), warnings
+
+
+def package_metadata(fields: PackageFields, uri: str, version: str = OCDS_VERSION,
+                     with_extensions: bool = True) -> dict[str, Any]:
     """Everything of a release, record or OC4IDS project package except its contents and ``publishedDate``."""
-    metadata = {
-        "uri": uri,
-        "version": version,
-        "publisher": {"name": config.publisher_name, "scheme": config.publisher_scheme,
-                      "uid": config.publisher_uid, "uri": config.publisher_uri},
-        "license": config.license,
-        "publicationPolicy": config.publication_policy,
-    }
-    if extensions is not None:
-        metadata["extensions"] = extensions
+    metadata = {"uri": uri, "version": version, "publisher": fields.publisher}
+    if fields.license:
+        metadata["license"] = fields.license
+    if fields.publication_policy:
+        metadata["publicationPolicy"] = fields.publication_policy
+    if with_extensions:
+        metadata["extensions"] = fields.extensions
     return metadata
 
 
 class PackageWriter:
-    """Streams one package file: its metadata, then the ``releases`` or ``records`` array."""
+    """Streams one package file: its metadata, then the ``releases`` or ``records`` array.
 
-    def __init__(self, path: Path, metadata: dict[str, Any], key: str) -> None:
+    ``metadata`` may be a function, for metadata known only once the contents were read (a
+    republication keeps what its sources declared): the array then goes to a temporary file,
+    copied after the metadata when the package closes.
+    """
+
+    def __init__(self, path: Path, metadata: dict[str, Any] | Callable[[], dict[str, Any]], key: str) -> None:
         self.count = 0
         self.latest = ""
+        self.key = key.encode()
         self._context = atomic_open(path, "wb")
         self._file = self._context.__enter__()
-        self._file.write(dumps(metadata)[:-1] + b',"' + key.encode() + b'":[')  # the object, still open
+        self._later: Callable[[], dict[str, Any]] | None = None
+        self._items: IO[bytes] = self._file
+        if callable(metadata):
+            self._later = metadata
+            self._items = tempfile.TemporaryFile(dir=path.parent)
+        else:
+            self._head(metadata)
+
+    def _head(self, metadata: dict[str, Any]) -> None:
+        self._file.write(dumps(metadata)[:-1] + b',"' + self.key + b'":[')  # the object, still open
 
     def add(self, body: bytes, date: str = "") -> None:
-        self._file.write(b"," + body if self.count else body)
+        self._items.write(b"," + body if self.count else body)
         self.count += 1
         self.saw(date)
 
@@ -67,10 +134,17 @@ class PackageWriter:
             self.latest = date
 
     def close(self) -> None:
+        if self._later is not None:
+            self._head(self._later())
+            self._items.seek(0)
+            shutil.copyfileobj(self._items, self._file, 1 << 20)
+            self._items.close()
         self._file.write(b'],"publishedDate":' + dumps(self.latest or None) + b"}\n")
         self._context.__exit__(None, None, None)
 
     def abort(self, error: BaseException) -> None:
+        if self._later is not None:
+            self._items.close()
         self._context.__exit__(type(error), error, error.__traceback__)
 
 

@@ -18,7 +18,7 @@ from .compile.stream import as_bodies, with_groups
 from .config import Config
 from .extensions import patched_release_schema
 from .mapping import MappedProcess, MappingStats, map_processes, map_source
-from .packaging import extension_urls, package_metadata, write_releases
+from .packaging import PackageFields, extension_urls, package_metadata, republishing, write_releases
 from .publish import (
     RELEASES,
     ProjectSource,
@@ -87,7 +87,8 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     """
     out.mkdir(parents=True, exist_ok=True)
     accounting, stats = Accounting(), MappingStats()
-    metadata = package_metadata(config, f"{config.base_uri}{RELEASES}.json", extension_urls(config, resolver))
+    metadata = package_metadata(PackageFields.of_config(config, extension_urls(config, resolver)),
+                                f"{config.base_uri}{RELEASES}.json")
     with RejectLog(out / "rejects.csv") as rejects:
         releases = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
                               progress=progress, **reader_options)
@@ -226,13 +227,15 @@ def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: Sc
     """Compile any OCDS files into records (and/or OC4IDS projects) without a store.
 
     Inputs whose processes are contiguous (bulk files ordered by ocid, as most are) compile as
-    they stream; otherwise the files are read again through a temporary grouping by ocid.
+    they stream; otherwise the files are read again through a temporary grouping by ocid. The
+    packages keep what the inputs declared (publisher, licence, policy, extensions).
     """
     stats, rejects = OcdsReadStats(), []
 
-    def publish(groups) -> Publication:
+    def publish(groups, seen: OcdsReadStats) -> Publication:
         return write_publication(as_bodies(groups), out, config, resolver, workers=workers, progress=progress,
-                                 **publish_options)
+                                 fields=lambda: republishing(config, [seen.declared], None)[0], **publish_options)
 
     publication, staged = with_groups(paths, publish, stats=stats, rejects=rejects)
+    publication.warnings += republishing(config, [stats.declared], None)[1]
     return CompileResult(publication, stats, rejects, staged)

@@ -80,19 +80,20 @@ def spilled_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Re
             yield ocid, distinct_releases(ocid, map(orjson.loads, bodies), rejects)
 
 
-def with_groups(paths: Iterable[Path], consume: Callable[[Iterator[Group]], T], *, stats: OcdsReadStats | None = None,
-                rejects: list[Reject] | None = None) -> tuple[T, bool]:
+def with_groups(paths: Iterable[Path], consume: Callable[[Iterator[Group], OcdsReadStats], T], *,
+                stats: OcdsReadStats | None = None, rejects: list[Reject] | None = None) -> tuple[T, bool]:
     """``consume`` each process's releases, once; return its result and whether the input had to be regrouped.
 
-    What the reading saw and refused is added to ``stats`` and ``rejects`` (never cleared), from
-    the one pass that counted.
+    ``consume`` also gets what this pass of the reading has seen so far (complete once the
+    groups are exhausted). What the reading saw and refused is added to ``stats`` and
+    ``rejects`` (never cleared), from the one pass that counted.
     """
     paths = list(paths)
     for regroup in (False, True):
         seen, refused = OcdsReadStats(), []
         groups = (spilled_groups if regroup else group_releases)(paths, seen, refused)
         try:
-            result = consume(groups)
+            result = consume(groups, seen)
         except NotGroupedError:
             continue
         if stats is not None:
@@ -132,7 +133,7 @@ def with_compiled(paths: Iterable[Path], consume: Callable[[Iterator[dict[str, A
         merger = Merger(patched_release_schema(resolver or SchemaResolver.from_env()))
     refused: list[Reject] = []
 
-    def run(groups: Iterator[Group]) -> T:
+    def run(groups: Iterator[Group], _seen: OcdsReadStats) -> T:
         refused.clear()  # this pass's own merge rejects; a restarted pass counts them again
         return consume(compiled_releases(groups, merger, refused))
 

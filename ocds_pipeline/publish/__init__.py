@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Iterator
 from ..atomic import write_bytes
 from ..compile import merge_rules
 from ..config import Config
-from ..packaging import LinesWriter, Outputs, PackageWriter, dumps, extension_urls, package_metadata
+from ..packaging import (OCDS_VERSION, LinesWriter, Outputs, PackageFields, PackageWriter, dumps, extension_urls,
+                         package_metadata, republishing)
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector, aggregates_csv
@@ -48,13 +49,27 @@ class ProjectSource:
 
 
 def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, **options: Any) -> Publication:
-    """Write the publication for every process in the store (see :func:`write_publication`)."""
-    return write_publication(store.releases_by_ocid(), out, config, resolver, **options)
+    """Write the publication for every process in the store (see :func:`write_publication`).
+
+    Releases ingested from other publishers keep what their packages declared (publisher,
+    licence, policy, extensions); this project's own extensions are declared when its own
+    mapped releases are in the store.
+    """
+    declared, own = store.declared()
+    if not declared:
+        return write_publication(store.releases_by_ocid(), out, config, resolver, **options)
+    fields, warnings = republishing(config, declared, extension_urls(config, resolver) if own else None)
+    publication = write_publication(store.releases_by_ocid(), out, config, resolver, fields=fields, **options)
+    publication.warnings += warnings
+    return publication
+
+
+Fields = PackageFields | Callable[[], PackageFields]
 
 
 def write_publication(groups: Iterable[Group], out: Path, config: Config, resolver: SchemaResolver, *,
-                      versioned: bool = False, with_releases: bool = True, with_records: bool = True,
-                      projects: ProjectSource | None = None, workers: int = 1,
+                      fields: Fields | None = None, versioned: bool = False, with_releases: bool = True,
+                      with_records: bool = True, projects: ProjectSource | None = None, workers: int = 1,
                       progress: Callable[[str, int], None] | None = None) -> Publication:
     """Write records.json and compiled.jsonl (and releases.json(l)) from groups of release bodies.
 
@@ -62,11 +77,19 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
     ``projects``, also write projects.json (an OC4IDS project package) and projects.csv (project
     totals): from the works-project table when given, else from planning.project. ``workers``
     processes build the records in parallel; the files are the same for any number of workers.
+    ``fields`` are the packages' publisher, licence, policy and extensions (default: this
+    project's own, from the configuration); a function is called once everything was read.
     """
-    extensions = extension_urls(config, resolver)
+    fields = fields or PackageFields.of_config(config, extension_urls(config, resolver))
     releases_uri = f"{config.base_uri}{RELEASES}.json"
-    release_meta = package_metadata(config, releases_uri, extensions)
-    record_meta = {**package_metadata(config, f"{config.base_uri}{RECORDS}.json", extensions), "packages": [releases_uri]}
+
+    def metadata(uri: str, version: str = OCDS_VERSION, **extra: Any):
+        if callable(fields):
+            return lambda: {**package_metadata(fields(), uri, version, with_extensions=version == OCDS_VERSION), **extra}
+        return {**package_metadata(fields, uri, version, with_extensions=version == OCDS_VERSION), **extra}
+
+    release_meta = metadata(releases_uri)
+    record_meta = metadata(f"{config.base_uri}{RECORDS}.json", packages=[releases_uri])
     builder = RecordBuilder(merge_rules(patched_release_schema(resolver, base_uri=config.base_uri)), releases_uri, versioned)
     wanted = {f"{RECORDS}.json": with_records, f"{COMPILED}.jsonl": with_records,
               f"{RELEASES}.json": with_releases, f"{RELEASES}.jsonl": with_releases}
@@ -81,8 +104,8 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
     collector = None
     if projects is not None:
         collector = ProjectCollector(config, releases_uri, projects.rows, projects.entities)
-        metadata = package_metadata(config, f"{config.base_uri}{PROJECTS}.json", version=OC4IDS_VERSION)
-        writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", metadata, "projects")
+        writers["projects"] = PackageWriter(out / f"{PROJECTS}.json", metadata(f"{config.base_uri}{PROJECTS}.json",
+                                                                               OC4IDS_VERSION), "projects")
         result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
 
     def kept(groups: Iterable[Group]) -> Iterator[Group]:

@@ -40,6 +40,46 @@ class NotOCDSError(SourceError):
 
 
 @dataclass
+class Declared:
+    """What packages declared about themselves: publishers, licences, publication policies and
+    extensions, each distinct value once, in the order met (what a republication keeps)."""
+
+    publishers: list[dict[str, Any]] = field(default_factory=list)
+    licenses: list[str] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
+
+    def add_package(self, fields: dict[str, Any]) -> None:
+        if isinstance(fields.get("publisher"), dict) and fields["publisher"] not in self.publishers:
+            self.publishers.append(fields["publisher"])
+        for values, value in ((self.licenses, fields.get("license")), (self.policies, fields.get("publicationPolicy"))):
+            if isinstance(value, str) and value and value not in values:
+                values.append(value)
+        self.add_extensions(fields.get("extensions"))
+
+    def add_extensions(self, extensions: Any) -> None:
+        if isinstance(extensions, list):
+            self.extensions += [e for e in dict.fromkeys(extensions) if isinstance(e, str) and e not in self.extensions]
+
+    def merge(self, other: "Declared") -> None:
+        for publisher in other.publishers:
+            if publisher not in self.publishers:
+                self.publishers.append(publisher)
+        self.licenses += [v for v in other.licenses if v not in self.licenses]
+        self.policies += [v for v in other.policies if v not in self.policies]
+        self.add_extensions(other.extensions)
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        return {"publishers": self.publishers, "licenses": self.licenses, "publicationPolicies": self.policies,
+                "extensions": self.extensions}
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, list[Any]]) -> "Declared":
+        return cls(list(doc.get("publishers", [])), list(doc.get("licenses", [])),
+                   list(doc.get("publicationPolicies", [])), list(doc.get("extensions", [])))
+
+
+@dataclass
 class OcdsReadStats:
     """What the reader saw: values read, releases yielded, linked releases skipped, packages."""
 
@@ -47,9 +87,14 @@ class OcdsReadStats:
     linked_releases: int = 0
     packages: int = 0
     records: int = 0
-    extensions: set[str] = field(default_factory=set)
+    declared: Declared = field(default_factory=Declared)
     metadata: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (releases or records, package fields)
     unchecked_packages: int = 0  # packages whose fields were not kept (beyond METADATA_KEPT, or not found)
+
+    @property
+    def extensions(self) -> set[str]:
+        """Every extension URL the packages declared."""
+        return set(self.declared.extensions)
 
     def add(self, other: "OcdsReadStats") -> None:
         """Count what another reader saw (a block of the same file) too."""
@@ -57,7 +102,7 @@ class OcdsReadStats:
         self.linked_releases += other.linked_releases
         self.packages += other.packages
         self.records += other.records
-        self.extensions |= other.extensions
+        self.declared.merge(other.declared)
         kept = other.metadata[: max(0, METADATA_KEPT - len(self.metadata))]
         self.metadata += kept
         self.unchecked_packages += other.unchecked_packages + len(other.metadata) - len(kept)
@@ -222,15 +267,14 @@ class ReleaseParser:
         """Keep a package's own fields (all but its releases or records), for the package schema."""
         if not counted:
             self.stats.packages += 1
-        self.note_extensions(fields.get("extensions"))
+        self.stats.declared.add_package(fields)
         if len(self.stats.metadata) < METADATA_KEPT:
             self.stats.metadata.append((key, fields))
         else:
             self.stats.unchecked_packages += 1
 
     def note_extensions(self, extensions: Any) -> None:
-        if isinstance(extensions, list):
-            self.stats.extensions.update(e for e in extensions if isinstance(e, str))
+        self.stats.declared.add_extensions(extensions)
 
     def releases_of(self, key: str, item: Any) -> Iterator[dict[str, Any]]:
         if key == "releases":

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
 
+from ..sources.ocds import Declared
 from ..sources.rejects import Reject
 from . import tables
 from .migrations import StoreVersionError, upgrade
@@ -96,6 +97,19 @@ class Store:
         with self.engine.begin() as connection:
             connection.execute(update(tables.runs).where(tables.runs.c.id == run_id).values(
                 finished_at=_now(), status=status, counts=json.dumps(counts, sort_keys=True)))
+
+    def declared(self) -> tuple[list[Declared], bool]:
+        """What the packages of every ingest run declared (publisher, licence, policy, extensions), and
+        whether a daily run added this project's own mapped releases."""
+        declared = []
+        for run in self.runs():
+            counts = json.loads(run["counts"] or "{}")
+            if run["kind"] == "ingest" and "declared" in counts:
+                declared.append(Declared.from_dict(counts["declared"]))
+        r = tables.releases.c
+        with self.engine.connect() as connection:  # mapped releases have a lifecycle kind, ingested ones none
+            own = connection.execute(select(r.seq).where(r.kind.is_not(None)).limit(1)).first() is not None
+        return declared, own
 
     def runs(self) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

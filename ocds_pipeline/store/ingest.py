@@ -61,9 +61,10 @@ def ingest(paths: Iterable[Path], store: Store, *, batch_size: int = 1000,
                         progress("ingested releases", result.stats.releases)
         flush(batch)
     except BaseException:
-        store.finish_run(result.run_id, {"added": result.added}, status="failed")
+        store.finish_run(result.run_id, {"added": result.added, "declared": result.stats.declared.as_dict()}, status="failed")
         raise
     store.add_rejects(result.run_id, result.rejects)
     store.finish_run(result.run_id, {"added": result.added, "already_stored": result.already_stored,
+                                     "declared": result.stats.declared.as_dict(),
                                      "rejected": len(result.rejects), "packages": result.stats.packages})
     return result

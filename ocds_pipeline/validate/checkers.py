@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from ..extensions import patched_codelists, standard_codelists
 from ..schemas import SchemaResolver
 from ..sources.rejects import truncate
+from .additional import AdditionalFields
 from .codelists import CodelistValidator
 from .identifiers import duplicate_ids, id_plan
 from .report import Finding, ValidationReport
@@ -28,6 +29,7 @@ class DocumentChecker:
     def __init__(self, validator: SchemaValidator, codes: dict[str, set[str]]) -> None:
         self.schema = validator
         self.codelists = CodelistValidator(validator.schema, codes)
+        self.additional = AdditionalFields(validator.schema)
         self.plan = id_plan(validator.schema)
 
     def check(self, document: dict[str, Any], report: ValidationReport, ocid: str, rid: str) -> None:
@@ -44,6 +46,9 @@ class DocumentChecker:
                                    f"not a code of the closed codelist {issue.codelist}"))
         for where, identifier in duplicate_ids(document, self.plan):
             report.add(Finding("unique.id", ocid, rid, where, identifier, "two objects in this array have the same id"))
+        for where, key in self.additional.issues(document):
+            report.add_note(Finding("additional.field", ocid, rid, f"{where}/{key}".lstrip("/"), "",
+                                    "not in the schema nor in the extensions declared: allowed, but no tool knows what it means"))
 
 
 class ReleaseChecker(DocumentChecker):

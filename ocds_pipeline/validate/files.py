@@ -183,7 +183,7 @@ class _RecordChecks:
 def _in_blocks(path: Path, plan: BlockPlan, checker: ReleaseChecker, workers: int, progress: Progress | None) -> _Results:
     global _CHECKER
     results = _Results(str(path))
-    results.stats.extensions |= _extensions_in(plan.head)
+    results.stats.declared.add_extensions(sorted(_extensions_in(plan.head)))
     _CHECKER = checker
     try:
         for block, part in zip(plan.blocks, map_forked(_check_block, plan.blocks, workers)):

@@ -18,6 +18,5 @@ def test_libcoveocds_applies_our_extensions_and_reports_no_errors(tmp_path, monk
     assert len(report["extensions"]["extensions"]) == len(json.loads((out / "releases.json").read_text())["extensions"])
     assert report["validation_errors"] == []
     assert report["additional_closed_codelist_values"] == {}
-    # Only our documented free-form field is outside the patched schema.
-    # Only our documented free-form field (parties/details/scale) is outside the patched schema.
-    assert [(f["path"], f["field"]) for f in report["additional_fields"]] == [("/releases/parties/details", "scale")]
+    # Every field is in the patched schema: parties/details/scale comes with the party_scale extension.
+    assert report["additional_fields"] == []

@@ -61,11 +61,12 @@ def zipped(name: str, body: bytes) -> bytes:
 BOM = b"\xef\xbb\xbf"
 ONE, TWO = release(1), release(2)
 PLAIN = compact(package(ONE, TWO))  # the control: what every readable variant must match
+LINES = compact(ONE) + b"\n" + compact(TWO) + b"\n"  # the control for JSON Lines (no package fields to keep)
 
-# name -> (file name, bytes): readable variants of PLAIN
+# name -> (file name, bytes): readable variants of PLAIN (or of LINES, for names ending in "lines")
 READABLE = {
     "bom-json": ("bom.json", BOM + PLAIN),
-    "bom-lines": ("bom.jsonl", BOM + compact(ONE) + b"\n" + compact(TWO) + b"\n"),
+    "bom-lines": ("bom.jsonl", BOM + LINES),
     "bom-gz": ("bom.json.gz", gzip.compress(BOM + PLAIN)),
     "gzip-without-suffix": ("data", gzip.compress(PLAIN)),
     "zip": ("data.zip", zipped("a.json", PLAIN)),
@@ -132,7 +133,7 @@ def written_outside(root: Path, allowed: Path) -> list[str]:
 def test_readable_variants_give_what_the_plain_file_gives(workdir, case):
     (workdir / "inputs").mkdir()
     plain = workdir / "inputs" / "plain.json"
-    plain.write_bytes(PLAIN)
+    plain.write_bytes(LINES if case.endswith("lines") else PLAIN)
     name, body = READABLE[case]
     odd = workdir / "inputs" / name
     odd.write_bytes(body)

@@ -31,7 +31,7 @@ def by_blocks(path, size):
     if plan is None:
         return None
     stats = OcdsReadStats()
-    stats.extensions |= set(plan.head.get("extensions", []))
+    stats.declared.add_extensions(plan.head.get("extensions", []))
     releases = [r for block in plan.blocks for r in read_block(block, stats, [])]
     return releases, stats, plan
 
