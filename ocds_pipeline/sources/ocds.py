@@ -26,7 +26,8 @@ from .readers import SourceError
 from .rejects import Reject, truncate
 
 _STREAMED = ("releases", "records")
-LINE_LIMIT = 4 << 20  # longer lines are streamed with ijson, not loaded whole
+LINE_LIMIT = 4 << 20  # what is read of a line at first
+BIG_LINE = 64 << 20  # a JSON Lines line up to this is parsed whole (a 10 MB description); longer ones are streamed
 # The deepest nesting of objects and arrays a release may have (OCDS needs about 10; orjson writes
 # at most 254, and records and versioned releases add a few levels): deeper input is refused.
 MAX_DEPTH = 200
@@ -425,15 +426,17 @@ class _Prefixed(io.RawIOBase):
 def _lines(parser: ReleaseParser, first: bytes, stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     """JSON Lines (or one compact document per line): each line parsed at C speed by orjson.
 
-    A line longer than ``LINE_LIMIT`` switches the rest of the input to the streaming parser.
+    A line longer than ``BIG_LINE`` switches the rest of the input to the streaming parser.
     """
     number, line = 0, first
     while line:
         number += 1
         if len(line) >= LINE_LIMIT and not line.endswith(b"\n"):
-            rest = io.BufferedReader(_Prefixed(line, stream), buffer_size=1 << 16)
-            yield from parser.values(ijson.parse(rest, multiple_values=True, use_float=True))
-            return
+            line += stream.readline(BIG_LINE - len(line))
+            if len(line) >= BIG_LINE and not line.endswith(b"\n"):
+                rest = io.BufferedReader(_Prefixed(line, stream), buffer_size=1 << 16)
+                yield from parser.values(ijson.parse(rest, multiple_values=True, use_float=True))
+                return
         current, line = line, stream.readline(LINE_LIMIT)
         if current.strip():
             yield from parser.from_line(current, number)
@@ -520,7 +523,11 @@ def _read_input(parser: ReleaseParser, kind: str, stream: IO[bytes]) -> Iterator
             offset, first = stream.tell(), stream.readline(LINE_LIMIT)
         if not first:
             raise NotOCDSError(f"{name} is empty: no JSON in it")
-        if first.endswith(b"\n") or len(first) < LINE_LIMIT:
+        shape, asked = _package_shape(first), LINE_LIMIT
+        if shape is None and len(first) >= LINE_LIMIT and not first.endswith(b"\n"):
+            first += stream.readline(BIG_LINE - len(first))  # a long first line of releases (not a package)
+            asked = BIG_LINE
+        if first.endswith(b"\n") or len(first) < asked:  # a whole line
             try:
                 orjson.loads(first)
             except orjson.JSONDecodeError:
@@ -528,7 +535,6 @@ def _read_input(parser: ReleaseParser, kind: str, stream: IO[bytes]) -> Iterator
             else:
                 yield from _lines(parser, first, stream)
                 return
-        shape = _package_shape(first)
         if shape is not None and kind == "plain" and shape[0] != f"item.{shape[1]}.item" and _one_value(stream, offset):
             yield from _package_items(parser, stream, offset, *shape)  # one big package: the fast path
             return

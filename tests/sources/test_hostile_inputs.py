@@ -169,28 +169,35 @@ def test_hostile_files_are_refused_in_one_line_with_exit_2(workdir, case):
     assert written_outside(workdir, workdir / "out") == []
 
 
-def test_a_ten_megabyte_string_is_read(workdir):
+@pytest.fixture(scope="module")
+def big_inputs(tmp_path_factory):
+    """A 10 MB string, and an array of 100,000 tiny packages (one in a thousand holds a release, so
+    that the reading is tested at full scale and the commands after it stay quick)."""
+    folder = tmp_path_factory.mktemp("big")
     big = release(1)
     big["tender"]["description"] = "Ñ" * (5 << 20)  # 10 MB of UTF-8
-    path = workdir / "big.jsonl"
-    path.write_bytes(compact(big) + b"\n" + compact(TWO) + b"\n")
-    out = workdir / "out"
-    out.mkdir()
-    assert run("compile", path, out)[0] == 0
-    compiled = [orjson.loads(line) for line in (out / "compiled.jsonl").read_bytes().splitlines()]
-    assert [len(c["tender"].get("description", "")) for c in compiled] == [5 << 20, 0]
+    (folder / "big.jsonl").write_bytes(compact(big) + b"\n" + compact(TWO) + b"\n")
+    tiny = (compact(package(release(n)) if n % 1000 == 0 else package()) for n in range(100_000))
+    (folder / "many.json").write_bytes(b"[" + b",".join(tiny) + b"]")
+    return folder
 
 
-def test_an_array_of_100000_tiny_packages_is_counted_right(workdir):
-    path = workdir / "many.json"
-    tiny = [compact(package(release(n))) for n in range(100_000)]
-    path.write_bytes(b"[" + b",".join(tiny) + b"]")
-    out = workdir / "out"
-    out.mkdir()
-    code, stdout, _ = run("compile", path, out)
-    assert code == 0
-    assert "read 100,000 releases (100,000 packages, 0 records, 0 linked releases skipped); 0 rejected" in stdout
-    assert "compiled 100,000 processes from 100,000 releases" in stdout
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_ten_megabyte_string_and_100000_tiny_packages_through_every_command(big_inputs, tmp_path, command):
+    for name in ("big.jsonl", "many.json"):
+        out = tmp_path / name
+        out.mkdir()
+        code, stdout, stderr = run(command, big_inputs / name, out)
+        assert code in ((0, 1) if command in ("quality", "validate") else (0,)), (command, name, stderr)
+        assert "Traceback" not in stderr and not stderr.startswith("error"), (command, name, stderr)
+        if command == "compile" and name == "big.jsonl":
+            compiled = [orjson.loads(line) for line in (out / "compiled.jsonl").read_bytes().splitlines()]
+            assert [len(c["tender"].get("description", "")) for c in compiled] == [5 << 20, 0]
+        if command == "compile" and name == "many.json":
+            assert "read 100 releases (100,000 packages, 0 records, 0 linked releases skipped); 0 rejected" in stdout
+            assert "compiled 100 processes from 100 releases" in stdout
+        if command == "validate" and name == "many.json":
+            assert json.loads((out / "report.json").read_text())["releases"] == 100
 
 
 def test_concatenated_bodies_are_counted_as_packages(workdir):
