@@ -36,7 +36,8 @@ def test_base_is_clean():
 @pytest.mark.parametrize("case", EXPECTED, ids=[row["file"] for row in EXPECTED])
 def test_bad_file_gives_its_exact_reject(tmp_path, case):
     rejects, accounting = RejectLog(), Accounting()
-    releases = list(map_source(overlay(tmp_path, case["file"]), Config(), rejects=rejects, accounting=accounting))
+    config = Config(max_field_size=int(case["max_field_size"])) if case["max_field_size"] else Config()
+    releases = list(map_source(overlay(tmp_path, case["file"]), config, rejects=rejects, accounting=accounting))
     expected = Reject(case["table"], int(case["line"]), case["column"], case["value"], case["reason"], case["stage"])
     assert rejects.examples == [expected]
     counts = accounting.tables[case["table"]]
