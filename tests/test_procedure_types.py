@@ -1,6 +1,18 @@
 import pytest
 
 from ocds_pipeline.procedure_types import default_procedure_types, normalise
+from tests.procedure_law import PROCEDURE_TYPES
+
+
+@pytest.mark.parametrize("name", sorted(PROCEDURE_TYPES))
+def test_every_procedure_type_has_the_method_and_regime_of_the_law(name):
+    """Against an oracle written from the law (tests/procedure_law.py), not from the codelist."""
+    found = default_procedure_types().classify(name)
+    assert (found.procurement_method, found.regime) == PROCEDURE_TYPES[name]
+
+
+def test_the_codelist_and_the_oracle_name_the_same_types():
+    assert {row.name for row in default_procedure_types().rows} == set(PROCEDURE_TYPES)
 
 
 def test_every_codelist_row_classifies_to_itself():

@@ -2,13 +2,17 @@
 
 A RUC has 13 digits. Digits 1-2 are the province (01-24, or 30 for Ecuadorians abroad); the third
 says who holds it: 0-5 a natural person (the cédula + establishment ``001``…), 6 a public entity,
-9 a private company. Each kind has its own check digit (SRI's published algorithms).
+9 a private company. Natural persons and public entities have check digits (SRI's published
+modulo 10 and modulo 11 algorithms). Companies' RUCs were published with a modulo-11 check digit
+too, but SRI has issued company RUCs that do not follow it (two of the eight RUCs in SERCOP's
+published api/record samples, 1793214353001 and 1793227343001), so for companies it is not a
+reason to reject a row.
 """
 
 from __future__ import annotations
 
 PUBLIC_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
-PRIVATE_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2)
+PRIVATE_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2)  # what older company RUCs follow (the generator writes such)
 
 
 class InvalidIdentifier(ValueError):
@@ -35,9 +39,14 @@ def modulo11_check_digit(digits: str, weights: tuple[int, ...]) -> int | None:
     return None if check == 10 else check
 
 
+def _digits(value: str, length: int) -> bool:
+    """Exactly ``length`` ASCII digits (str.isdigit also takes '١' or '１', which no RUC has)."""
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
 def validate_cedula(value: str) -> str:
     """Return the cédula if valid, else raise :class:`InvalidIdentifier`."""
-    if len(value) != 10 or not value.isdigit():
+    if not _digits(value, 10):
         raise InvalidIdentifier("a cédula has exactly 10 digits")
     if not _province_ok(value):
         raise InvalidIdentifier(f"province code {value[:2]} is not 01-24 or 30")
@@ -50,7 +59,7 @@ def validate_cedula(value: str) -> str:
 
 def validate_ruc(value: str) -> str:
     """Return the RUC if valid (natural person, public entity or company), else raise."""
-    if len(value) != 13 or not value.isdigit():
+    if not _digits(value, 13):
         raise InvalidIdentifier("a RUC has exactly 13 digits")
     if not _province_ok(value):
         raise InvalidIdentifier(f"province code {value[:2]} is not 01-24 or 30")
@@ -64,9 +73,7 @@ def validate_ruc(value: str) -> str:
             raise InvalidIdentifier("check digit does not match (public entity, modulo 11)")
         if value[9:] == "0000":
             raise InvalidIdentifier("establishment number 0000 is not valid")
-    elif kind == 9:
-        if modulo11_check_digit(value[:9], PRIVATE_WEIGHTS) != int(value[9]):
-            raise InvalidIdentifier("check digit does not match (company, modulo 11)")
+    elif kind == 9:  # no check digit to rely on (see above)
         if value[10:] == "000":
             raise InvalidIdentifier("establishment number 000 is not valid")
     else:

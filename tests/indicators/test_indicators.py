@@ -11,6 +11,7 @@ from ocds_pipeline.indicators.facts import tenderer_count
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.schemas import SchemaResolver
 from tests.conftest import FIXTURES, read_table
+from tests.procedure_law import expected
 
 
 def process(ocid, method=None, details=None, n=None, tenderers=None, bids=None, awards=(("active", 100),),
@@ -127,10 +128,8 @@ def published(tmp_path_factory):
 def independent_counts():
     """Single-bidder and Régimen Especial counts straight from the source tables, with pandas."""
     procedures = pd.DataFrame(read_table("procedimientos"))
-    types = pd.DataFrame(read_table("procedure_types", FIXTURES.parent.parent / "mappings" / "sercop" / "codelists"))
-    procedures["type"] = procedures["tipo_procedimiento"].str.split(" en el convenio").str[0].str.strip()
-    procedures = procedures.merge(types, left_on="type", right_on="procedure_type", how="left")
-    assert procedures["procurement_method"].notna().all()
+    # method and regime from the law (tests/procedure_law.py), not from the codelist the code reads
+    procedures[["procurement_method", "regime"]] = [expected(name) for name in procedures["tipo_procedimiento"]]
     awards = pd.DataFrame(read_table("adjudicaciones"))
     awarded = set(awards.loc[awards["estado"].isin(["Adjudicado", ""]), "codigo_procedimiento"])
     bids = pd.DataFrame(read_table("ofertas")).groupby("codigo_procedimiento")["ruc_proveedor"].nunique()
