@@ -59,5 +59,12 @@ def test_a_mapping_file_must_have_fields(tmp_path):
         load_section("empty", directory=tmp_path)
 
 
-def test_apply_is_pure_on_missing_bindings():
-    assert apply([], {}) == {}
+def test_missing_bindings_and_values_leave_fields_out(tmp_path):
+    s = section(tmp_path, [{"path": "tender/id", "source": "procedure.codigo"},
+                           {"path": "tender/value", "source": "procedure.presupuesto", "transform": "value"},
+                           {"path": "items", "for_each": "items", "as": "item", "fields": [{"path": "id", "source": "item.n"}]}])
+    assert s.apply({}) == {}                                   # no procedure, no items: nothing, and no error
+    assert s.apply({"procedure": None, "items": None}) == {}
+    assert s.apply({"procedure": {"codigo": "C-1"}, "items": [{}, {"n": "2"}]}) == {
+        "tender": {"id": "C-1"}, "items": [{"id": "2"}]}     # an element with nothing in it is left out
+    assert apply(s.rules, {"procedure": {"codigo": "C-2"}}) == {"tender": {"id": "C-2"}}

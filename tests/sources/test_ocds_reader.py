@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from ocds_pipeline.sources.ocds import NotOCDSError, OcdsReadStats, read_ocds
-from tests.conftest import ROOT
+from tests.conftest import shared_samples
 
-SAMPLES = ROOT.parent / "shared" / "samples"
 R1 = {"ocid": "ocds-x-1", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"], "tender": {"id": "t"}}
 R2 = {"ocid": "ocds-x-2", "id": "1", "date": "2024-01-02T00:00:00Z", "tag": ["award"]}
 PACKAGE = {"uri": "u", "version": "1.1", "publishedDate": "2024-01-03T00:00:00Z", "publisher": {"name": "p"},
@@ -74,7 +73,7 @@ def test_zip_members_with_unsafe_paths_are_refused(tmp_path):
 
 def test_sercop_samples(tmp_path):
     stats = OcdsReadStats()
-    releases = [r for path in sorted(SAMPLES.glob("sercop-api-record_*.json")) for r in read_ocds(path, stats)]
+    releases = [r for path in sorted(shared_samples().glob("sercop-api-record_*.json")) for r in read_ocds(path, stats)]
     assert len(releases) == 4 and stats.packages == 4
     assert all(r["ocid"].startswith("ocds-5wno2w-") for r in releases)
     assert any("bid_extension" in e for e in stats.extensions)
