@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from .faults import checkpoint
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -24,7 +26,9 @@ def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files are readable like any other
+        checkpoint("file.before_rename")
         os.replace(tmp, target)
+        checkpoint("file.after_rename")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -19,6 +19,7 @@ import orjson
 from .atomic import atomic_open
 from .config import Config
 from .extensions import PUBLISHED_EXTENSIONS, load_extension
+from .faults import checkpoint
 from .schemas import SchemaResolver
 from .sources.ocds import Declared
 
@@ -127,6 +128,7 @@ class PackageWriter:
         self._items.write(b"," + body if self.count else body)
         self.count += 1
         self.saw(date)
+        checkpoint("file.writing")
 
     def saw(self, date: str) -> None:
         """Note a date of the contents: ``publishedDate`` is the latest one."""
@@ -159,6 +161,7 @@ class LinesWriter:
     def add(self, body: bytes, date: str = "") -> None:
         self._file.write(body + b"\n")
         self.count += 1
+        checkpoint("file.writing")
 
     def close(self) -> None:
         self._context.__exit__(None, None, None)

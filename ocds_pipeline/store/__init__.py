@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
 
+from ..faults import checkpoint
 from ..sources.ocds import Declared
 from ..sources.rejects import Reject
 from . import tables
@@ -166,6 +167,8 @@ class Store:
                 for start in range(0, len(ocids), BATCH):
                     connection.execute(delete(tables.processes).where(p.ocid.in_(ocids[start:start + BATCH])))
                 connection.execute(insert(tables.processes), [{"ocid": o, "mapping": m} for o, m in mappings.items()])
+            checkpoint("store.before_commit")
+        checkpoint("store.after_commit")
         return len(rows)
 
     def releases_by_ocid(self, batch: int = 2000) -> Iterator[tuple[str, list[bytes]]]:
