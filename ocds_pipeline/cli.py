@@ -240,10 +240,15 @@ def run(config, source, out, store_url, **reader_options) -> None:
     _report_run(daily.summary)
 
 
+def _read_summary(stats) -> str:
+    """What an OCDS reader saw, in one line."""
+    upgraded = f", {stats.upgraded:,} upgraded from OCDS 1.0" if stats.upgraded else ""
+    return (f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
+            f"{stats.linked_releases:,} linked releases skipped{upgraded})")
+
+
 def _report_ingest(result) -> None:
-    stats = result.stats
-    click.echo(f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
-               f"{stats.linked_releases:,} linked releases skipped)")
+    click.echo(_read_summary(result.stats))
     click.echo(f"added {result.added:,} releases; {result.already_stored:,} were already stored; "
                f"{len(result.rejects):,} rejected")
     for reject in result.rejects[:10]:
@@ -287,8 +292,7 @@ workers_option = click.option("--workers", type=click.IntRange(min=1), default=N
 
 
 def _report_read(stats, rejects, staged: bool) -> None:
-    click.echo(f"read {stats.releases:,} releases ({stats.packages:,} packages, {stats.records:,} records, "
-               f"{stats.linked_releases:,} linked releases skipped); {len(rejects):,} rejected")
+    click.echo(f"{_read_summary(stats)}; {len(rejects):,} rejected")
     if staged:
         click.echo("the input is not ordered by ocid: it was read again through a temporary grouping by ocid")
     for reject in rejects[:10]:

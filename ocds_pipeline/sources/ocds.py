@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -24,6 +25,7 @@ import orjson
 from .package_ends import WINDOW, package_head, package_tail
 from .readers import SourceError
 from .rejects import Reject, truncate
+from .upgrade import is_10, upgrade_10
 
 _STREAMED = ("releases", "records")
 LINE_LIMIT = 4 << 20  # what is read of a line at first
@@ -88,6 +90,7 @@ class OcdsReadStats:
     linked_releases: int = 0
     packages: int = 0
     records: int = 0
+    upgraded: int = 0  # OCDS 1.0 releases upgraded to 1.1
     declared: Declared = field(default_factory=Declared)
     metadata: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (releases or records, package fields)
     unchecked_packages: int = 0  # packages whose fields were not kept (beyond METADATA_KEPT, or not found)
@@ -103,6 +106,7 @@ class OcdsReadStats:
         self.linked_releases += other.linked_releases
         self.packages += other.packages
         self.records += other.records
+        self.upgraded += other.upgraded
         self.declared.merge(other.declared)
         kept = other.metadata[: max(0, METADATA_KEPT - len(self.metadata))]
         self.metadata += kept
@@ -159,6 +163,7 @@ class ReleaseParser:
         self.on_record = on_record  # called with each record (a validator checks the record's own fields)
         self.position = 0  # the number of the release or record within this input, for messages
         self.shallow = False  # True while the bytes of the value being read prove it is not too deep
+        self.version: str | None = None  # the OCDS version the package being read declared, when known
 
     def values(self, events: Iterator) -> Iterator[dict[str, Any]]:
         number = 0
@@ -192,11 +197,16 @@ class ReleaseParser:
             yield from self._finish(value, {}, where)  # a release, a record, or not OCDS
             return
         self.note_extensions(value.get("extensions"))
-        for key in streamed:
-            for item in value[key]:
-                for release in self.releases_of(key, item):
-                    streamed[key] += 1
-                    yield release
+        # As when streaming: only a version declared before the releases counts (the keys are in file order).
+        self.version = declared_version(dict(itertools.takewhile(lambda pair: pair[0] not in _STREAMED, value.items())))
+        try:
+            for key in streamed:
+                for item in value[key]:
+                    for release in self.releases_of(key, item):
+                        streamed[key] += 1
+                        yield release
+        finally:
+            self.version = None
         yield from self._finish({k: v for k, v in value.items() if k not in streamed}, streamed, where)
 
     def from_line(self, line: bytes, number: int) -> Iterator[dict[str, Any]]:
@@ -230,6 +240,7 @@ class ReleaseParser:
             value_prefix, value_event, value = next(events)
             if key in _STREAMED and value_event == "start_array":
                 streamed[key] = 0
+                self.version = declared_version(fields)  # None when "version" comes after the array
                 for item_prefix, item_event, item_value in events:
                     if item_prefix == value_prefix and item_event == "end_array":
                         break
@@ -237,6 +248,7 @@ class ReleaseParser:
                     for release in self.releases_of(key, item):
                         streamed[key] += 1
                         yield release
+                self.version = None
             else:
                 fields[key] = _build(events, value_prefix, value_event, value)
                 if key == "extensions":  # known before the releases that follow it
@@ -306,7 +318,10 @@ class ReleaseParser:
                          "the record has neither embedded releases nor a compiledRelease to store")
 
     def _usable(self, release: Any) -> bool:
-        """Whether a release can be used (an object with ocid, id and date strings); rejected with its reason if not."""
+        """Whether a release can be used (an object with ocid, id and date strings); rejected with its reason if not.
+
+        A usable OCDS 1.0 release is upgraded to 1.1 in place (:mod:`.upgrade`).
+        """
         self.position += 1
         if not isinstance(release, dict):
             self._reject("releases", "", release, "a release must be a JSON object")
@@ -320,10 +335,20 @@ class ReleaseParser:
             raise NotOCDSError(f"{self.name}: release {release['id']!r} of {release['ocid']!r} nests deeper than "
                                f"{MAX_DEPTH} levels (the limit): refused")
         self.stats.releases += 1
+        if is_10(release, self.version):
+            upgrade_10(release)
+            self.stats.upgraded += 1
         return True
 
     def _reject(self, kind: str, column: str, value: Any, reason: str) -> None:
         self.rejects.append(Reject(f"{self.name} {kind}", self.position, column, truncate(value), reason, "ingest"))
+
+
+def declared_version(package: dict[str, Any]) -> str | None:
+    """The version a package declares, or None: 1.0 packages have no such field, and a 1.1 package may put
+    it after its releases, so then each release's shape decides (:func:`.upgrade.is_10`)."""
+    version = package.get("version")
+    return version if isinstance(version, str) else None
 
 
 def ocds_paths(source: Any) -> list[Path] | None:
@@ -477,6 +502,7 @@ def _package_items(parser: ReleaseParser, stream: IO[bytes], offset: int, prefix
         yield from parser.values(ijson.parse(stream, multiple_values=True, use_float=True))
         return
     parser.note_package({**head[0], **tail}, key)  # one package: its fields before and after the array
+    parser.version = declared_version(head[0])  # as the streaming parser knows it: declared before the array
     for item in ijson.items(stream, prefix, multiple_values=True, use_float=True):
         yield from parser.releases_of(key, item)
 

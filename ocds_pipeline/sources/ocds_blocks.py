@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from .ocds import LINE_LIMIT, OcdsReadStats, ReleaseParser, is_plain
+from .ocds import LINE_LIMIT, OcdsReadStats, ReleaseParser, declared_version, is_plain
 from .package_ends import DECODER, WHITESPACE, WINDOW, members_to_end, package_head
 from .rejects import Reject
 
@@ -50,6 +50,7 @@ class Block:
     key: str = ""  # "releases" or "records", for items
     first_key: bytes = b""  # the key each item starts with, as in the file (b'"ocid"'), for items
     last: bool = False
+    version: str | None = None  # the OCDS version the package declares before its array, for items
 
     def cuts(self) -> re.Pattern:
         """Where one item may end and the next begin: ``},`` then ``{`` and the first key."""
@@ -125,7 +126,8 @@ def _item_blocks(handle, path: str, total: int, size: int) -> BlockPlan | None:
         ends.append(last[0])
         starts.append(last[1])
     ends.append(total)
-    blocks = [Block(path, n, s, e, "items", key, first_key, last=n == len(starts) - 1)
+    version = declared_version(head)
+    blocks = [Block(path, n, s, e, "items", key, first_key, last=n == len(starts) - 1, version=version)
               for n, (s, e) in enumerate(zip(starts, ends))]
     return BlockPlan(blocks, head)
 
@@ -165,6 +167,7 @@ def read_block(block: Block, stats: OcdsReadStats, rejects: list[Reject]) -> Ite
         handle.seek(block.start)
         data = handle.read(block.end - block.start)
     parser = ReleaseParser(f"{Path(block.path).name} block {block.number}", stats, rejects)
+    parser.version = block.version
     if block.layout == "lines":
         for number, line in enumerate(data.splitlines(), 1):
             if line.strip():
