@@ -20,7 +20,8 @@ from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector, aggregates_csv
 from ..store import Store
-from .records import Group, RecordBuilder, compile_groups
+from .cache import cached_processes, refresh_compiled
+from .records import CompiledProcess, Group, RecordBuilder, compile_groups
 
 PROJECTS = "projects"
 RELEASES = "releases"
@@ -37,6 +38,7 @@ class Publication:
     files: list[str] = field(default_factory=list)
     merge_errors: dict[str, str] = field(default_factory=dict)
     projects: int = 0
+    merged: int = 0  # processes merged now (from a store, only those that gained releases)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -48,20 +50,33 @@ class ProjectSource:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, **options: Any) -> Publication:
-    """Write the publication for every process in the store (see :func:`write_publication`).
+def publish_from_store(store: Store, out: Path, config: Config, resolver: SchemaResolver, *,
+                       projects: ProjectSource | None = None, workers: int = 1,
+                       progress: Callable[[str, int], None] | None = None) -> Publication:
+    """Write records.json, compiled.jsonl and releases.json(l) (and the projects) for every process in the store.
 
-    Releases ingested from other publishers keep what their packages declared (publisher,
-    licence, policy, extensions); this project's own extensions are declared when its own
-    mapped releases are in the store.
+    Only processes that gained releases since the last publication are merged (see
+    :mod:`.cache`); the others are read back from the store. Releases ingested from other
+    publishers keep what their packages declared (publisher, licence, policy, extensions); this
+    project's own extensions are declared when its own mapped releases are in the store.
     """
+    builder = record_builder(config, resolver)
+    refreshed = refresh_compiled(store, builder, workers=workers, progress=progress)
     declared, own = store.declared()
-    if not declared:
-        return write_publication(store.releases_by_ocid(), out, config, resolver, **options)
-    fields, warnings = republishing(config, declared, extension_urls(config, resolver) if own else None)
-    publication = write_publication(store.releases_by_ocid(), out, config, resolver, fields=fields, **options)
+    fields, warnings = None, []
+    if declared:
+        fields, warnings = republishing(config, declared, extension_urls(config, resolver) if own else None)
+    publication = _write(cached_processes(store, builder.releases_uri), out, config, resolver, fields=fields,
+                         projects=projects, progress=progress)
     publication.warnings += warnings
+    publication.merged = refreshed.processes
     return publication
+
+
+def record_builder(config: Config, resolver: SchemaResolver, versioned: bool = False) -> RecordBuilder:
+    """What builds each process's record: the merge rules of the patched schema and the releases' URL."""
+    rules = merge_rules(patched_release_schema(resolver, base_uri=config.base_uri))
+    return RecordBuilder(rules, f"{config.base_uri}{RELEASES}.json", versioned)
 
 
 Fields = PackageFields | Callable[[], PackageFields]
@@ -80,6 +95,16 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
     ``fields`` are the packages' publisher, licence, policy and extensions (default: this
     project's own, from the configuration); a function is called once everything was read.
     """
+    builder = record_builder(config, resolver, versioned)
+    processes = compile_groups(groups, builder, workers)
+    return _write(processes, out, config, resolver, fields=fields, with_releases=with_releases,
+                  with_records=with_records, projects=projects, progress=progress)
+
+
+def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, resolver: SchemaResolver, *,
+           fields: Fields | None = None, with_releases: bool = True, with_records: bool = True,
+           projects: ProjectSource | None = None, progress: Callable[[str, int], None] | None = None) -> Publication:
+    """Write the files of :func:`write_publication` from compiled processes, in ocid order."""
     fields = fields or PackageFields.of_config(config, extension_urls(config, resolver))
     releases_uri = f"{config.base_uri}{RELEASES}.json"
 
@@ -90,7 +115,6 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
 
     release_meta = metadata(releases_uri)
     record_meta = metadata(f"{config.base_uri}{RECORDS}.json", packages=[releases_uri])
-    builder = RecordBuilder(merge_rules(patched_release_schema(resolver, base_uri=config.base_uri)), releases_uri, versioned)
     wanted = {f"{RECORDS}.json": with_records, f"{COMPILED}.jsonl": with_records,
               f"{RELEASES}.json": with_releases, f"{RELEASES}.jsonl": with_releases}
     result = Publication(files=[name for name, want in wanted.items() if want])
@@ -108,18 +132,13 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
                                                                                OC4IDS_VERSION), "projects")
         result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
 
-    def kept(groups: Iterable[Group]) -> Iterator[Group]:
-        """Write the release bodies as they pass on their way to the record builders."""
-        for ocid, bodies in groups:
-            if with_releases:
-                for body in bodies:
-                    files.releases.add(body)
-                    files.lines.add(body)
-            yield ocid, bodies
-
     latest = ""  # the latest release date of every process: an empty project package's publishedDate
     with Outputs(**writers) as files:
-        for process in compile_groups(kept(groups), builder, workers):
+        for process in processes:
+            if with_releases:
+                for body in process.bodies:
+                    files.releases.add(body)
+                    files.lines.add(body)
             latest = max(latest, process.latest)
             if process.error is not None:
                 result.merge_errors[process.ocid] = process.error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -28,11 +28,14 @@ class CompiledProcess:
 
     ocid: str
     releases: int
+    first: str  # the earliest and latest release dates
     latest: str
+    release_bytes: int
     record: bytes
     compiled: bytes | None
     error: str | None
     project_input: tuple[dict[str, Any], list[dict[str, Any]]] | None  # for OC4IDS, when it names a project
+    bodies: list[bytes] = field(default_factory=list)  # its release bodies (attached in the calling process)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class RecordBuilder:
             compiled_bytes = orjson.dumps(compiled)
             if obj(compiled, "planning", "project").get("id"):
                 project_input = (compiled, releases)
-        return CompiledProcess(ocid, len(releases), max(r["date"] for r in releases), orjson.dumps(record),
+        dates = [r["date"] for r in releases]
+        return CompiledProcess(ocid, len(releases), min(dates), max(dates), sum(map(len, bodies)), orjson.dumps(record),
                                compiled_bytes, error, project_input)
 
 
@@ -84,10 +88,12 @@ def _batches(groups: Iterable[Group]) -> Iterator[list[Group]]:
 
 
 def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int = 1) -> Iterator[CompiledProcess]:
-    """Build every group's record, in input order."""
+    """Build every group's record, in input order, with the group's release bodies attached."""
     if workers <= 1:
         for group in groups:
-            yield builder(group)
+            process = builder(group)
+            process.bodies = group[1]
+            yield process
         return
     # Forked workers inherit the parent's open store connection but never use it, and they end with
     # os._exit (multiprocessing's fork start method), so it is never closed or finalised there.
@@ -97,9 +103,16 @@ def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int
 
 def _ordered(pool: Executor, builder: RecordBuilder, batches: Iterator[list[Group]], in_flight: int) -> Iterator[CompiledProcess]:
     pending: deque = deque()
+
+    def done() -> Iterator[CompiledProcess]:
+        batch, future = pending.popleft()
+        for (_, bodies), process in zip(batch, future.result()):
+            process.bodies = bodies  # kept here rather than sent to the worker and back
+            yield process
+
     for batch in batches:
-        pending.append(pool.submit(_build_batch, builder, batch))
+        pending.append((batch, pool.submit(_build_batch, builder, batch)))
         if len(pending) >= in_flight:
-            yield from pending.popleft().result()
+            yield from done()
     while pending:
-        yield from pending.popleft().result()
+        yield from done()

@@ -187,6 +187,74 @@ class Store:
         if bodies:
             yield current, bodies
 
+    # -- compiled releases (kept current by ocds_pipeline.publish.cache) ------------------------
+    def max_seq(self) -> int:
+        """The newest release's sequence number (0 for an empty store)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(tables.releases.c.seq))).scalar() or 0
+
+    def compiled_through(self) -> int:
+        """Every process with releases up to this sequence number has its compiled release current."""
+        with self.engine.connect() as connection:
+            value = connection.execute(select(tables.meta.c.value).where(tables.meta.c.key == "compiled_through")).scalar()
+        return int(value or 0)
+
+    def changed_ocids(self, after: int, through: int, batch: int = 2000) -> Iterator[str]:
+        """The processes, in ocid order, that gained releases with sequence numbers in (after, through]."""
+        r = tables.releases.c
+        query = select(r.ocid).distinct().where(r.seq > after, r.seq <= through).order_by(r.ocid)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query).scalars()
+
+    def compiled_years(self, ocids: Iterable[str]) -> dict[str, str]:
+        """The year each of these processes was published under, for those that were."""
+        c = tables.compiled.c
+        return dict(self._by_ocid(tables.compiled, [c.year], ocids))
+
+    def save_compiled(self, rows: list[dict[str, Any]], through: int | None = None) -> None:
+        """Replace the compiled releases of these processes in one transaction; with ``through``, also
+        record that every process is current up to that release (the end of a complete refresh)."""
+        with self.engine.begin() as connection:
+            c = tables.compiled.c
+            ocids = [row["ocid"] for row in rows]
+            for start in range(0, len(ocids), BATCH):
+                connection.execute(delete(tables.compiled).where(c.ocid.in_(ocids[start:start + BATCH])))
+            if rows:
+                connection.execute(insert(tables.compiled), rows)
+            if through is not None:
+                connection.execute(delete(tables.meta).where(tables.meta.c.key == "compiled_through"))
+                connection.execute(insert(tables.meta).values(key="compiled_through", value=str(through)))
+            checkpoint("store.before_commit")
+        checkpoint("store.after_commit")
+
+    def compiled(self, year: str | None = None, batch: int = 2000) -> Iterator[tuple[str, str | None, str | None]]:
+        """(ocid, compiled release JSON or None, merge error or None) of every process (of one year), by ocid."""
+        c = tables.compiled.c
+        query = select(c.ocid, c.body, c.error).order_by(c.ocid)
+        if year is not None:
+            query = query.where(c.year == year)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
+    def year_totals(self) -> dict[str, dict[str, int | str]]:
+        """Per year: processes, releases, bytes of the releases, the first and latest release dates."""
+        c = tables.compiled.c
+        with self.engine.connect() as connection:
+            return {year: {"processes": processes, "releases": int(releases), "release_bytes": int(size),
+                           "first_date": first, "latest_date": latest}
+                    for year, processes, releases, size, first, latest in connection.execute(
+                        select(c.year, func.count(), func.sum(c.releases), func.sum(c.release_bytes),
+                               func.min(c.first_date), func.max(c.latest_date)).group_by(c.year).order_by(c.year))}
+
+    def release_rows(self, year: str | None = None, batch: int = 2000) -> Iterator[tuple[str, str, str, str, str]]:
+        """(ocid, release id, date, tags JSON, body) of every release (of processes of one year), in merge order."""
+        r, c = tables.releases.c, tables.compiled.c
+        query = select(r.ocid, r.release_id, r.date, r.tags, r.body).order_by(r.ocid, r.date, r.seq)
+        if year is not None:
+            query = query.join(tables.compiled, c.ocid == r.ocid).where(c.year == year)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
     def count(self) -> dict[str, int]:
         r = tables.releases.c
         with self.engine.connect() as connection:

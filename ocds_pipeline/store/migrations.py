@@ -27,9 +27,14 @@ def _processes(connection: Connection) -> None:
     tables.processes.create(connection)
 
 
+def _compiled(connection: Connection) -> None:
+    tables.metadata.create_all(connection, tables=[tables.compiled, tables.meta])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
     (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
+    (3, "compiled: each process's compiled release and year, kept current for publishing; meta", _compiled),
 ]
 
 

@@ -50,6 +50,30 @@ processes = Table(
     Column("mapping", String(32), nullable=False),
 )
 
+# Each process's compiled release, kept current by Store.refresh_compiled so that publishing reads
+# it instead of merging every process again. ``year`` is the year of the process's first release
+# date ("undated" when it has none usable): the year that places it in the per-year files.
+compiled = Table(
+    "compiled", metadata,
+    Column("ocid", Text, primary_key=True),
+    Column("year", String(10), nullable=False),
+    Column("first_date", String(40), nullable=False),
+    Column("latest_date", String(40), nullable=False),
+    Column("releases", Integer, nullable=False),
+    Column("release_bytes", BigInteger, nullable=False),  # UTF-8 bytes of its releases, for sizing files
+    Column("body", Text),                                 # the compiled release; null when it cannot be merged
+    Column("error", Text),                                # why it cannot be merged
+    Index("compiled_year_ocid", "year", "ocid"),
+)
+
+# Small facts about the store's own bookkeeping: "compiled_through" is the last release (seq)
+# whose process's compiled release is current.
+meta = Table(
+    "meta", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 rejects = Table(
     "rejects", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),

@@ -10,7 +10,7 @@ from ocds_pipeline.config import Config
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.generate import generate
 from ocds_pipeline.packaging import iter_jsonl
-from ocds_pipeline.pipeline import ingest, map_to_files
+from ocds_pipeline.pipeline import compile_files, ingest, map_to_files
 from ocds_pipeline.publish import publish_from_store
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store
@@ -18,12 +18,17 @@ from tests.conftest import FIXTURES
 
 
 def compile_with_both(source, tmp_path, versioned):
+    """Map ``source``, then publish records: with versioned releases by ``compile`` (no store), else
+    from a store (the daily path, whose compiled releases the store keeps)."""
     resolver, config = SchemaResolver.from_env(), Config()
     map_to_files(source, tmp_path / "map", config, resolver)
-    store = Store(str(tmp_path / "store.sqlite"))
-    ingest([tmp_path / "map" / "releases.jsonl"], store)
-    publish_from_store(store, tmp_path / "pub", config, resolver, versioned=versioned)
-    store.close()
+    if versioned:
+        compile_files([tmp_path / "map" / "releases.jsonl"], tmp_path / "pub", config, resolver, versioned=True)
+    else:
+        store = Store(str(tmp_path / "store.sqlite"))
+        ingest([tmp_path / "map" / "releases.jsonl"], store)
+        publish_from_store(store, tmp_path / "pub", config, resolver)
+        store.close()
     by_ocid = defaultdict(list)
     for release in iter_jsonl(tmp_path / "map" / "releases.jsonl"):
         by_ocid[release["ocid"]].append(release)
@@ -32,13 +37,17 @@ def compile_with_both(source, tmp_path, versioned):
     return by_ocid, reference, records
 
 
-def test_fixtures_compiled_and_versioned_equal_ocdsmerge(tmp_path):
-    by_ocid, reference, records = compile_with_both(FIXTURES, tmp_path, versioned=True)
+@pytest.mark.parametrize("versioned", [True, False])
+def test_fixtures_compiled_and_versioned_equal_ocdsmerge(tmp_path, versioned):
+    by_ocid, reference, records = compile_with_both(FIXTURES, tmp_path, versioned=versioned)
     assert len(records) == len(by_ocid) == 240
     for record in records:
         releases = by_ocid[record["ocid"]]
         assert record["compiledRelease"] == reference.create_compiled_release(releases)
-        assert record["versionedRelease"] == reference.create_versioned_release(releases)
+        if versioned:
+            assert record["versionedRelease"] == reference.create_versioned_release(releases)
+        else:
+            assert "versionedRelease" not in record
         assert [link["url"].rsplit("#", 1)[1] for link in record["releases"]] == [r["id"] for r in releases]
 
 
@@ -58,8 +67,6 @@ def test_ten_thousand_generated_procedures_compile_like_ocdsmerge(tmp_path):
 
 def test_workers_and_process_order_do_not_change_the_files(tmp_path):
     from itertools import zip_longest
-
-    from ocds_pipeline.pipeline import compile_files
 
     resolver, config = SchemaResolver.from_env(), Config()
     map_to_files(FIXTURES, tmp_path / "map", config, resolver)
