@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED_SCHEMAS)),)
 export OCDS_PIPELINE_SCHEMA_PATH ?= $(SHARED_SCHEMAS)
 endif
 
-.PHONY: run test docs fixtures bench clean
+.PHONY: run test mutation docs fixtures bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: $(BIN)/.installed
 	scripts/ensure-postgresql
 	$(BIN)/pytest -n 2
 
+# Mutation testing (docs/testing.md): not part of `make test`; bounded by MUTATION_BUDGET per call,
+# and a second call continues where the first stopped.
+MUTATION_BUDGET ?= 60m
+mutation: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	PATH="$(abspath $(BIN)):$$PATH" scripts/mutation $(MUTATION_BUDGET)
+
 docs: $(BIN)/.installed  ## regenerate docs that are generated from schemas/ and mappings/
 	$(BIN)/python -m ocds_pipeline.docgen
 
@@ -40,4 +47,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build bench/out .pytest_cache .hypothesis
+	rm -rf $(VENV) build bench/out .pytest_cache .hypothesis mutants

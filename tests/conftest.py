@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "sercop"
 BAD = ROOT / "fixtures" / "bad"
-SHARED_SCHEMAS = ROOT.parent / "shared" / "upstream-schemas"
+# ../shared beside the project (or beside a folder that holds a copy of it, as mutmut's mutants/)
+SHARED = next((folder / "shared" for folder in ROOT.parents if (folder / "shared").is_dir()), ROOT.parent / "shared")
+SHARED_SCHEMAS = SHARED / "upstream-schemas"
 
 # Tests resolve upstream schemas offline: default to ../shared when the environment does not say,
 # and never download (the download tests serve a mirror on 127.0.0.1 and say so explicitly).
@@ -21,7 +23,33 @@ os.environ["OCDS_PIPELINE_OFFLINE"] = "1"
 os.environ.pop("OCDS_PIPELINE_SCHEMA_MIRROR", None)
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci")
+# `make mutation` runs the selected tests once per mutant: fewer, reproducible examples keep the
+# run bounded, and the same examples judge every mutant.
+settings.register_profile("mutation", max_examples=25, derandomize=True, deadline=None,
+                          suppress_health_check=list(HealthCheck))
+UNDER_MUTATION = "MUTANT_UNDER_TEST" in os.environ
+settings.load_profile("mutation" if UNDER_MUTATION else "ci")
+
+
+def examples(count: int) -> int:
+    """A test's own number of hypothesis examples, capped by the mutation profile under `make mutation`."""
+    return min(count, settings.get_profile("mutation").max_examples) if UNDER_MUTATION else count
+
+
+@pytest.fixture(autouse=UNDER_MUTATION)
+def cold_caches():
+    """Under mutation, each test starts with empty lru caches, so a mutated loader really runs.
+
+    mutmut forks every mutant from a process that already ran the tests: a codelist cached there
+    would otherwise hide any mutant in the code that loads it.
+    """
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("ocds_pipeline"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def read_table(name: str, folder: Path = FIXTURES) -> list[dict[str, str]]:
@@ -55,7 +83,7 @@ def shared_schemas() -> Path:
 
 def shared_samples() -> Path:
     """../shared/samples, the real SERCOP bodies: missing, the tests that read them fail (never skip)."""
-    samples = ROOT.parent / "shared" / "samples"
+    samples = SHARED / "samples"
     assert len(list(samples.glob("sercop-api-record_*.json"))) == 4, f"{samples} should hold four SERCOP api/record bodies"
     return samples
 

@@ -1,6 +1,6 @@
 import pytest
 
-from ocds_pipeline.procedure_types import default_procedure_types, normalise
+from ocds_pipeline.procedure_types import ProcedureType, ProcedureTypes, default_procedure_types, normalise
 from tests.procedure_law import PROCEDURE_TYPES
 
 
@@ -43,3 +43,22 @@ def test_unknown_and_empty_names_are_not_guessed():
 
 def test_normalise():
     assert normalise("Comunicación  Social –Contratación") == "comunicacion social - contratacion"
+
+
+def test_the_longest_catalogue_prefix_wins_whatever_the_row_order():
+    """'Gran compra' rows start like a shorter name would: the more specific row must win."""
+    short = ProcedureType("Catálogo electrónico - Gran compra", "catalogo", "selective", "common", "prefix", "")
+    long = ProcedureType("Catálogo electrónico - Gran compra puja", "catalogo", "selective", "common", "prefix", "")
+    for rows in ([short, long], [long, short]):
+        types = ProcedureTypes(rows)
+        assert types.classify("Catálogo electrónico - Gran compra puja en el convenio X") is long
+        assert types.classify("Catálogo electrónico - Gran compra mejor oferta") is short
+
+
+def test_a_codelist_file_with_accents_and_line_breaks_in_fields(tmp_path):
+    path = tmp_path / "types.csv"
+    path.write_bytes("procedure_type,family,procurement_method,regime,match,legal_basis\r\n"
+                     'Contratación de Seguros,especial,direct,special,exact,"LOSNCP art. 2\r\nnumeral 8"\r\n'
+                     .encode("utf-8"))
+    row = ProcedureTypes.load(path).classify("CONTRATACION DE SEGUROS")
+    assert (row.name, row.legal_basis) == ("Contratación de Seguros", "LOSNCP art. 2\r\nnumeral 8")

@@ -61,7 +61,7 @@ def _no_rule(key: str) -> None:
 
 def id_key(identifier: Any) -> str:
     """How objects in a merged array are matched: by their id as a string (``1`` is ``"1"``)."""
-    return identifier if type(identifier) is str else str(identifier)
+    return str(identifier)
 
 
 def _element(array: _IdList, item: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -129,11 +129,11 @@ class Merger:
                     current = target[key] = {}
                 elif type(current) is not dict:
                     raise MergeConflict(path + (key,), "an earlier release had a value that is not an object here")
-                self._merge(current, value, rule if type(rule) is dict else None, path + (key,))
+                self._merge(current, value, rule, path + (key,))  # rule: a subtree or None here
                 if created and not current:
                     del target[key]
             else:
-                self._merge_container(target, key, value, rule if type(rule) is dict else None, path + (key,), None)
+                self._merge_container(target, key, value, rule, path + (key,), None)
 
     def _merge_container(self, target: dict[str, Any], key: str, value: Any, rules: RuleTree | None,
                          path: tuple[str, ...], stamp: tuple | None) -> None:
@@ -204,11 +204,11 @@ class Merger:
             merged["ocid"] = release.get("ocid")
             stamp = (release.get("id"), release["date"], release.get("tag"))
             body = {k: v for k, v in release.items() if k not in {"ocid", "tag"}}
-            self._version(merged, body, self.rules, (), stamp)
+            self._version(merged, body, self.rules, (), stamp, in_array=False)
         return _plain(merged)
 
     def _version(self, target: dict[str, Any], source: dict[str, Any], rules: RuleTree | None,
-                 path: tuple[str, ...], stamp: tuple, in_array: bool = False) -> None:
+                 path: tuple[str, ...], stamp: tuple, in_array: bool) -> None:
         release_id, date, tag = stamp
         for key, value in source.items():
             if in_array and key == "id":
@@ -226,10 +226,8 @@ class Merger:
                     raise MergeConflict(path + (key,), "an earlier release had an object or array here")
                 elif current[-1]["value"] != value:
                     current.append({"releaseID": release_id, "releaseDate": date, "releaseTag": tag, "value": value})
-            elif value:
-                if type(target.get(key)) is _Versions:
-                    raise MergeConflict(path + (key,), "an earlier release had a value that is not an object here")
-                self._merge_container(target, key, value, rule if type(rule) is dict else None, path + (key,), stamp)
+            elif value:  # an object or array of objects: _merge_container refuses one that was a value
+                self._merge_container(target, key, value, rule, path + (key,), stamp)
 
 
 def _sorted(releases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

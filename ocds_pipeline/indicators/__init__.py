@@ -15,8 +15,10 @@ from typing import Any
 
 from .groups import GROUPS
 
-__all__ = ["GROUPS", "Facts", "Indicator", "compute", "facts", "load_registry", "summarise"]
-_LAZY = {"Facts": "facts", "facts": "facts", "Indicator": "summary", "compute": "summary", "load_registry": "summary",
+# ``facts`` is the submodule (``facts.facts(compiled_releases)`` gives the fact tables), never the
+# function: a lazy name equal to a submodule's would change meaning once the submodule is imported.
+__all__ = ["GROUPS", "Facts", "Indicator", "compute", "load_registry", "summarise"]
+_LAZY = {"Facts": "facts", "Indicator": "summary", "compute": "summary", "load_registry": "summary",
          "summarise": "summary"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Callable
 
 ECUADOR = timezone(timedelta(hours=-5))
@@ -18,12 +18,8 @@ _GROUPED = {
     ",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+$"),
 }
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_ZERO_FIRST = re.compile(r"^[+-]?0+[.,]")  # a first group of zeros: cannot start thousands
 _DMY = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-def _zero_first(value: str, sep: str) -> bool:
-    """Whether the digits before the first separator are all zeros (so it cannot group thousands)."""
-    return not value.lstrip("+-").split(sep, 1)[0].strip("0")
 
 
 def parse_number(text: str, decimal_char: str = ".") -> Decimal:
@@ -41,12 +37,13 @@ def parse_number(text: str, decimal_char: str = ".") -> Decimal:
         decimal = "." if value.rfind(".") > value.rfind(",") else ","
         group = "," if decimal == "." else "."
         integer, _, fraction = value.rpartition(decimal)
-        if not (_GROUPED[group].match(integer) and not _zero_first(integer, group)) and not integer.lstrip("+-").isdigit():
+        # The integer part holds the other separator, so it must group thousands properly.
+        if not _GROUPED[group].match(integer) or _ZERO_FIRST.match(integer):
             raise ValueError("misplaced thousands separators")
         value = integer.replace(group, "") + "." + fraction
     elif "," in value or "." in value:
         sep = "," if "," in value else "."
-        if _GROUPED[sep].match(value) and not _zero_first(value, sep) and (value.count(sep) > 1 or sep != decimal_char):
+        if _GROUPED[sep].match(value) and not _ZERO_FIRST.match(value) and (value.count(sep) > 1 or sep != decimal_char):
             value = value.replace(sep, "")
         elif value.count(sep) == 1:
             value = value.replace(sep, ".")
@@ -54,10 +51,7 @@ def parse_number(text: str, decimal_char: str = ".") -> Decimal:
             raise ValueError("more than one decimal separator")
     if not _PLAIN_NUMBER.match(value):
         raise ValueError("not a number")
-    try:
-        return Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the regex already guarantees a number
-        raise ValueError("not a number") from None
+    return Decimal(value)  # the pattern above admits only what Decimal reads
 
 
 def parse_integer(text: str, decimal_char: str = ".") -> int:
@@ -67,8 +61,11 @@ def parse_integer(text: str, decimal_char: str = ".") -> int:
     return int(number)
 
 
-def parse_datetime(text: str, decimal_char: str = ".") -> datetime:
-    """Parse ``dd/mm/yyyy[ HH:MM[:SS]]`` or ISO 8601; naive values are Ecuador local time."""
+def parse_datetime(text: str, *_decimal_char: str) -> datetime:
+    """Parse ``dd/mm/yyyy[ HH:MM[:SS]]`` or ISO 8601; naive values are Ecuador local time.
+
+    Like every parser it may be given the file's decimal mark, which dates do not use.
+    """
     value = text.strip()
     match = _DMY.match(value)
     try:
@@ -76,7 +73,7 @@ def parse_datetime(text: str, decimal_char: str = ".") -> datetime:
             day, month, year, hour, minute, second = match.groups()
             parsed = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
         else:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value)  # Python 3.11 reads any ISO 8601 form, "Z" included
     except ValueError:
         raise ValueError("not a date (expected dd/mm/yyyy or yyyy-mm-dd, optionally with HH:MM[:SS])") from None
     if parsed.tzinfo is None:
@@ -84,13 +81,13 @@ def parse_datetime(text: str, decimal_char: str = ".") -> datetime:
     return parsed
 
 
-def parse_date(text: str, decimal_char: str = ".") -> date:
+def parse_date(text: str, *_decimal_char: str) -> date:
     """A date; a date-time (as SQL exports write dates, ``2024-01-05 00:00:00``) gives its day in Ecuador."""
-    parsed = parse_datetime(text, decimal_char)
+    parsed = parse_datetime(text)
     return parsed.astimezone(ECUADOR).date()
 
 
-def parse_string(text: str, decimal_char: str = ".") -> str:
+def parse_string(text: str, *_decimal_char: str) -> str:
     return text
 
 

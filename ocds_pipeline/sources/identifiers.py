@@ -34,7 +34,7 @@ def cedula_check_digit(first9: str) -> int:
 
 def modulo11_check_digit(digits: str, weights: tuple[int, ...]) -> int | None:
     """Modulo-11 check digit used for public-entity and company RUCs; None when no digit fits."""
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     check = 0 if remainder == 0 else 11 - remainder
     return None if check == 10 else check
 

@@ -7,9 +7,10 @@ import ocdsmerge.exceptions
 import pytest
 from hypothesis import event, given, settings, strategies as st
 
-from ocds_pipeline.compile import MergeConflict, Merger
+from ocds_pipeline.compile import MergeConflict, MergeError, Merger
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.schemas import SchemaResolver
+from tests.conftest import examples
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +131,7 @@ def as_strings(value):
     return value
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(releases=st.lists(release, min_size=1, max_size=5))
 def test_compiled_and_versioned_equal_ocdsmerge(mergers, releases):
     """Compared with ocdsmerge on every example; where we refuse, the reference's result is ill-defined.
@@ -218,11 +219,125 @@ def test_nested_ids_merge_within_their_parent(mergers):
     assert [a["items"][0]["quantity"] for a in awards] == [2, 5]
 
 
-def test_type_changes_are_refused_with_the_path(mergers):
+def _two(first: dict, second: dict) -> list[dict]:
+    return [{"ocid": "o", "id": "1", "date": "2024-01-01T00:00:00Z", **first},
+            {"ocid": "o", "id": "2", "date": "2024-01-02T00:00:00Z", **second}]
+
+
+@pytest.mark.parametrize("merge", ["compiled", "versioned"])
+@pytest.mark.parametrize("first,second,message", [
+    ({"x": "text"}, {"x": {"y": 1}}, "/x: an earlier release had a value that is not an object here"),
+    ({"tender": {"items": [{"id": "1"}]}}, {"tender": {"items": "none"}},
+     "/tender/items: an earlier release had an object or array here"),
+    ({"tender": {"items": "none"}}, {"tender": {"items": [{"id": "1"}]}},
+     "/tender/items: an earlier release had a value that is not an array of objects here"),
+    ({"tender": {"items": [{"id": "1"}]}}, {"tender": {"items": {"id": "1"}}},
+     "/tender/items: an earlier release had a value that is not an object here"),
+    ({"awards": [{"id": "A", "value": 5}]}, {"awards": [{"id": "A", "value": {"amount": 5}}]},
+     "/awards/value: an earlier release had a value that is not an object here"),
+])
+def test_type_changes_are_refused_with_the_path(mergers, merge, first, second, message):
     mine, _ = mergers
-    releases = [
-        {"ocid": "o", "id": "1", "date": "2024-01-01T00:00:00Z", "x": "text"},
-        {"ocid": "o", "id": "2", "date": "2024-01-02T00:00:00Z", "x": {"y": 1}},
-    ]
-    with pytest.raises(MergeConflict, match="^/x: "):
-        mine.compiled(releases)
+    with pytest.raises(MergeConflict) as conflict:
+        getattr(mine, merge)(_two(first, second))
+    assert str(conflict.value) == message
+    assert "/" + "/".join(conflict.value.path) == message.split(":")[0]
+
+
+def test_a_merger_needs_rules():
+    with pytest.raises(ValueError) as error:
+        Merger()
+    assert str(error.value) == "Merger needs a release schema or its rules"
+
+
+def test_without_rules_the_release_tag_is_still_not_merged():
+    """omitWhenMerged comes from the schema, but a release's own tag never belongs to the merged release."""
+    releases = _two({"tag": ["tender"], "title": "a"}, {"tag": ["award"]})
+    bare = Merger(rules={})
+    assert bare.compiled(releases)["tag"] == ["compiled"]
+    versioned = bare.versioned(releases)
+    assert "tag" not in versioned and [v["releaseTag"] for v in versioned["title"]] == [["tender"]]
+    assert [v["value"] for v in versioned["id"]] == ["1", "2"]  # no rule says to omit it here
+
+
+def test_repeated_ids_within_one_release_are_one_object_in_both_merges(mergers):
+    """Nested arrays of the repeated objects, and objects without ids beside them, merge as in ocdsmerge."""
+    mine, reference = mergers
+    releases = [{"ocid": "o", "id": "1", "date": "2024-01-01T00:00:00Z", "awards": [
+        {"id": "A", "items": [{"id": "1", "quantity": 1}]}, {"description": "sin id"},
+        {"id": "A", "title": "t", "items": [{"id": "2", "quantity": 2}, {"id": "1", "quantity": 3}]}]}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ocdsmerge warns about the repeated id
+        assert mine.compiled(releases) == reference.create_compiled_release(releases)
+        assert mine.versioned(releases) == reference.create_versioned_release(releases)
+    assert [len(award.get("items", [])) for award in mine.versioned(releases)["awards"]] == [2, 0]
+
+
+def test_a_null_over_an_object_skips_only_that_field(mergers):
+    mine, reference = mergers
+    releases = _two({"tender": {"id": "T"}}, {"tender": None, "language": "es"})
+    assert mine.versioned(releases) == reference.create_versioned_release(releases)
+    assert mine.versioned(releases)["language"][0]["value"] == "es"
+
+
+def test_objects_with_a_null_id(mergers):
+    """Compiled: as ocdsmerge (null ids are one object). Versioned: ours keeps ids unversioned, so an
+    object with nothing but a null id leaves no trace, where ocdsmerge writes a versioned null id."""
+    mine, reference = mergers
+    releases = _two({"awards": [{"id": None, "title": "a"}, {"id": None}]}, {"awards": [{"id": None, "status": "active"}]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert mine.compiled(releases) == reference.create_compiled_release(releases)
+    assert mine.compiled(releases)["awards"] == [{"title": "a", "status": "active"}]
+    assert [sorted(award) for award in mine.versioned(releases)["awards"]] == [["status", "title"]]
+    only_a_null_id = [{**releases[0], "awards": [{"id": None}]}]
+    assert "awards" not in mine.versioned(only_a_null_id)
+    # ... and a later object with a null id is not lost to the one that left no trace.
+    later = _two({"awards": [{"id": None}]}, {"awards": [{"id": None, "title": "t"}]})
+    assert [v["value"] for v in mine.versioned(later)["awards"][0]["title"]] == ["t"]
+
+
+def test_releases_are_merged_oldest_first_whatever_their_order(mergers):
+    mine, reference = mergers
+    newest_first = list(reversed(_two({"tender": {"id": "T", "title": "old"}}, {"tender": {"id": "T", "title": "new"}})))
+    assert mine.compiled(newest_first)["tender"]["title"] == "new"
+    assert mine.compiled(newest_first) == reference.create_compiled_release(newest_first)
+    assert [v["value"] for v in mine.versioned(newest_first)["tender"]["title"]] == ["old", "new"]
+
+
+@pytest.mark.parametrize("releases,message", [
+    ([1], "a release must be a JSON object, not int"),
+    ([{"ocid": "o", "id": "r"}], "release 'r' of 'o' has no date string"),
+    ([{"ocid": "o", "id": "r1", "date": "2024-01-01T00:00:00Z"}, {"ocid": "o", "id": "r2", "date": 20240102}],
+     "release 'r2' of 'o' has no date string"),
+])
+def test_releases_that_cannot_be_merged_say_why(mergers, releases, message):
+    mine, _ = mergers
+    for merge in (mine.compiled, mine.versioned):
+        with pytest.raises(MergeError) as error:
+            merge(releases)
+        assert str(error.value) == message
+
+
+def test_repeated_ids_among_other_ids_in_one_release(mergers):
+    mine, reference = mergers
+    releases = [{"ocid": "o", "id": "1", "date": "2024-01-01T00:00:00Z", "awards": [
+        {"id": "A", "title": "a"}, {"id": "B", "title": "b"}, {"id": "A", "status": "active"}]}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert mine.versioned(releases) == reference.create_versioned_release(releases)
+        assert mine.compiled(releases) == reference.create_compiled_release(releases)
+    assert [a["id"] for a in mine.versioned(releases)["awards"]] == ["A", "B"]
+
+
+def test_merge_rules_apply_inside_nested_objects(mergers):
+    """buyer.additionalIdentifiers is wholeListMerge: replaced whole, not merged by id; a nested
+    field called "tag" is data (only the release's own tag is left out)."""
+    mine, reference = mergers
+    releases = _two({"buyer": {"id": "B", "additionalIdentifiers": [{"id": "1", "scheme": "a"}, {"id": "2", "scheme": "b"}]},
+                     "x_local": {"tag": "kept"}},
+                    {"buyer": {"id": "B", "additionalIdentifiers": [{"id": "1", "scheme": "c"}]}})
+    assert mine.compiled(releases)["buyer"]["additionalIdentifiers"] == [{"id": "1", "scheme": "c"}]
+    assert mine.compiled(releases)["x_local"] == {"tag": "kept"}
+    assert mine.compiled(releases) == reference.create_compiled_release(releases)
+    assert mine.versioned(releases) == reference.create_versioned_release(releases)

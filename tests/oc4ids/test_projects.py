@@ -13,9 +13,9 @@ from ocds_pipeline.packaging import iter_jsonl
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.validate import ProjectValidator, SchemaValidator
-from tests.conftest import FIXTURES, read_table as table, ROOT
+from tests.conftest import FIXTURES, SHARED, read_table as table
 
-WORKED_EXAMPLE = ROOT.parent / "shared" / "samples" / "oc4ids-0.9.5-worked-example.json"
+WORKED_EXAMPLE = SHARED / "samples" / "oc4ids-0.9.5-worked-example.json"
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,13 @@
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, strategies as st
 
 from ocds_pipeline.generate.writers import DIALECTS
-from ocds_pipeline.sources.casting import ECUADOR, parse_date, parse_datetime, parse_integer, parse_number
+from ocds_pipeline.sources.casting import (
+    ECUADOR, PARSERS, coerce_native, parse_date, parse_datetime, parse_integer, parse_number, parse_string,
+)
 
 
 @pytest.mark.parametrize("text,decimal_char,expected", [
@@ -27,6 +29,10 @@ from ocds_pipeline.sources.casting import ECUADOR, parse_date, parse_datetime, p
     ("-0,125", ",", "-0.125"),
     ("-0.125", ".", "-0.125"),
     ("00,125", ".", "0.125"),
+    ("-0,125", ".", "-0.125"),
+    ("+0.125", ",", "0.125"),
+    ("45\u00a0000,5", ",", "45000.5"),   # a no-break space between thousands, as spreadsheets write them
+    ("1.234.567,5", ".", "1234567.5"),
 ])
 def test_numbers_in_both_conventions(text, decimal_char, expected):
     assert parse_number(text, decimal_char) == Decimal(expected)
@@ -38,28 +44,41 @@ def test_numbers_in_both_conventions(text, decimal_char, expected):
     ("0.125,5", "misplaced thousands separators"),
     ("0,125.5", "misplaced thousands separators"),
     ("0.125.000", "more than one decimal separator"),
+    ("1,234.5,6", "misplaced thousands separators"),   # the last mark decides: ',' here
+    ("1.234,567.5", "misplaced thousands separators"),
+    ("1,234.5.6", "misplaced thousands separators"),   # everything before the last mark is the integer part
     ("diez", "not a number"),
     ("", "empty number"),
+    (" \u00a0", "empty number"),
 ])
 def test_bad_numbers(text, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as error:
         parse_number(text)
+    assert str(error.value) == message
 
 
-def test_integer_rejects_fractions():
+def test_integers_follow_the_files_decimal_mark():
     assert parse_integer("240") == 240
-    with pytest.raises(ValueError, match="not a whole number"):
+    assert parse_integer("1.234", ",") == 1234
+    assert parse_number("1.234") == Decimal("1.234")   # by default the dot is the decimal mark
+    with pytest.raises(ValueError) as error:
+        parse_integer("1.234")
+    assert str(error.value) == "not a whole number"
+    with pytest.raises(ValueError) as error:
         parse_integer("2,5")
+    assert str(error.value) == "not a whole number"
 
 
 @pytest.mark.parametrize("text,expected", [
     ("05/03/2024", datetime(2024, 3, 5, tzinfo=ECUADOR)),
     ("5/3/2024 14:30", datetime(2024, 3, 5, 14, 30, tzinfo=ECUADOR)),
+    ("05/03/2024 14:30:15", datetime(2024, 3, 5, 14, 30, 15, tzinfo=ECUADOR)),
     ("2024-03-05 14:30:15", datetime(2024, 3, 5, 14, 30, 15, tzinfo=ECUADOR)),
     ("2024-03-05T19:30:00Z", datetime(2024, 3, 5, 14, 30, tzinfo=ECUADOR)),
 ])
 def test_datetimes(text, expected):
     assert parse_datetime(text) == expected
+    assert parse_datetime(text, ",") == expected   # the file's decimal mark does not matter to dates
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -80,6 +99,43 @@ def test_dates_take_date_times_as_their_day_in_ecuador(text, expected):
 def test_impossible_dates(text):
     with pytest.raises(ValueError, match="not a date"):
         parse_date(text)
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("value,type_,expected", [
+    # What PostgreSQL drivers hand over for NUMERIC, INTEGER, TIMESTAMP and DATE columns.
+    (Decimal("345000.5000000000"), "number", Decimal("345000.5")),
+    (Decimal("345000.0000"), "number", Decimal("345000")),
+    (Decimal("1E+3"), "number", Decimal("1000")),
+    (12, "number", Decimal("12")),
+    (0.1, "number", Decimal("0.1")),            # through str(): never 0.1000000000000000055…
+    (True, "number", True),                     # a boolean is not a number: left for the check to refuse
+    (Decimal("240.000"), "integer", 240),
+    (Decimal("2.5"), "integer", Decimal("2.5")),  # a fraction stays a Decimal: the integer check refuses it
+    (datetime(2024, 3, 5, 14, 30), "datetime", datetime(2024, 3, 5, 14, 30, tzinfo=ECUADOR)),
+    (datetime(2024, 3, 5, 19, 30, tzinfo=UTC), "datetime", datetime(2024, 3, 5, 19, 30, tzinfo=UTC)),
+    (date(2024, 3, 5), "datetime", datetime(2024, 3, 5, tzinfo=ECUADOR)),
+    (datetime(2024, 3, 5, 23, 59), "date", date(2024, 3, 5)),
+    (date(2024, 3, 5), "date", date(2024, 3, 5)),
+    ("texto", "string", "texto"),
+    (Decimal("7"), "string", Decimal("7")),
+])
+def test_values_typed_by_a_sql_driver(value, type_, expected):
+    coerced = coerce_native(value, type_)
+    assert coerced == expected
+    assert type(coerced) is type(expected)
+    if isinstance(expected, Decimal):
+        assert str(coerced) == str(expected)   # the written precision, not only the same quantity
+    if isinstance(expected, datetime):
+        assert coerced.utcoffset() == expected.utcoffset()
+
+
+def test_every_declared_type_has_its_parser():
+    assert PARSERS == {"string": parse_string, "number": parse_number, "integer": parse_integer,
+                       "date": parse_date, "datetime": parse_datetime}
+    assert parse_string(" tal cual ", ",") == " tal cual "
 
 
 amounts = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ocds_pipeline.generate.parties import make_ruc
-from ocds_pipeline.sources.identifiers import InvalidIdentifier, ruc_kind, validate_cedula, validate_ruc
+from ocds_pipeline.sources.identifiers import (
+    PUBLIC_WEIGHTS, InvalidIdentifier, modulo11_check_digit, ruc_kind, validate_cedula, validate_ruc,
+)
 from tests.conftest import shared_samples
 
 # Real RUCs: org-id.guide's EC-RUC example, and every RUC in SERCOP's four published api/record bodies.
@@ -87,10 +89,42 @@ def test_invalid_rucs_say_why(value, message):
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize("value,message", [
+    ("171003406", "a cédula has exactly 10 digits"),
+    ("17100340651", "a cédula has exactly 10 digits"),
+    ("2510034065", "province code 25 is not 01-24 or 30"),
+    ("1790034065", "the third digit of a cédula is 0-5"),
+    # Third digit 6 with a right modulo-10 digit: a cédula still cannot start like a public entity.
+    ("1760034064", "the third digit of a cédula is 0-5"),
+    ("1710034066", "check digit does not match (modulo 10)"),
+])
+def test_invalid_cedulas_say_why(value, message):
+    with pytest.raises(InvalidIdentifier) as error:
+        validate_cedula(value)
+    assert str(error.value) == message
+
+
 def test_cedula():
     assert validate_cedula("1710034065") == "1710034065"
-    with pytest.raises(InvalidIdentifier, match="the third digit of a cédula is 0-5"):
-        validate_cedula("1790034065")
+    assert cedula(17, "6003406") == "1760034064"  # the third-digit-6 case above has a right check digit
+
+
+def test_a_natural_persons_ruc_needs_an_establishment():
+    assert validate_ruc("1710034065001") and validate_ruc("1710034065002")
+    with pytest.raises(InvalidIdentifier) as error:
+        validate_ruc("1710034065000")
+    assert str(error.value) == "establishment number 000 is not valid"
+
+
+@pytest.mark.parametrize("third,kind", [(0, "natural"), (3, "natural"), (5, "natural"), (6, "public"), (9, "company")])
+def test_the_third_digit_says_who_holds_the_ruc(third, kind):
+    assert ruc_kind(f"17{third}0034065001") == kind
+
+
+def test_a_check_digit_needs_one_weight_per_digit():
+    assert modulo11_check_digit("17600011", PUBLIC_WEIGHTS) == 2
+    with pytest.raises(ValueError):
+        modulo11_check_digit("176000112", PUBLIC_WEIGHTS)
 
 
 def oracle(ruc: str) -> bool:

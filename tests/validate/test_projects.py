@@ -10,9 +10,9 @@ from ocds_pipeline.cli import main
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.sources.oc4ids import is_project_package
 from ocds_pipeline.validate.files import validate_file
-from tests.conftest import ROOT
+from tests.conftest import SHARED
 
-WORKED_EXAMPLE = ROOT.parent / "shared" / "samples" / "oc4ids-0.9.5-worked-example.json"
+WORKED_EXAMPLE = SHARED / "samples" / "oc4ids-0.9.5-worked-example.json"
 
 
 def package_with(tmp_path, change=None, extra=()):
