@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= build/run
+PUBLICATION ?= build/publication
 STORE ?= build/store.sqlite
 
 # Upstream schemas resolve offline from ../shared when it exists (developer machines and CI);
@@ -23,7 +24,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT) --store $(STORE)
+	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT) --store $(STORE) --publication $(PUBLICATION)
 
 test: $(BIN)/.installed
 	scripts/ensure-postgresql

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import tempfile
 from contextlib import contextmanager
@@ -38,3 +39,17 @@ def write_bytes(target: Path, body: bytes) -> None:
     """Atomically replace ``target`` with ``body``."""
     with atomic_open(target, "wb") as handle:
         handle.write(body)
+
+
+@contextmanager
+def atomic_output(target: Path) -> Iterator[IO[bytes]]:
+    """:func:`atomic_open` in binary mode, gzip-compressed when ``target`` ends in ``.gz``.
+
+    The gzip header carries no file name and no time, so the same content gives the same bytes.
+    """
+    with atomic_open(target, "wb") as raw:
+        if Path(target).suffix != ".gz":
+            yield raw
+            return
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as compressed:
+            yield compressed

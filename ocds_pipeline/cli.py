@@ -210,34 +210,90 @@ store_option = click.option("--store", "store_url", help="Release store: an SQLi
                             "postgresql://user@host/db (default from config: sqlite:///ocds-store.sqlite).")
 
 
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
+                              help="Processes that build records in parallel (default: CPUs, at most 4).")
+
+
+publication_option = click.option(
+    "--publication", type=click.Path(file_okay=False, path_type=Path),
+    help="Write the publication here (docs/publication.md): a link to its current complete version, "
+         "swapped atomically.")
+
+
 @main.command()
 @click.argument("source")
 @out_option
 @store_option
+@publication_option
 @with_reader_options
 @click.pass_obj
-def run(config, source, out, store_url, **reader_options) -> None:
+def run(config, source, out, store_url, publication, **reader_options) -> None:
     """The daily job: map SOURCE, add only what changed to the store, publish into --out.
 
     Writes releases.json/.jsonl (every release in the store), records.json (linked releases
     and compiled release per process), compiled.jsonl, rejects.csv and summary.json. Running it
     twice on the same input adds nothing and writes identical files; an interrupted run is
-    completed by running it again.
+    completed by running it again. With --publication, it ends by publishing (as `publish`).
 
     \b
     Examples:
-      ocds-pipeline run fixtures/sercop --out build/run --store build/store.sqlite
-      ocds-pipeline run export/ --out /srv/ocds --store postgresql://ocds@db/ocds
+      ocds-pipeline run fixtures/sercop --out build/run --store build/store.sqlite --publication build/publication
+      ocds-pipeline run export/ --out /srv/ocds/run --store postgresql://ocds@db/ocds --publication /srv/ocds/pub
     """
     from .pipeline import run as run_pipeline
 
     daily = run_pipeline(source, out, config, SchemaResolver.from_env(), store_url=store_url or config.store_url,
-                         progress=_progress("reading"), **reader_options)
+                         publication_root=publication, progress=_progress("reading"), **reader_options)
     click.echo(f"run {daily.run_id}: added {daily.added:,} releases ({daily.updates:,} updates of earlier ones); "
                f"the store has {daily.publication.releases:,} releases of {daily.publication.processes:,} processes")
     if daily.publication.merge_errors:
         click.secho(f"{len(daily.publication.merge_errors):,} processes could not be compiled (see summary.json)", fg="yellow")
     _report_run(daily.summary)
+    if daily.published is not None:
+        _report_published(daily.published)
+
+
+def _report_published(published) -> None:
+    click.echo(f"published {published.releases:,} releases of {published.processes:,} processes and "
+               f"{published.projects:,} projects to {published.root} (version {published.version.name}): "
+               f"{len(published.changed):,} files changed, {len(published.carried):,} unchanged files linked")
+    for note in published.notes:
+        click.secho(f"  note: {note}", fg="yellow")
+    for warning in published.warnings[:10]:
+        click.secho(f"  warning: {warning}", fg="yellow")
+    if published.merge_errors:
+        click.secho(f"  {len(published.merge_errors):,} processes could not be compiled; their releases are "
+                    f"published, without a compiled release", fg="yellow")
+
+
+@main.command()
+@store_option
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The publication folder: a link to its current complete version (created if missing).")
+@workers_option
+@click.pass_obj
+def publish(config, store_url, out, workers) -> None:
+    """Write the publication from the store: per-year OCDS JSON, CSV and Excel, indicators,
+    OC4IDS, quality, licence, policy, data dictionary and datapackage.json (docs/publication.md).
+
+    Only the years whose processes changed are written again; the others are linked from the
+    current version. The new version is verified and swapped in atomically: an interrupted
+    publish leaves the previous publication whole.
+
+    \b
+    Examples:
+      ocds-pipeline publish --store build/store.sqlite --out build/publication
+      ocds-pipeline publish --store postgresql://ocds@db/ocds --out /srv/ocds/pub --workers 4
+    """
+    from .parallel import default_workers
+    from .publish.publication import publish as publish_store
+    from .store import Store
+
+    store = Store(store_url or config.store_url)
+    published = publish_store(store, out, config, SchemaResolver.from_env(), workers=workers or default_workers(),
+                              progress=_progress("publish", rows=False))
+    store.close()
+    _report_published(published)
 
 
 def _read_summary(stats) -> str:
@@ -286,9 +342,6 @@ def ingest(config, paths, store_url, out) -> None:
         for warning in publication.warnings[:10]:
             click.secho(f"  warning: {warning}", fg="yellow")
 
-
-workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
-                              help="Processes that build records in parallel (default: CPUs, at most 4).")
 
 
 def _report_read(stats, rejects, staged: bool) -> None:
@@ -503,7 +556,7 @@ def quality(paths, out_dir, workers) -> None:
       ocds-pipeline quality build/run/compiled.jsonl --out build/quality
     """
     from .extensions import patched_release_schema
-    from .pipeline import write_quality_report
+    from .validate.quality.files import write_quality_report
     from .validate.quality.files import check_quality_file
 
     schema = patched_release_schema(SchemaResolver.from_env())  # core and SERCOP's extensions, for field coverage

@@ -26,7 +26,8 @@ class Config:
     # OC4IDS helpdesk. The default reuses SERCOP's OCDS prefix code.
     oc4ids_prefix: str = "oc4ids-5wno2w-"
     license: str = "https://creativecommons.org/licenses/by/3.0/ec/"
-    publication_policy: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/documentos/politica-publicacion-SERCOP-OCDS.pdf"
+    # The packages' publicationPolicy; empty: the policy the publication itself carries ({base_uri}policy.es.md).
+    publication_policy: str = ""
     base_uri: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/ocds/"
     # The release store: an SQLite file or a PostgreSQL URL (postgresql://user@host/db).
     store_url: str = "sqlite:///ocds-store.sqlite"
@@ -34,7 +35,26 @@ class Config:
     max_reject_rate: float = 0.01
     # The longest source line (CSV) or value (SQL), in bytes; a longer one is rejected alone.
     max_field_size: int = 1 << 20
+    # The publication (docs/publication.md): licence, contact and limits of the bulk files.
+    license_title: str = "Creative Commons Atribución 3.0 Ecuador (CC BY 3.0 EC)"
+    license_attribution: str = ("Fuente: Servicio Nacional de Contratación Pública (SERCOP), datos abiertos de "
+                                "contratación pública en el Estándar de Datos de Contrataciones Abiertas (OCDS).")
+    contact_email: str = "datosabiertos@compraspublicas.gob.ec"
+    update_frequency: str = "daily"
+    # Where a person reads one process ({ocid} is replaced): the contratos table's link column.
+    process_url: str = "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/api/record?ocid={ocid}"
+    # No OCDS file of the publication is larger than this, uncompressed (OCDS guidance: 1 GB).
+    max_file_bytes: int = 1_000_000_000
+    # Excel's row limit (1,048,576 rows, one of them the header): a larger table gets no workbook.
+    xlsx_max_rows: int = 1_048_575
+    # Write the CSV tables with a UTF-8 byte order mark (for Excel on Windows opening them directly).
+    csv_bom: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def policy_url(self) -> str:
+        """Where the publication policy is read: the configured URL, else the publication's own."""
+        return self.publication_policy or f"{self.base_uri}policy.es.md"
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> Config:

@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
-from .atomic import atomic_open
+from .atomic import atomic_output
 from .config import Config
 from .extensions import PUBLISHED_EXTENSIONS, load_extension
 from .faults import checkpoint
@@ -47,7 +47,7 @@ class PackageFields:
     @classmethod
     def of_config(cls, config: Config, extensions: list[str]) -> "PackageFields":
         """This project's own publication: the configured publisher, licence and policy."""
-        return cls(_publisher(config), config.license, config.publication_policy, extensions)
+        return cls(_publisher(config), config.license, config.policy_url, extensions)
 
 
 def _publisher(config: Config) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def republishing(config: Config, declared: list[Declared], own_extensions: list[
 
     publisher = choose(sources.publishers, _publisher(config), "publisher", lambda p: str(p.get("name")))
     license = choose(sources.licenses, config.license, "licence", str)
-    policy = choose(sources.policies, config.publication_policy, "publication policy", str)
+    policy = choose(sources.policies, config.policy_url, "publication policy", str)
     extensions = list(dict.fromkeys([*sources.extensions, *(own_extensions or [])]))
     return PackageFields(publisher, license, policy, extensions), warnings
 
@@ -111,7 +111,7 @@ class PackageWriter:
         self.count = 0
         self.latest = ""
         self.key = key.encode()
-        self._context = atomic_open(path, "wb")
+        self._context = atomic_output(path)
         self._file = self._context.__enter__()
         self._later: Callable[[], dict[str, Any]] | None = None
         self._items: IO[bytes] = self._file
@@ -155,7 +155,7 @@ class LinesWriter:
 
     def __init__(self, path: Path) -> None:
         self.count = 0
-        self._context = atomic_open(path, "wb")
+        self._context = atomic_output(path)
         self._file = self._context.__enter__()
 
     def add(self, body: bytes, date: str = "") -> None:

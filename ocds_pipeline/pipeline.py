@@ -26,6 +26,7 @@ from .publish import (
     publish_from_store,
     write_publication,
 )
+from .publish.publication import Published, publish
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
 from .sources.casting import ECUADOR
@@ -33,8 +34,7 @@ from .sources.ocds import OcdsReadStats
 from .store import Store, StoredRelease
 from .store.incremental import Change, mapping_digest, plan, recorded_date, release_kind
 from .store.ingest import ingest
-from .validate.quality import QualityReport, load_descriptions
-from .validate.quality.files import check_quality_file
+from .validate.quality.files import QUALITY_FILES, check_quality_file, write_quality_report
 
 
 def _write_summary(path: Path, document: dict[str, Any]) -> None:
@@ -99,19 +99,6 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     return summary
 
 
-QUALITY_FILES = ["quality.json", "quality.md", "quality.html", "quality.es.html"]
-
-
-def write_quality_report(report: QualityReport, out: Path) -> QualityReport:
-    """The data-quality report as JSON, Markdown and HTML in English and Spanish (quality.es.html)."""
-    descriptions = load_descriptions()
-    _write_summary(out / "quality.json", report.as_dict())
-    write_bytes(out / "quality.md", report.markdown(descriptions).encode("utf-8"))
-    write_bytes(out / "quality.html", report.html(descriptions, "en").encode("utf-8"))
-    write_bytes(out / "quality.es.html", report.html(descriptions, "es").encode("utf-8"))
-    return report
-
-
 class Reconciler:
     """Adds each mapped process to the store as :mod:`ocds_pipeline.store.incremental` decides.
 
@@ -164,17 +151,19 @@ class DailyRun:
     added: int
     updates: int  # correction releases among the added
     publication: Publication
+    published: Published | None = None  # the publication, when one was asked for
 
 
 def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *, store_url: str,
-        progress: Callable[[str, int], None] | None = None, batch_size: int = 500, now: datetime | None = None,
-        **reader_options: Any) -> DailyRun:
+        publication_root: Path | None = None, progress: Callable[[str, int], None] | None = None, batch_size: int = 500,
+        now: datetime | None = None, **reader_options: Any) -> DailyRun:
     """The daily job: map the day's export, add what changed to the store, publish from the store.
 
     A process's changes are added as new releases when it only moved on, or as one correction
     release dated when it was recorded (``now`` when the source does not say); see docs/store.md.
     Rerunning the same input adds nothing and rewrites identical files; a run interrupted at any
     point leaves the store consistent and the previous files in place, and a rerun completes it.
+    With ``publication_root``, the run ends by writing the publication there (:func:`.publish.publication.publish`).
     """
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".*.tmp"):
@@ -195,10 +184,12 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                     batch = []
             reconciler.add(batch)
         store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
+        store.save_projects(stats.projects or {}, stats.project_entities)
         projects = ProjectSource(stats.projects, stats.project_entities)
         publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
         write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
         publication.files += QUALITY_FILES
+        published = publish(store, publication_root, config, resolver, progress=progress) if publication_root else None
     except BaseException:
         store.finish_run(run_id, {"added": reconciler.added}, status="failed")
         raise
@@ -210,7 +201,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
                               **store.count()})
     store.close()
-    return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication)
+    return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication, published)
 
 
 @dataclass

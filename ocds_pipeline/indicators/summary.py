@@ -178,12 +178,19 @@ def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] |
         raise ValueError(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
     rows = []
     registry = registry or load_registry()
-    groups = table.groupby(by, dropna=False, sort=True) if by else [((), table)]
-    for key, group in groups:
+    if by:
+        grouped = table.groupby(by, dropna=False, sort=True)
+        # Each group's party rows, split once: a party belongs to the group of its process.
+        numbers = grouped.ngroup().reindex(parties["process"]).to_numpy()
+        party_groups = dict(iter(parties.groupby(numbers, sort=False)))
+        groups = ((key, group, party_groups.get(number, parties.iloc[:0])) for number, (key, group) in enumerate(grouped))
+    else:
+        groups = iter([((), table, parties)])
+    for key, group, group_parties in groups:
         key = key if isinstance(key, tuple) else (key,)
+        populations = {name: group[select(group)] for name, select in POPULATIONS.items()}
         for indicator in registry:
-            population = group[POPULATIONS[indicator.population](group)]
-            result = _aggregate(population, parties, indicator)
+            result = _aggregate(populations[indicator.population], group_parties, indicator)
             if indicator.money:
                 result = _cents(result, indicator.kind)
             rows.append({**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en, **result})

@@ -90,12 +90,13 @@ class ProjectCollector:
     _parties: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     _from_ocds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, compiled: dict[str, Any], releases: list[dict[str, Any]]) -> None:
+    def add(self, compiled: dict[str, Any], releases: list[dict[str, Any]], releases_uri: str | None = None) -> None:
+        """Link one process to its project; its releases are at ``releases_uri`` (default: the collector's)."""
         local_id = obj(compiled, "planning", "project").get("id")
         if not local_id:
             return
         local_id, ocid = str(local_id), str(compiled.get("ocid"))
-        self._processes.setdefault(local_id, []).append(summarise(compiled, releases, self.releases_uri))
+        self._processes.setdefault(local_id, []).append(summarise(compiled, releases, releases_uri or self.releases_uri))
         # The project's fields and each party's name come from its first process in ocid order,
         # so the project does not depend on the order of the input.
         first = self._from_ocds.get(local_id)

@@ -62,15 +62,21 @@ def publish_from_store(store: Store, out: Path, config: Config, resolver: Schema
     """
     builder = record_builder(config, resolver)
     refreshed = refresh_compiled(store, builder, workers=workers, progress=progress)
-    declared, own = store.declared()
-    fields, warnings = None, []
-    if declared:
-        fields, warnings = republishing(config, declared, extension_urls(config, resolver) if own else None)
+    fields, warnings = package_fields(store, config, resolver)
     publication = _write(cached_processes(store, builder.releases_uri), out, config, resolver, fields=fields,
                          projects=projects, progress=progress)
     publication.warnings += warnings
     publication.merged = refreshed.processes
     return publication
+
+
+def package_fields(store: Store, config: Config, resolver: SchemaResolver) -> tuple[PackageFields, list[str]]:
+    """What the packages published from ``store`` declare, and warnings about it: this project's own
+    publisher, licence and extensions, or what ingested packages from other publishers declared."""
+    declared, own = store.declared()
+    if not declared:
+        return PackageFields.of_config(config, extension_urls(config, resolver)), []
+    return republishing(config, declared, extension_urls(config, resolver) if own else None)
 
 
 def record_builder(config: Config, resolver: SchemaResolver, versioned: bool = False) -> RecordBuilder:
@@ -155,14 +161,22 @@ def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, reso
             if progress and result.processes % 10_000 == 0:
                 progress("published processes", result.processes)
         if collector is not None:
-            rows = []
-            for project, totals in collector.projects():
-                dates = [r["date"] for p in project.get("contractingProcesses", []) for r in p["releases"]]
-                files.projects.add(dumps(project), max(dates) if dates else "")
-                rows.append((project, totals))
-            if not rows:
-                files.projects.saw(latest)
-            write_bytes(out / f"{PROJECTS}.csv", aggregates_csv(rows))
-            result.projects = len(rows)
+            result.projects = write_projects(collector, files.projects, out / f"{PROJECTS}.csv", latest)
             result.warnings += sorted(collector.warnings)
     return result
+
+
+def write_projects(collector: ProjectCollector, package: PackageWriter, totals_csv: Path, latest: str) -> int:
+    """Add every collected project to an open project package and write their totals as CSV; how many.
+
+    The package's publishedDate is its latest release date (``latest``, the data's, when it has no project).
+    """
+    rows = []
+    for project, totals in collector.projects():
+        dates = [r["date"] for p in project.get("contractingProcesses", []) for r in p["releases"]]
+        package.add(dumps(project), max(dates) if dates else "")
+        rows.append((project, totals))
+    if not rows:
+        package.saw(latest)
+    write_bytes(totals_csv, aggregates_csv(rows))
+    return len(rows)

@@ -84,11 +84,12 @@ def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,
     return result
 
 
-def cached_processes(store: Store, releases_uri: str, year: str | None = None) -> Iterator[CompiledProcess]:
-    """Every process (of one year) as :func:`.records.compile_groups` gives it, read from the store
-    without merging: its stored compiled release, its releases, and the record linking them."""
-    compiled = store.compiled(year)
-    for ocid, rows in groupby(store.release_rows(year), key=itemgetter(0)):
+def cached_processes(store: Store, releases_uri: str, year: str | None = None,
+                     months: tuple[str, str] | None = None) -> Iterator[CompiledProcess]:
+    """Every process (of a year, of some of its months) as :func:`.records.compile_groups` gives it, read
+    from the store without merging: its stored compiled release, its releases, and the record linking them."""
+    compiled = store.compiled(year, months)
+    for ocid, rows in groupby(store.release_rows(year, months), key=itemgetter(0)):
         rows = list(rows)
         found, body, error = next(compiled)
         if found != ocid:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -227,14 +228,52 @@ class Store:
             checkpoint("store.before_commit")
         checkpoint("store.after_commit")
 
-    def compiled(self, year: str | None = None, batch: int = 2000) -> Iterator[tuple[str, str | None, str | None]]:
-        """(ocid, compiled release JSON or None, merge error or None) of every process (of one year), by ocid."""
+    @staticmethod
+    def _in_part(query, year: str | None, months: tuple[str, str] | None):
+        """``query`` limited to the processes of ``year`` whose first release is in ``months`` (first, last)."""
         c = tables.compiled.c
-        query = select(c.ocid, c.body, c.error).order_by(c.ocid)
         if year is not None:
             query = query.where(c.year == year)
+        if months is not None:
+            query = query.where(func.substr(c.first_date, 1, 7) >= months[0], func.substr(c.first_date, 1, 7) <= months[1])
+        return query
+
+    def compiled(self, year: str | None = None, months: tuple[str, str] | None = None,
+                 batch: int = 2000) -> Iterator[tuple[str, str | None, str | None]]:
+        """(ocid, compiled release JSON or None, merge error or None) of every process (of a year, of some
+        of its months), by ocid."""
+        c = tables.compiled.c
+        query = self._in_part(select(c.ocid, c.body, c.error).order_by(c.ocid), year, months)
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
+    def compiled_index(self, batch: int = 2000) -> Iterator[tuple[str, str, str, str | None, str | None]]:
+        """(ocid, year, first release date, compiled release JSON or None, merge error or None) of every
+        process, by ocid."""
+        c = tables.compiled.c
+        query = select(c.ocid, c.year, c.first_date, c.body, c.error).order_by(c.ocid)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
+    def merge_errors(self) -> dict[str, str]:
+        """The processes whose releases cannot be merged, with why."""
+        c = tables.compiled.c
+        with self.engine.connect() as connection:
+            return dict(connection.execute(select(c.ocid, c.error).where(c.error.is_not(None)).order_by(c.ocid)).all())
+
+    def compiled_bodies(self, ocids: Iterable[str]) -> dict[str, str | None]:
+        """The compiled release (JSON) of each of these processes."""
+        c = tables.compiled.c
+        return dict(self._by_ocid(tables.compiled, [c.body], ocids))
+
+    def month_totals(self, year: str) -> dict[str, tuple[int, int, int]]:
+        """Per month of the first release date, for one year: processes, releases, bytes of the releases."""
+        c = tables.compiled.c
+        month = func.substr(c.first_date, 1, 7)
+        with self.engine.connect() as connection:
+            return {m: (processes, int(releases), int(size)) for m, processes, releases, size in connection.execute(
+                select(month, func.count(), func.sum(c.releases), func.sum(c.release_bytes))
+                .where(c.year == year).group_by(month).order_by(month))}
 
     def year_totals(self) -> dict[str, dict[str, int | str]]:
         """Per year: processes, releases, bytes of the releases, the first and latest release dates."""
@@ -246,14 +285,52 @@ class Store:
                         select(c.year, func.count(), func.sum(c.releases), func.sum(c.release_bytes),
                                func.min(c.first_date), func.max(c.latest_date)).group_by(c.year).order_by(c.year))}
 
-    def release_rows(self, year: str | None = None, batch: int = 2000) -> Iterator[tuple[str, str, str, str, str]]:
-        """(ocid, release id, date, tags JSON, body) of every release (of processes of one year), in merge order."""
+    def release_rows(self, year: str | None = None, months: tuple[str, str] | None = None,
+                     batch: int = 2000) -> Iterator[tuple[str, str, str, str, str]]:
+        """(ocid, release id, date, tags JSON, body) of every release (of the processes of a year, of some of
+        its months), in merge order."""
         r, c = tables.releases.c, tables.compiled.c
         query = select(r.ocid, r.release_id, r.date, r.tags, r.body).order_by(r.ocid, r.date, r.seq)
-        if year is not None:
-            query = query.join(tables.compiled, c.ocid == r.ocid).where(c.year == year)
+        if year is not None or months is not None:
+            query = self._in_part(query.join(tables.compiled, c.ocid == r.ocid), year, months)
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
+    def run_totals(self) -> dict[int, int]:
+        """How many releases each run added, for the runs that added any."""
+        r = tables.releases.c
+        with self.engine.connect() as connection:
+            return dict(connection.execute(select(r.run_id, func.count()).group_by(r.run_id).order_by(r.run_id)).all())
+
+    def run_bodies(self, run_id: int, batch: int = 2000) -> Iterator[str]:
+        """The releases one run added, in the order they were added."""
+        r = tables.releases.c
+        query = select(r.body).where(r.run_id == run_id).order_by(r.seq)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query).scalars()
+
+    def save_projects(self, rows: dict[str, dict[str, Any]], entities: dict[str, dict[str, Any]],
+                      entity_key: str = "ruc_entidad") -> None:
+        """Keep today's works-project rows (each with its responsible entity), replacing those of the same code."""
+        if not rows:
+            return
+        with self.engine.begin() as connection:
+            codes = list(rows)
+            for start in range(0, len(codes), BATCH):
+                connection.execute(delete(tables.projects).where(tables.projects.c.code.in_(codes[start:start + BATCH])))
+            connection.execute(insert(tables.projects), [
+                {"code": code, "row": _typed_json(row), "entity": _typed_json(entities.get(row.get(entity_key)))}
+                for code, row in rows.items()])
+
+    def projects(self, entity_key: str = "ruc_entidad") -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The works-project rows kept, and their entities by ``entity_key``."""
+        rows, entities = {}, {}
+        with self.engine.connect() as connection:
+            for code, row, entity in connection.execute(select(tables.projects).order_by(tables.projects.c.code)):
+                rows[code] = _from_typed_json(row)
+                if entity is not None:
+                    entities[rows[code].get(entity_key)] = _from_typed_json(entity)
+        return rows, entities
 
     def count(self) -> dict[str, int]:
         r = tables.releases.c
@@ -289,6 +366,34 @@ class Store:
             rows = connection.execute(select(c.table_name, c.line, c.column_name, c.value, c.reason, c.stage)
                                       .where(c.run_id == run_id).order_by(c.id))
             return [Reject(*row) for row in rows]
+
+
+_TYPED = {"decimal": Decimal, "date": date.fromisoformat, "datetime": datetime.fromisoformat}
+
+
+def _typed_json(row: dict[str, Any] | None) -> str | None:
+    """A source row as JSON that keeps its types (Decimal, date, datetime), for :func:`_from_typed_json`."""
+    if row is None:
+        return None
+
+    def tag(value: Any) -> Any:
+        for name, kind in (("decimal", Decimal), ("datetime", datetime), ("date", date)):
+            if isinstance(value, kind):
+                return {"$" + name: str(value) if name == "decimal" else value.isoformat()}
+        raise TypeError(f"cannot keep a {type(value).__name__} in the store")
+
+    return json.dumps(row, sort_keys=True, default=tag, ensure_ascii=False)
+
+
+def _from_typed_json(text: str) -> dict[str, Any]:
+    def untag(value: dict[str, Any]) -> Any:
+        if len(value) == 1:
+            key = next(iter(value))
+            if key.startswith("$") and key[1:] in _TYPED:
+                return _TYPED[key[1:]](value[key])
+        return value
+
+    return json.loads(text, object_hook=untag)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

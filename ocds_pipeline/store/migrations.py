@@ -31,10 +31,15 @@ def _compiled(connection: Connection) -> None:
     tables.metadata.create_all(connection, tables=[tables.compiled, tables.meta])
 
 
+def _projects(connection: Connection) -> None:
+    tables.projects.create(connection)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
     (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
     (3, "compiled: each process's compiled release and year, kept current for publishing; meta", _compiled),
+    (4, "projects: the works-project rows of the last run, for OC4IDS published from the store", _projects),
 ]
 
 

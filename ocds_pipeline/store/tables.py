@@ -66,6 +66,15 @@ compiled = Table(
     Index("compiled_year_ocid", "year", "ocid"),
 )
 
+# The works-project table of the last daily run that had one (code -> row and responsible entity),
+# so that OC4IDS projects published from the store carry what the source said about them.
+projects = Table(
+    "projects", metadata,
+    Column("code", Text, primary_key=True),
+    Column("row", Text, nullable=False),                  # JSON
+    Column("entity", Text),                               # JSON: the entity responsible, when known
+)
+
 # Small facts about the store's own bookkeeping: "compiled_through" is the last release (seq)
 # whose process's compiled release is current.
 meta = Table(

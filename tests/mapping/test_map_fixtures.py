@@ -56,7 +56,8 @@ def test_package_metadata(mapped):
     assert package["publisher"] == {"name": "Servicio Nacional de Contratación Pública (SERCOP)", "scheme": "OCDS",
                                     "uid": "ocds-5wno2w", "uri": "https://www.compraspublicas.gob.ec"}
     assert package["license"] == "https://creativecommons.org/licenses/by/3.0/ec/"
-    assert package["publicationPolicy"].endswith(".pdf")
+    # The policy the publication carries (docs/publication.md), at the base URI beside the extensions.
+    assert package["publicationPolicy"] == "https://datosabiertos.compraspublicas.gob.ec/PLATAFORMA/ocds/policy.es.md"
     assert package["publishedDate"] == max(r["date"] for r in releases)
     assert "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json" in package["extensions"]
     assert any(url.endswith("/extensions/procurement_regime/extension.json") for url in package["extensions"])

@@ -10,14 +10,29 @@ sequentially, each process once.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ...atomic import write_bytes
 from ...parallel import default_workers, map_forked
 from ...sources.ocds import NotOCDSError, OcdsReadStats
 from ...sources.ocds_blocks import BLOCK_SIZE, Block, BlockSplitError, plan_blocks, read_block
-from . import QualityCounts, QualityReport, check_quality
+from . import QualityCounts, QualityReport, check_quality, load_descriptions
+
+QUALITY_FILES = ["quality.json", "quality.md", "quality.html", "quality.es.html"]
+
+
+def write_quality_report(report: QualityReport, out: Path) -> QualityReport:
+    """The data-quality report as JSON, Markdown and HTML in English and Spanish (quality.es.html)."""
+    descriptions = load_descriptions()
+    out.mkdir(parents=True, exist_ok=True)
+    write_bytes(out / "quality.json", (json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n").encode())
+    write_bytes(out / "quality.md", report.markdown(descriptions).encode("utf-8"))
+    write_bytes(out / "quality.html", report.html(descriptions, "en").encode("utf-8"))
+    write_bytes(out / "quality.es.html", report.html(descriptions, "es").encode("utf-8"))
+    return report
 
 
 class NotCompiledError(Exception):

@@ -1,0 +1,421 @@
+"""The publication (docs/publication.md): what SERCOP puts online every day, written from the store.
+
+:func:`publish` brings the store's compiled releases up to date, then builds a new version of the
+publication beside the current one: the OCDS files and spreadsheets of each year whose processes
+changed are written again, those of the other years are hard-linked from the current version; the
+statistics, OC4IDS projects, documents and manifest are written from every process. The new version
+is checked against the store (counts) and its manifest (sizes and SHA-256) and then swapped in
+atomically (:mod:`.versions`), so readers see the previous publication until the new one is whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from .. import __version__
+from ..atomic import write_bytes
+from ..config import Config
+from ..docgen import render_indicators, render_mapping
+from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
+from ..oc4ids import OC4IDS_VERSION, ProjectCollector
+from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
+from ..procedure_types import ProcedureTypes
+from ..resources import data_path
+from ..schemas import SchemaResolver
+from ..store import Store
+from ..validate.quality import QualityCounts
+from ..validate.quality.files import QUALITY_FILES, write_quality_report
+from . import package_fields, record_builder, write_projects
+from .bulk import FULL, Part, Written, full_fits, write_part, year_parts
+from .cache import UNDATED, refresh_compiled
+from .contracts import ContractRows
+from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
+from .manifest import PROFILE, resource, verify
+from .spreadsheets import CsvTable
+from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, fact_tables, indicator_rows, ranking_rows
+from .tables import Tables
+from .versions import PublicationError, Versions
+from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
+
+MANIFEST = "datapackage.json"
+SPANISH_SCHEMA = "csv/release-schema.es.json"
+_TABLE_TYPES = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean",
+                "datetime": "datetime"}
+_PROJECT_BATCH = 500
+STATISTICS = "statistics"
+
+
+@dataclass
+class Published:
+    """What a publish wrote: where, how much, which files changed, and what it could not publish."""
+
+    root: Path
+    version: Path | None = None
+    processes: int = 0
+    releases: int = 0
+    projects: int = 0
+    written: list[str] = field(default_factory=list)   # files whose bytes this publish wrote
+    carried: list[str] = field(default_factory=list)   # files linked unchanged from the previous version
+    changed: list[str] = field(default_factory=list)   # files whose content differs from the previous version
+    notes: list[str] = field(default_factory=list)     # what is not published, and why
+    merge_errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def publish(store: Store, root: Path, config: Config, resolver: SchemaResolver, *, workers: int = 1,
+            progress: Callable[[str, int], None] | None = None) -> Published:
+    """Write the whole publication from the store into ``root`` (a link to its current version)."""
+    refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
+    versions = Versions(root)
+    previous = _Previous.load(versions.current())
+    staged = versions.stage()
+    try:
+        published = _Build(store, staged, config, resolver, previous, versions, progress).run()
+    except BaseException:
+        versions.discard(staged)
+        raise
+    published.root = Path(root)
+    published.version = versions.swap(staged)
+    return published
+
+
+def fingerprint(config: Config) -> str:
+    """What, besides the data, decides the per-year files' bytes: this version, the configuration and
+    the publication's declarative files. A change rewrites every year."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(json.dumps(asdict(config), sort_keys=True, default=str).encode())
+    folder = data_path("schemas", "publication")
+    for path in sorted(folder.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class _Previous:
+    """The current version's manifest: its resources, and the state each part was written from."""
+
+    folder: Path | None = None
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path | None) -> "_Previous":
+        if folder is None or not (folder / MANIFEST).is_file():
+            return cls()
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except ValueError:
+            return cls()  # written by hand or damaged: everything is written again
+        return cls(folder, {entry["path"]: entry for entry in manifest.get("resources", [])},
+                   manifest.get("ocds_pipeline", {}))
+
+    def matching(self, prefixes: tuple[str, ...]) -> list[str]:
+        return [path for path in self.resources if path.startswith(prefixes)]
+
+
+def _year_prefixes(year: str) -> tuple[str, ...]:
+    return f"ocds/{year}/", f"csv/{year}/", f"xlsx/{year}.xlsx"
+
+
+def _signature(totals: dict[str, Any]) -> list[Any]:
+    """What changes whenever a part's processes change: releases are only ever added."""
+    return [totals["processes"], totals["releases"], totals["release_bytes"], totals["first_date"], totals["latest_date"]]
+
+
+def _dated(latest: str) -> datetime:
+    """The data's latest release date as a timestamp (for workbooks), 1980 at the earliest (zip's epoch)."""
+    try:
+        value = datetime.fromisoformat(latest.replace("Z", "+00:00"))
+        value = value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    except ValueError:
+        value = datetime(1980, 1, 1)
+    return max(value, datetime(1980, 1, 1))
+
+
+class _Build:
+    """One publish: writes or carries every file into the staged version and builds its manifest."""
+
+    def __init__(self, store: Store, staged: Path, config: Config, resolver: SchemaResolver, previous: _Previous,
+                 versions: Versions, progress: Callable[[str, int], None] | None) -> None:
+        self.store, self.staged, self.config, self.previous, self.versions = store, staged, config, previous, versions
+        self.progress = progress
+        self.schema = patched_release_schema(resolver, base_uri=config.base_uri)
+        self.tables = Tables(self.schema)
+        self.contracts = ContractRows(self.tables, config, ProcedureTypes.load())
+        self.fields, warnings = package_fields(store, config, resolver)
+        self.fingerprint = fingerprint(config)
+        self.same_rules = previous.state.get("fingerprint") == self.fingerprint
+        self.run_id = max(store.run_totals(), default=0)  # the last store run that added releases
+        self.totals = store.year_totals()
+        self.result = Published(staged, warnings=warnings)
+        self.resources: list[dict[str, Any]] = []
+        self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
+                                      "changes": {}}
+
+    # -- the steps ----------------------------------------------------------------------------
+    def run(self) -> Published:
+        dated = max((t["latest_date"] for t in self.totals.values()), default="")
+        for year, totals in self.totals.items():
+            self._year(year, totals)
+        self._full()
+        self._changes()
+        self._statistics()
+        self._documents()
+        self._manifest(dated)
+        return self.result
+
+    def _year(self, year: str, totals: dict[str, Any]) -> None:
+        signature = _signature(totals)
+        state = self.previous.state.get("years", {}).get(year, {})
+        if self.same_rules and state.get("signature") == signature and self._carry(_year_prefixes(year)):
+            self.state["years"][year] = state
+            self.result.notes += [state["note"]] if state.get("note") else []
+            self._count(totals)
+            return
+        parts = year_parts(self.store, year, self.config.max_file_bytes)
+        sheets = YearSpreadsheets(self.staged, year, self.tables, self.contracts, bom=self.config.csv_bom,
+                                  max_rows=self.config.xlsx_max_rows, dated=_dated(totals["latest_date"]))
+        written = Written()
+        try:
+            for part in parts:
+                one = self._part(part, lambda process: sheets.add(orjson.loads(process.compiled))
+                                 if process.compiled is not None else None)
+                written.processes += one.processes
+                written.releases += one.releases
+        except BaseException:
+            sheets.abort()
+            raise
+        year_sheets = sheets.close()
+        expected = (totals["processes"], totals["releases"])
+        if (written.processes, written.releases) != expected:
+            raise PublicationError(f"{year}: {written.processes:,} processes and {written.releases:,} releases "
+                                   f"written, the store has {expected[0]:,} and {expected[1]:,}")
+        self._sheets(year, year_sheets)
+        self.state["years"][year] = {"signature": signature, "parts": [part.months for part in parts],
+                                     "note": year_sheets.note}
+        if self.progress:
+            self.progress(f"published {year}: processes", written.processes)
+
+    def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
+        written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, each)
+        temporal = {"start": written.first_date, "end": written.latest_date} if written.processes else None
+        for kind in ("compiled", "releases", "records"):
+            self._add(part.path(kind), processes=written.processes, releases=written.releases, temporal=temporal,
+                      ocds_version=OCDS_VERSION, licenses=self._licenses())
+        self._count(asdict(written))
+        return written
+
+    def _count(self, totals: dict[str, Any]) -> None:
+        self.result.processes += totals["processes"]
+        self.result.releases += totals["releases"]
+
+    def _sheets(self, year: str, sheets: YearSheets) -> None:
+        for path, rows in sheets.rows.items():
+            self._add(path, rows=rows, schema=self._table_schema(path))
+        if sheets.workbook:
+            self._add(sheets.workbook, sheets=sheets.sheets)
+        if sheets.note:
+            self.result.notes.append(sheets.note)
+
+    def _full(self) -> None:
+        if not full_fits(self.totals, self.config.max_file_bytes):
+            self.result.notes.append(f"ocds/{FULL}/ is not published: every process together passes "
+                                     f"{self.config.max_file_bytes:,} bytes uncompressed; the years hold them all")
+            return
+        signature = [_signature(t) for t in self.totals.values()]
+        before = self.result.processes, self.result.releases
+        if self.same_rules and self.previous.state.get(FULL) == signature and self._carry((f"ocds/{FULL}/",)):
+            self.state[FULL] = signature
+            return
+        self._part(Part(FULL, None))
+        self.result.processes, self.result.releases = before  # the same processes again
+        self.state[FULL] = signature
+
+    def _changes(self) -> None:
+        """changes/run-NNNNNN.jsonl.gz: the releases each store run added, for harvesters."""
+        before = self.previous.state.get("changes", {})
+        for run_id, count in self.store.run_totals().items():
+            path = f"changes/run-{run_id:06d}.jsonl.gz"
+            self.state["changes"][str(run_id)] = count
+            if before.get(str(run_id)) == count and self._carry((path,)):
+                continue
+            with Outputs(lines=LinesWriter(self.staged / path)) as files:
+                for body in self.store.run_bodies(run_id):
+                    files.lines.add(body.encode("utf-8"))
+            self._add(path, releases=count, run=run_id)
+
+    def _statistics(self) -> None:
+        """Indicators, supplier ranking, quality report and OC4IDS projects, from every compiled release;
+        linked from the previous version when neither the data nor the rules changed."""
+        rows, entities = self.store.projects()
+        signature = [[_signature(t) for t in self.totals.values()],
+                     hashlib.sha256(orjson.dumps([rows, entities], option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()]
+        self.state[STATISTICS] = signature
+        if self.same_rules and self.previous.state.get(STATISTICS) == signature \
+                and self._carry(("indicators/", "quality/", "oc4ids/")):
+            self.result.merge_errors = self.store.merge_errors()
+            self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
+            return
+        quality = QualityCounts()
+        with_projects: list[tuple[str, str]] = []
+
+        def compiled_releases() -> Iterator[dict[str, Any]]:
+            for ocid, year, first_date, body, error in self.store.compiled_index():
+                if body is None:
+                    self.result.merge_errors[ocid] = error or "cannot be merged"
+                    continue
+                compiled = orjson.loads(body)
+                quality.add(compiled)
+                if names_project(compiled):
+                    with_projects.append((ocid, self._releases_uri(year, first_date)))
+                yield compiled
+
+        tables, suppliers = fact_tables(compiled_releases())
+        self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
+        self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, suppliers))
+        write_quality_report(quality.report(self.schema), self.staged / "quality")
+        for name in QUALITY_FILES:
+            self._add(f"quality/{name}")
+        self._projects(with_projects, rows, entities)
+
+    def _projects(self, with_projects: list[tuple[str, str]], rows: dict[str, dict[str, Any]],
+                  entities: dict[str, dict[str, Any]]) -> None:
+        collector = ProjectCollector(self.config, "", rows, entities)
+        pending = iter(with_projects)
+        while chunk := list(islice(pending, _PROJECT_BATCH)):
+            ocids = [ocid for ocid, _ in chunk]
+            compiled, bodies = self.store.compiled_bodies(ocids), self.store.bodies(ocids)
+            for ocid, uri in chunk:
+                collector.add(orjson.loads(compiled[ocid]), [orjson.loads(body) for body in bodies[ocid]], uri)
+        latest = max((t["latest_date"] for t in self.totals.values()), default="")
+        uri = f"{self.config.base_uri}oc4ids/projects.json"
+        metadata = package_metadata(self.fields, uri, OC4IDS_VERSION, with_extensions=False)
+        with Outputs(package=PackageWriter(self.staged / "oc4ids/projects.json", metadata, "projects")) as files:
+            self.result.projects = write_projects(collector, files.package, self.staged / "oc4ids/projects.csv", latest)
+        self._add("oc4ids/projects.json", projects=self.result.projects, oc4ids_version=OC4IDS_VERSION,
+                  licenses=self._licenses())
+        self._add("oc4ids/projects.csv", rows=self.result.projects)
+        self.result.warnings += sorted(collector.warnings)
+
+    def _documents(self) -> None:
+        config, totals = self.config, self.totals
+        extensions = self.fields.extensions
+        facts = {"published": max((t["latest_date"] for t in totals.values()), default="")[:10],
+                 "ocds_version": OCDS_VERSION, "oc4ids_version": OC4IDS_VERSION,
+                 "processes": f"{self.result.processes:,}", "releases": f"{self.result.releases:,}",
+                 "first_date": min((t["first_date"] for y, t in totals.items() if y != UNDATED), default="-")[:10],
+                 "latest_date": max((t["latest_date"] for y, t in totals.items() if y != UNDATED), default="-")[:10]}
+        self._text("LICENSE", license_text(config))
+        self._text("policy.es.md", policy(config, "es", facts, extensions))
+        self._text("policy.en.md", policy(config, "en", facts, extensions))
+        self._text("docs/mapping.md", render_mapping())
+        self._text("docs/indicators.md", render_indicators())
+        self._table("dictionary", DICTIONARY_COLUMNS, [dict(zip(DICTIONARY_COLUMNS, row))
+                                                       for row in dictionary_rows(self.tables)])
+        write_bytes(self.staged / SPANISH_SCHEMA, json.dumps(self.tables.schema_es, indent=2, ensure_ascii=False)
+                    .encode("utf-8"))
+        self._add(SPANISH_SCHEMA)
+        for path in copy_extensions(self.staged, PUBLISHED_EXTENSIONS):
+            self._add(path)
+
+    def _manifest(self, dated: str) -> None:
+        """datapackage.json, after checking every file against it."""
+        problems = verify(self.staged, self.resources, set(self.result.carried))
+        if problems:
+            raise PublicationError("the publication does not match its manifest:\n  " + "\n  ".join(problems[:20]))
+        config = self.config
+        manifest = {
+            "$schema": PROFILE, "name": f"{config.ocid_prefix}-ocds", "title": f"{config.publisher_name}: "
+            "contratación pública en OCDS / public procurement in OCDS",
+            "description": "Datos abiertos de contratación pública en el Estándar de Datos de Contrataciones "
+                           "Abiertas (OCDS 1.1) y proyectos de obra en OC4IDS; ver policy.es.md. "
+                           "Open public procurement data in OCDS 1.1 and works projects in OC4IDS; see policy.en.md.",
+            "homepage": config.base_uri, "created": dated or None, "version": f"{self.run_id}",
+            "licenses": self._licenses(), "contributors": [{"title": config.publisher_name, "path": config.publisher_uri,
+                                                            "roles": ["publisher"], "email": config.contact_email}],
+            "keywords": ["OCDS", "OC4IDS", "contratación pública", "public procurement", "Ecuador"],
+            "ocds_version": OCDS_VERSION, "oc4ids_version": OC4IDS_VERSION,
+            "coverage": {"processes": self.result.processes, "releases": self.result.releases,
+                         "first_date": min((t["first_date"] for t in self.totals.values()), default=None),
+                         "latest_date": dated or None},
+            "notes": self.result.notes,
+            "resources": sorted(self.resources, key=lambda entry: entry["path"]),
+            "ocds_pipeline": self.state,
+        }
+        write_bytes(self.staged / MANIFEST, (json.dumps({k: v for k, v in manifest.items() if v is not None},
+                                                        indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _licenses(self) -> list[dict[str, str]]:
+        return [{"path": self.fields.license or self.config.license, "title": self.config.license_title}]
+
+    def _releases_uri(self, year: str, first_date: str) -> str:
+        """The URL of the release package that holds a process (its year, or the months that hold it)."""
+        for months in self.state["years"].get(year, {}).get("parts", [None]):
+            if months is None or months[0] <= first_date[:7] <= months[1]:
+                return f"{self.config.base_uri}{Part(year, year, tuple(months) if months else None).path('releases')}"
+        return f"{self.config.base_uri}{Part(year, year).path('releases')}"
+
+    def _carry(self, prefixes: tuple[str, ...]) -> bool:
+        """Link every file of the previous version under ``prefixes``, with its manifest entry; False
+        (nothing carried) when any is missing."""
+        paths = self.previous.matching(prefixes)
+        if not paths or self.previous.folder is None or not all((self.previous.folder / p).is_file() for p in paths):
+            return False
+        for path in paths:
+            self.versions.carry(self.staged, path)
+            self.resources.append(self.previous.resources[path])
+            self.result.carried.append(path)
+        return True
+
+    def _add(self, relative: str, **described: Any) -> None:
+        """The manifest entry of a file written now; it keeps the run that last changed its bytes."""
+        entry = resource(self.staged, relative, **described)
+        before = self.previous.resources.get(relative)
+        if before is not None and before.get("hash") == entry["hash"]:
+            entry["updated_in_run"] = before.get("updated_in_run", self.run_id)
+        else:
+            entry["updated_in_run"] = self.run_id
+            self.result.changed.append(relative)
+        self.resources.append(entry)
+        self.result.written.append(relative)
+
+    def _text(self, relative: str, text: str) -> None:
+        write_bytes(self.staged / relative, text.encode("utf-8"))
+        self._add(relative)
+
+    def _table(self, stem: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+        """A table as CSV (and, for statistics, JSON) with its Table Schema in the manifest."""
+        table = CsvTable(self.staged / f"{stem}.csv", columns, self.config.csv_bom)
+        for row in rows:
+            table.add([row[column] for column in columns])
+        table.close()
+        self._add(f"{stem}.csv", rows=len(rows), schema={"fields": [{"name": c, "type": "any"} for c in columns]})
+        if stem.startswith("indicators/"):
+            write_bytes(self.staged / f"{stem}.json", orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+            self._add(f"{stem}.json", records=len(rows))
+
+    def _table_schema(self, path: str) -> dict[str, Any]:
+        """The Table Schema of one of a year's CSV tables: its Spanish headers and their types."""
+        name = Path(path).stem
+        if name == CONTRATOS:
+            return {"fields": [{"name": c["title_es"], "title": c["title_en"], "type": _TABLE_TYPES.get(c["type"], "string"),
+                                "description": c["description_es"]} for c in self.tables.contratos["columns"]]}
+        table = next(t for t in self.tables.ocds if t.name == name)
+        return {"fields": [{"name": c.title_es, "title": c.title_en, "type": _TABLE_TYPES.get(c.type, "string"),
+                            "description": c.description_es} for c in table.columns]}
+
+
+def names_project(compiled: dict[str, Any]) -> bool:
+    """Whether a compiled release names a works project (planning.project.id), for OC4IDS."""
+    planning = compiled.get("planning")
+    project = planning.get("project") if isinstance(planning, dict) else None
+    return isinstance(project, dict) and bool(project.get("id"))

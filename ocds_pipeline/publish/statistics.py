@@ -1,0 +1,111 @@
+"""The publication's indicators and supplier ranking, for people (rounded, in Spanish and English)
+and for machines (exact numerators and denominators).
+
+Every indicator of the registry is computed over all compiled releases: overall, by year, and by
+year × regime, province, procedure type and buyer (``year`` is the indicators' own period:
+docs/indicators.md). The supplier ranking gives, per year, each supplier's awarded value and
+number of processes, with its name and RUC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from ..indicators.facts import Facts, facts
+from ..indicators.summary import load_registry, summarise
+from ..ocdsvalues import obj, objs
+
+GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("year", "regime"), ("year", "province"),
+                                          ("year", "procedure_type"), ("year", "buyer"))
+GROUP_COLUMNS = ["year", "regime", "province", "procedure_type", "buyer"]
+INDICATOR_COLUMNS = ["grouping", *GROUP_COLUMNS, "indicator", "name_es", "name_en", "unit", "numerator", "denominator",
+                     "value", "percent", "rounded", "eligible", "coverage", "not_computable"]
+RANKING_COLUMNS = ["year", "rank", "supplier", "ruc", "id", "awarded_value", "processes"]
+
+
+@dataclass
+class Suppliers:
+    """Each supplier's name and RUC, as first seen (in ocid order)."""
+
+    names: dict[str, str | None] = field(default_factory=dict)
+    rucs: dict[str, str | None] = field(default_factory=dict)
+
+    def note(self, compiled: dict[str, Any]) -> None:
+        parties = {party.get("id"): party for party in objs(compiled, "parties")}
+        for award in objs(compiled, "awards"):
+            for supplier in objs(award, "suppliers"):
+                org = supplier.get("id")
+                if org is None or org in self.names:
+                    continue
+                party = parties.get(org, {})
+                self.names[org] = supplier.get("name") or party.get("name")
+                identifier = obj(party, "identifier")
+                self.rucs[org] = identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None
+
+
+def _noted(compiled_releases: Iterable[dict[str, Any]], suppliers: Suppliers) -> Iterator[dict[str, Any]]:
+    for compiled in compiled_releases:
+        suppliers.note(compiled)
+        yield compiled
+
+
+def fact_tables(compiled_releases: Iterable[dict[str, Any]]) -> tuple[Facts, Suppliers]:
+    """The indicators' fact tables from compiled releases, and the suppliers' names (once consumed)."""
+    suppliers = Suppliers()
+    return facts(_noted(compiled_releases, suppliers)), suppliers
+
+
+def _clean(value: Any) -> Any:
+    """NaN and pandas' missing values as None; numpy numbers as Python numbers."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def indicator_rows(tables: Facts) -> list[dict[str, Any]]:
+    """Every indicator for every grouping: exact values, and a rounded one for people."""
+    registry = {indicator.code: indicator for indicator in load_registry()}
+    rows = []
+    for grouping in GROUPINGS:
+        frame = summarise(tables, grouping)
+        for record in frame.to_dict("records"):
+            indicator = registry[record["indicator"]]
+            value = _clean(record["value"])
+            share = indicator.kind == "share"
+            row = {"grouping": "+".join(grouping) or "all", **{column: None for column in GROUP_COLUMNS},
+                   **{column: _clean(record[column]) for column in grouping},
+                   "indicator": indicator.code, "name_es": indicator.name_es, "name_en": indicator.name_en,
+                   "unit": indicator.unit, "numerator": _clean(record["numerator"]),
+                   "denominator": _clean(record["denominator"]), "value": value,
+                   "percent": round(100 * value, 1) if share and value is not None else None,
+                   "rounded": round(value, 2) if not share and value is not None else None,
+                   "eligible": _clean(record["eligible"]), "coverage": _clean(record["coverage"]),
+                   "not_computable": _clean(record["not_computable"])}
+            if row["year"] is not None:
+                row["year"] = int(row["year"])
+            rows.append(row)
+    return rows
+
+
+def ranking_rows(tables: Facts, suppliers: Suppliers) -> list[dict[str, Any]]:
+    """Per year, suppliers by awarded value (then by id), with their number of processes."""
+    parties = tables.parties
+    supplied = parties[parties["role"] == "supplier"].join(tables.processes[["year"]], on="process")
+    supplied = supplied[supplied["year"].notna()]
+    rows = []
+    grouped = supplied.groupby(["year", "org"], observed=True).agg(awarded_value=("value", "sum"),
+                                                                   processes=("process", "nunique")).reset_index()
+    for year, group in grouped.groupby("year", sort=True):
+        ordered = sorted(group.to_dict("records"), key=lambda r: (-(_clean(r["awarded_value"]) or 0), str(r["org"])))
+        for rank, record in enumerate(ordered, 1):
+            org = record["org"]
+            rows.append({"year": int(year), "rank": rank, "supplier": suppliers.names.get(org), "ruc": suppliers.rucs.get(org),
+                         "id": org, "awarded_value": round(_clean(record["awarded_value"]) or 0.0, 2),
+                         "processes": int(record["processes"])})
+    return rows

@@ -1,0 +1,457 @@
+"""The publication written from the store (docs/publication.md): every kind of file checked with the tool
+its users open it with, the manifest against the files, and the publish safe, incremental and repeatable."""
+
+import csv
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import orjson
+import pandas as pd
+import pytest
+
+from ocds_pipeline.config import Config
+from ocds_pipeline.extensions import patched_release_schema
+from ocds_pipeline.faults import ENV
+from ocds_pipeline.packaging import extension_urls
+from ocds_pipeline.pipeline import run
+from ocds_pipeline.publish.cache import process_year
+from ocds_pipeline.publish.publication import publish
+from ocds_pipeline.publish.tables import Tables
+from ocds_pipeline.publish.versions import PublicationError
+from ocds_pipeline.schemas import SchemaResolver
+from ocds_pipeline.store import Store
+from ocds_pipeline.store.ingest import ingest
+from ocds_pipeline.validate.files import validate_file
+from tests.conftest import FIXTURES
+
+YEARS = [str(year) for year in range(2019, 2026)]
+OCDS_TABLES = ["ocds_procesos", "ocds_partes", "ocds_items", "ocds_oferentes", "ocds_documentos_licitacion",
+               "ocds_ofertas", "ocds_ofertas_oferentes", "ocds_adjudicaciones", "ocds_adjudicaciones_proveedores",
+               "ocds_documentos_adjudicacion", "ocds_contratos", "ocds_modificaciones", "ocds_pagos",
+               "ocds_documentos_contrato"]
+
+
+@pytest.fixture(scope="module")
+def daily(tmp_path_factory):
+    """`run` on the bundled fixtures, ending by publishing: the run's own files and the publication."""
+    folder = tmp_path_factory.mktemp("publication")
+    result = run(FIXTURES, folder / "run", Config(), SchemaResolver.from_env(),
+                 store_url=str(folder / "store.sqlite"), publication_root=folder / "publication")
+    return folder, result
+
+
+@pytest.fixture(scope="module")
+def root(daily):
+    return daily[0] / "publication"
+
+
+@pytest.fixture(scope="module")
+def compiled(daily):
+    """The run's compiled releases (written by the flat publisher), by ocid."""
+    lines = (daily[0] / "run" / "compiled.jsonl").read_bytes().splitlines()
+    return {release["ocid"]: release for release in map(orjson.loads, lines)}
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def jsonl_gz(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+
+
+def small_store(tmp_path, daily, years=("2021", "2022"), config: Config | None = None) -> Path:
+    """A store of the fixture processes of some years, ingested from a package that declares this
+    project's extensions (at ``config``'s base URI)."""
+    releases = [orjson.loads(line) for line in (daily[0] / "run" / "releases.jsonl").read_bytes().splitlines()]
+    firsts = {}
+    for release in releases:
+        firsts[release["ocid"]] = min(firsts.get(release["ocid"], release["date"]), release["date"])
+    kept = [r for r in releases if process_year(firsts[r["ocid"]]) in years]
+    package = tmp_path / "part.json"
+    package.write_bytes(orjson.dumps({"uri": "https://example.org/part.json", "version": "1.1",
+                                      "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
+                                      "publishedDate": "2026-01-08T00:00:00-05:00",
+                                      "extensions": extension_urls(config or Config(), SchemaResolver.from_env()),
+                                      "releases": kept}))
+    store_path = tmp_path / "small.sqlite"
+    store = Store(str(store_path))
+    ingest([package], store)
+    store.close()
+    return store_path
+
+
+def publish_store(store_path: Path, root: Path, config: Config | None = None):
+    store = Store(str(store_path))
+    try:
+        return publish(store, root, config or Config(), SchemaResolver.from_env())
+    finally:
+        store.close()
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# -- what is published -------------------------------------------------------------------------
+def test_the_publication_has_every_kind_of_file(daily, root):
+    published = daily[1].published
+    assert root.is_symlink() and published.version == root.resolve()
+    for year in YEARS:
+        for name in ("compiled.jsonl.gz", "releases.json.gz", "records.json.gz"):
+            assert (root / "ocds" / year / name).is_file()
+        assert (root / "csv" / year / "contratos.csv").is_file()
+        assert sorted(p.stem for p in (root / "csv" / year / "ocds").iterdir()) == sorted(OCDS_TABLES)
+        assert (root / "xlsx" / f"{year}.xlsx").is_file()
+    for name in ["LICENSE", "policy.es.md", "policy.en.md", "dictionary.csv", "docs/mapping.md", "docs/indicators.md",
+                 "csv/release-schema.es.json", "indicators/indicators.csv", "indicators/indicators.json",
+                 "indicators/suppliers.csv", "oc4ids/projects.json", "oc4ids/projects.csv", "quality/quality.json",
+                 "quality/quality.html", "quality/quality.es.html", "changes/run-000001.jsonl.gz",
+                 "ocds/full/compiled.jsonl.gz", "extensions/procurement_regime/extension.json",
+                 "extensions/party_scale/release-schema.json"]:
+        assert (root / name).is_file(), name
+    assert not (root / "ocds" / "undated").exists()  # every fixture process has a date
+    assert (published.processes, published.releases, published.projects) == (240, 1460, 3)
+    assert published.notes == [] and published.merge_errors == {}
+
+
+def test_each_process_is_in_the_year_of_its_first_release_once(root, compiled):
+    by_year = {year: jsonl_gz(root / "ocds" / year / "compiled.jsonl.gz") for year in YEARS}
+    seen = [release["ocid"] for releases in by_year.values() for release in releases]
+    assert sorted(seen) == sorted(compiled)  # every process once, none lost
+    releases = {year: json.loads(gzip.decompress((root / "ocds" / year / "releases.json.gz").read_bytes()))
+                for year in YEARS}
+    for year, package in releases.items():
+        firsts = {}
+        for release in package["releases"]:
+            firsts[release["ocid"]] = min(firsts.get(release["ocid"], release["date"]), release["date"])
+        assert {process_year(date) for date in firsts.values()} == {year}
+        assert set(firsts) == {release["ocid"] for release in by_year[year]}
+        assert all(release == compiled[release["ocid"]] for release in by_year[year])
+    assert jsonl_gz(root / "ocds" / "full" / "compiled.jsonl.gz") == [compiled[ocid] for ocid in sorted(compiled)]
+
+
+def test_release_and_record_packages_validate_and_link(root):
+    resolver = SchemaResolver.from_env()
+    for name in ("releases", "records"):
+        report = validate_file(root / "ocds" / "2021" / f"{name}.json.gz", resolver, base_uri=Config().base_uri,
+                               workers=1)
+        assert report.releases > 0 and report.groups == {}, (name, list(report.groups)[:3])
+    records = json.loads(gzip.decompress((root / "ocds" / "2021" / "records.json.gz").read_bytes()))
+    releases_url = f"{Config().base_uri}ocds/2021/releases.json.gz"
+    assert records["packages"] == [releases_url]
+    release_ids = {r["id"] for r in json.loads(gzip.decompress((root / "ocds/2021/releases.json.gz").read_bytes()))["releases"]}
+    linked = {link["url"] for record in records["records"] for link in record["releases"]}
+    assert linked == {f"{releases_url}#{rid}" for rid in release_ids}
+    assert records["license"] == "https://creativecommons.org/licenses/by/3.0/ec/"
+    assert records["publicationPolicy"] == f"{Config().base_uri}policy.es.md"
+
+
+def test_gzip_files_carry_no_time_or_name(root):
+    for path in root.rglob("*.gz"):
+        header = path.read_bytes()[:10]
+        assert header[3] & 0x08 == 0 and header[4:8] == b"\0\0\0\0", path  # no FNAME flag, mtime 0
+
+
+# -- spreadsheets -------------------------------------------------------------------------------
+def test_contratos_has_one_row_per_contract(root, compiled):
+    frames = [pd.read_csv(root / "csv" / year / "contratos.csv", dtype=str, keep_default_na=False) for year in YEARS]
+    table = pd.concat(frames)
+    expected = sorted((release["ocid"], contract["id"]) for release in compiled.values()
+                      for contract in release.get("contracts", []))
+    assert sorted(zip(table["OCID"], table["ID del contrato"])) == expected
+    # RUCs stay 13-digit text (leading zeros kept), amounts are numbers, codes are in Spanish.
+    assert table["RUC de la entidad"].str.fullmatch(r"\d{13}").all()
+    assert table["RUC de la entidad"].str.startswith("0").any()
+    assert set(table["Régimen"]) <= {"Régimen común", "Régimen especial"}
+    one = table[table["ID del contrato"] == "CTR-005992ECFE"].iloc[0]
+    release = compiled[one["OCID"]]
+    contract = next(c for c in release["contracts"] if c["id"] == "CTR-005992ECFE")
+    assert float(one["Monto del contrato"]) == contract["value"]["amount"]
+    assert one["Enlace al proceso"].endswith(f"ocid={one['OCID']}")
+
+
+def test_ocds_tables_open_in_pandas_and_unflatten_back_to_the_same_data(root, tmp_path):
+    """flatten-tool turns a year's tables back into JSON whose tables are the same rows."""
+    year = "2021"
+    schema = patched_release_schema(SchemaResolver.from_env(), base_uri=Config().base_uri)
+    tables = Tables(schema)
+    procesos = pd.read_csv(root / "csv" / year / "ocds" / "ocds_procesos.csv", dtype=str)
+    assert list(procesos.columns) == [column.title_es for column in tables.ocds[0].columns]
+    out = tmp_path / "unflattened.json"
+    subprocess.run(["flatten-tool", "unflatten", "-f", "csv", "--convert-titles", "--schema",
+                    str(root / "csv" / "release-schema.es.json"), "--root-id", "ocid", "--root-list-path", "releases",
+                    "-o", str(out), str(root / "csv" / year / "ocds")], check=True, capture_output=True)
+    back = json.loads(out.read_text(encoding="utf-8"))["releases"]
+    original = jsonl_gz(root / "ocds" / year / "compiled.jsonl.gz")
+    assert len(back) == len(original)
+
+    def rows(releases):
+        return {table.name: sorted((json.dumps(row, default=str) for release in releases for row in table.rows(release)))
+                for table in tables.ocds}
+
+    assert rows(back) == rows(original)
+
+
+def test_workbooks_open_with_the_same_rows_as_the_csv(root):
+    for year in ("2019", "2024"):
+        book = openpyxl.load_workbook(root / "xlsx" / f"{year}.xlsx", read_only=True)
+        assert book.sheetnames == ["contratos", *OCDS_TABLES, "diccionario"]
+        for name in ["contratos", *OCDS_TABLES]:
+            folder = root / "csv" / year if name == "contratos" else root / "csv" / year / "ocds"
+            with open(folder / f"{name}.csv", encoding="utf-8", newline="") as handle:
+                expected = list(csv.reader(handle))
+            sheet = [["" if v is None else str(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+            assert len(sheet) == len(expected), (year, name)
+            assert sheet[0] == expected[0]
+        rucs = [row[11] for row in book["contratos"].iter_rows(min_row=2, values_only=True)]
+        assert rucs and all(isinstance(ruc, str) and len(ruc) == 13 for ruc in rucs)
+
+
+def test_dictionary_describes_every_csv_column(root):
+    dictionary = pd.read_csv(root / "dictionary.csv", dtype=str, keep_default_na=False)
+    described = set(zip(dictionary["file"], dictionary["column"]))
+    for path in (root / "csv" / "2020").rglob("*.csv"):
+        relative = path.relative_to(root / "csv" / "2020").as_posix()
+        header = pd.read_csv(path, nrows=0).columns
+        assert {(relative, column) for column in header} <= described, relative
+    assert (dictionary["title_en"] != "").all() and (dictionary["description_es"] != "").all()
+
+
+# -- statistics, OC4IDS, documents --------------------------------------------------------------
+def test_indicators_and_supplier_ranking(root, compiled):
+    indicators = pd.read_csv(root / "indicators" / "indicators.csv")
+    assert set(indicators["grouping"]) == {"all", "year", "year+regime", "year+province", "year+procedure_type",
+                                           "year+buyer"}
+    overall = indicators[(indicators["grouping"] == "all")].set_index("indicator")
+    cancelled = sum(1 for r in compiled.values() if r.get("tender", {}).get("status") == "cancelled")
+    assert overall.loc["PROC", "value"] == len(compiled) - cancelled
+    share = overall.loc["RE-P"]
+    assert share["percent"] == round(100 * share["numerator"] / share["denominator"], 1)
+    assert json.loads((root / "indicators" / "indicators.json").read_text())[0]["indicator"] == indicators.iloc[0]["indicator"]
+    ranking = pd.read_csv(root / "indicators" / "suppliers.csv", dtype={"ruc": str})
+    first = ranking[ranking["year"] == ranking["year"].min()].iloc[0]
+    assert first["rank"] == 1 and first["awarded_value"] == ranking[ranking["year"] == first["year"]]["awarded_value"].max()
+    assert first["ruc"] and len(first["ruc"]) == 13 and isinstance(first["supplier"], str)
+
+
+def test_oc4ids_projects_link_to_the_yearly_release_packages(root):
+    package = json.loads((root / "oc4ids" / "projects.json").read_text())
+    assert len(package["projects"]) == 3 and package["license"] == Config().license
+    for project in package["projects"]:
+        for process in project["contractingProcesses"]:
+            for link in process["releases"]:
+                path, _, release_id = link["url"][len(Config().base_uri):].partition("#")
+                released = json.loads(gzip.decompress((root / path).read_bytes()))["releases"]
+                assert release_id in {r["id"] for r in released}
+
+
+def test_licence_and_policy_state_the_terms_and_the_coverage(root):
+    assert "CC BY 3.0 EC" in (root / "LICENSE").read_text() and "SERCOP" in (root / "LICENSE").read_text()
+    spanish, english = (root / "policy.es.md").read_text(), (root / "policy.en.md").read_text()
+    assert "240 procesos" in spanish and "240 processes" in english
+    assert f"{Config().base_uri}extensions/procurement_regime/extension.json" in english
+    assert "$" not in spanish.replace("US$", "")  # every placeholder was filled
+
+
+def test_own_extensions_are_served_where_the_packages_say(tmp_path, daily, serve):
+    """With the publication served at its base URI, every extension URL its packages declare resolves."""
+    import urllib.request
+
+    base = serve(tmp_path) + "/pub/"
+    store_path = small_store(tmp_path, daily, years=("2023",), config=Config(base_uri=base))
+    root = tmp_path / "pub"
+    publish_store(store_path, root, Config(base_uri=base))
+    package = json.loads(gzip.decompress((root / "ocds" / "2023" / "releases.json.gz").read_bytes()))
+    own = [url for url in package["extensions"] if url.startswith(base)]
+    assert len(own) == 2
+    for url in own:
+        extension = json.loads(urllib.request.urlopen(url).read())
+        schema = json.loads(urllib.request.urlopen(url.rsplit("/", 1)[0] + "/release-schema.json").read())
+        assert extension["name"]["en"] and schema["definitions"]
+
+
+# -- the manifest -------------------------------------------------------------------------------
+def test_every_file_matches_the_manifest_and_frictionless_validates_it(root):
+    from frictionless import validate
+
+    listed = manifest(root)["resources"]
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {"datapackage.json"}
+    assert {entry["path"] for entry in listed} == on_disk
+    for entry in listed:
+        data = (root / entry["path"]).read_bytes()
+        assert entry["bytes"] == len(data) and entry["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    year = next(e for e in listed if e["path"] == "ocds/2021/compiled.jsonl.gz")
+    assert (year["processes"], year["temporal"]["start"][:4]) == (len(jsonl_gz(root / year["path"])), "2021")
+    contratos = next(e for e in listed if e["path"] == "csv/2021/contratos.csv")
+    assert contratos["rows"] == len(pd.read_csv(root / "csv/2021/contratos.csv"))
+    report = validate(str(root / "datapackage.json"))
+    assert report.valid, [(t.name, [e.message for e in t.errors[:2]]) for t in report.tasks if not t.valid]
+
+
+def test_frictionless_catches_a_file_that_does_not_match(tmp_path, root):
+    """The check above can fail: one changed byte in a carried file, or a wrong type in a CSV."""
+    from frictionless import validate
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(root.resolve(), copy)
+    (copy / "LICENSE").write_text((copy / "LICENSE").read_text() + " ")
+    table = copy / "csv/2021/contratos.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(",42738.13,", ",cuarenta,", 1), encoding="utf-8")
+    failed = {t.name for t in validate(str(copy / "datapackage.json")).tasks if not t.valid}
+    assert failed == {"license", "csv-2021-contratos.csv"}
+
+
+# -- safe, incremental, repeatable ----------------------------------------------------------------
+def test_the_same_store_publishes_the_same_bytes(tmp_path, daily):
+    store_path = small_store(tmp_path, daily)
+    publish_store(store_path, tmp_path / "a")
+    publish_store(store_path, tmp_path / "b")
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+    again = publish_store(store_path, tmp_path / "a")  # republished in place: everything linked or equal
+    assert again.changed == [] and files(tmp_path / "a") == files(tmp_path / "b")
+
+
+def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    before = manifest(root)
+    inode = (root / "ocds/2021/releases.json.gz").stat().st_ino
+    # A new release of one 2022 process: only 2022 (and what covers every year) is written again.
+    store = Store(str(store_path))
+    ocid = next(iter(store.compiled_bodies([o for o, y, *_ in store.compiled_index() if y == "2022"])))
+    body = orjson.loads(store.bodies([ocid])[ocid][-1])
+    store.close()
+    update = {**body, "id": body["id"] + "-fix", "date": "2026-02-01T00:00:00-05:00", "tag": ["tenderUpdate"],
+              "tender": {**body.get("tender", {}), "title": "Título corregido"}}
+    package = tmp_path / "update.json"
+    package.write_bytes(orjson.dumps({"uri": "https://example.org/u.json", "version": "1.1",
+                                      "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
+                                      "publishedDate": "2026-02-01T00:00:00-05:00", "releases": [update]}))
+    store = Store(str(store_path))
+    ingest([package], store)
+    store.close()
+    result = publish_store(store_path, root)
+    after = manifest(root)
+    assert (root / "ocds/2021/releases.json.gz").stat().st_ino == inode  # linked, not rewritten
+    changed = set(result.changed)
+    assert {p for p in changed if p.startswith(("ocds/", "csv/", "xlsx/"))} >= {
+        "ocds/2022/compiled.jsonl.gz", "ocds/2022/releases.json.gz", "ocds/2022/records.json.gz",
+        "ocds/full/compiled.jsonl.gz", "ocds/full/releases.json.gz", "ocds/full/records.json.gz",
+        "csv/2022/ocds/ocds_procesos.csv", "xlsx/2022.xlsx"}
+    assert not [p for p in changed | set(result.written) if "2021" in p]
+    assert {p for p in result.carried if p.startswith(("ocds/", "csv/", "xlsx/"))} == \
+        {e["path"] for e in before["resources"] if "2021" in e["path"]}
+    assert "changes/run-000002.jsonl.gz" in changed and "changes/run-000001.jsonl.gz" in result.carried
+    runs = {e["path"]: e["updated_in_run"] for e in after["resources"]}
+    old = {e["path"]: e["updated_in_run"] for e in before["resources"]}
+    assert runs["ocds/2021/releases.json.gz"] == old["ocds/2021/releases.json.gz"] == 1
+    assert runs["ocds/2022/releases.json.gz"] == 2
+    assert [r["tender"]["title"] for r in jsonl_gz(root / "ocds/2022/compiled.jsonl.gz") if r["ocid"] == ocid] == \
+        ["Título corregido"]
+    assert jsonl_gz(root / "changes/run-000002.jsonl.gz") == [update]
+    # The previous version is kept for downloads in progress; older ones are removed.
+    assert sorted(p.name for p in (tmp_path / ".pub.versions").iterdir()) == ["000001", "000002"]
+
+
+def _publish_command(store_path, root, kill_at=None):
+    env = {**os.environ, ENV: kill_at} if kill_at else dict(os.environ)
+    return subprocess.run([sys.executable, "-m", "ocds_pipeline.cli", "publish", "--store", str(store_path),
+                           "--out", str(root), "--workers", "1"], env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("point", ["file.writing:40", "file.after_rename:30", "publication.before_swap:1"])
+def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, daily, point):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    assert _publish_command(store_path, root).returncode == 0
+    previous = files(root)
+    store = Store(str(store_path))  # new data, so the next publish has something to write
+    ingest([_extra_release(tmp_path, store)], store)
+    store.close()
+    killed = _publish_command(store_path, root, kill_at=point)
+    assert killed.returncode == -9, killed.stderr
+    assert files(root) == previous  # the link still points to the whole previous version
+    for entry in manifest(root)["resources"]:
+        assert "sha256:" + hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest() == entry["hash"]
+    assert _publish_command(store_path, root).returncode == 0
+    publish_store(store_path, tmp_path / "uninterrupted")
+    resumed, uninterrupted = files(root), files(tmp_path / "uninterrupted")
+    assert resumed.keys() == uninterrupted.keys()
+    assert {k: v for k, v in resumed.items() if k != "datapackage.json"} == \
+        {k: v for k, v in uninterrupted.items() if k != "datapackage.json"}
+    # The manifests differ only in the history they record: when each file last changed.
+    for name in (root, tmp_path / "uninterrupted"):
+        for entry in (document := manifest(name))["resources"]:
+            del entry["updated_in_run"]
+        (tmp_path / f"{name.name}.json").write_text(json.dumps(document))
+    assert (tmp_path / "pub.json").read_text() == (tmp_path / "uninterrupted.json").read_text()
+    assert not list((tmp_path / ".pub.versions").glob("*.partial"))
+
+
+def _extra_release(tmp_path, store) -> Path:
+    ocid, *_ = next(iter(store.compiled_index()))
+    body = orjson.loads(store.bodies([ocid])[ocid][-1])
+    package = tmp_path / "extra.json"
+    package.write_bytes(orjson.dumps({"uri": "https://example.org/e.json", "version": "1.1",
+                                      "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
+                                      "publishedDate": "2026-03-01T00:00:00-05:00",
+                                      "releases": [{**body, "id": body["id"] + "-x", "date": "2026-03-01T00:00:00-05:00"}]}))
+    return package
+
+
+def test_a_folder_that_is_not_a_publication_is_refused(tmp_path, daily):
+    store_path = small_store(tmp_path, daily)
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "pub" / "notes.txt").write_text("mine")
+    with pytest.raises(PublicationError, match="is not a publication written by ocds-pipeline"):
+        publish_store(store_path, tmp_path / "pub")
+    assert (tmp_path / "pub" / "notes.txt").read_text() == "mine"
+
+
+# -- limits -------------------------------------------------------------------------------------
+def test_large_years_split_by_months_and_large_sheets_are_said_so(tmp_path, daily):
+    store_path = small_store(tmp_path, daily, years=("2021",))
+    root = tmp_path / "pub"
+    result = publish_store(store_path, root, Config(max_file_bytes=60_000, xlsx_max_rows=40))
+    parts = sorted(p.name for p in (root / "ocds" / "2021").glob("compiled*"))
+    assert len(parts) > 1 and all(name.startswith("compiled-2021-") for name in parts)
+    months = [name[len("compiled-"):-len(".jsonl.gz")].split("_") for name in parts]
+    assert all(a <= b for a, b in months) and all(months[i][1] < months[i + 1][0] for i in range(len(months) - 1))
+    together = [r for name in parts for r in jsonl_gz(root / "ocds" / "2021" / name)]
+    assert len(together) == len({r["ocid"] for r in together}) == result.processes
+    assert not (root / "ocds" / "full").exists() and not (root / "xlsx" / "2021.xlsx").exists()
+    notes = manifest(root)["notes"]
+    assert any(note.startswith("ocds/full/ is not published") for note in notes)
+    assert any(note.startswith("xlsx/2021.xlsx is not published: ") and "ocds_partes" in note for note in notes)
+
+
+def test_formulas_are_neutralised_in_csv_and_excel(tmp_path, daily):
+    store_path = small_store(tmp_path, daily, years=("2020",))
+    store = Store(str(store_path))
+    ocid, bodies = next(store.releases_by_ocid())
+    body = orjson.loads(bodies[0])  # the tender: it names the buyer
+    hostile = {**body, "id": body["id"] + "-h", "date": "2026-03-01T00:00:00-05:00",
+               "tender": {**body.get("tender", {}), "title": '=HYPERLINK("http://x.example","clic")'},
+               "buyer": {**body["buyer"], "name": "@SUM(1+1)"}}
+    package = tmp_path / "hostile.json"
+    package.write_bytes(orjson.dumps({"uri": "https://example.org/h.json", "version": "1.1", "releases": [hostile]}))
+    ingest([package], store)
+    store.close()
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    procesos = pd.read_csv(root / "csv/2020/ocds/ocds_procesos.csv", dtype=str)
+    row = procesos[procesos["Identificador de contratación abierta"] == ocid].iloc[0]
+    assert row["Licitación:Título de la licitación"] == '\'=HYPERLINK("http://x.example","clic")'
+    book = openpyxl.load_workbook(root / "xlsx" / "2020.xlsx")
+    cells = [cell for row in book["contratos"].iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert any(cell.value == "'@SUM(1+1)" for cell in cells)
+    assert all(cell.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for cell in row)
