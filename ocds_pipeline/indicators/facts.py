@@ -8,6 +8,7 @@ reason for NaN in a ``<measure>_why`` column.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -22,6 +23,7 @@ NON_COMPETITIVE = {"limited", "direct"}
 COUNTED_AWARD = {"active", None}       # SERCOP leaves award status empty
 NOT_SUBMITTED = {"invited", "withdrawn"}
 NAN = math.nan
+_CPC_DIVISION = re.compile(r"[0-9]{2}")  # a CPC code starts with its two-digit division
 
 # Text columns that repeat across processes: kept as categoricals (a small integer per row).
 CODED = ("month", "buyer", "buyer_name", "province", "procedure_type", "method", "regime", "category", "market",
@@ -61,8 +63,9 @@ def _market(compiled: dict[str, Any]) -> str | None:
     items = objs(compiled, "tender", "items") + [i for a in objs(compiled, "awards") for i in objs(a, "items")]
     for item in items:
         classification = obj(item, "classification")
-        if classification.get("scheme") == "CPC" and str(classification.get("id", ""))[:2].isdigit():
-            return str(classification["id"])[:2]
+        division = _CPC_DIVISION.match(str(classification.get("id", "")))
+        if classification.get("scheme") == "CPC" and division:
+            return division.group(0)
     return None
 
 

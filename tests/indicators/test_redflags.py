@@ -244,3 +244,45 @@ def test_a_fixed_threshold_replaces_the_fence():
     processes += [{"ocid": str(i), "buyer": {"id": str(i)}, "bids": {"details": [bid("W")]}} for i in range(1, 5)]
     out = red_flags(processes, Settings(enabled={"R038"}, r038_minimum_contracting_processes=1, thresholds={"R038": 0.5}))
     assert out["Buyer"] == {"B": {"R038": 0.5}}
+
+
+def test_every_settings_key_is_read_and_an_empty_file_keeps_cardinals_defaults(tmp_path):
+    from ocds_pipeline.indicators.redflags import load_settings
+
+    empty = tmp_path / "empty.ini"
+    empty.write_text("", encoding="utf-8")
+    assert load_settings(empty) == Settings(enabled=set())
+    # cardinal's defaults, written here from its documentation rather than read from the code
+    defaults = load_settings(empty)
+    assert (defaults.r003_threshold, defaults.r025_percentile, defaults.r035_threshold,
+            defaults.r038_minimum_submitted_bids, defaults.r038_minimum_contracting_processes, defaults.r048_digits,
+            defaults.r048_minimum_contracting_processes) == (15, 75, 1, 2, 2, 2, 20)
+    assert defaults.r018_procurement_methods == {"open", "selective"} and defaults.currency is None
+    assert defaults.price_comparison_procurement_methods is None and defaults.r003_procurement_methods is None
+
+    full = tmp_path / "full.ini"
+    full.write_text(
+        "currency = EUR\n"
+        "price_comparison_procurement_methods = Subasta Inversa Electrónica | Licitación\n"
+        "no_price_comparison_procurement_methods = Catálogo electrónico|\n"
+        "[exclusions]\nprocurement_method_details = Ínfima Cuantía\n"
+        "[R003]\nthreshold = 9\nprocurement_methods = open|selective\n"
+        "[R003.procurement_method_details]\nCotización = 7\nMenor Cuantía = 5\n"
+        "[R018]\nprocurement_methods = open\n"
+        "[R024]\nthreshold = 0.05\n"
+        "[R025]\npercentile = 90\nthreshold = 0.1\n"
+        "[R028]\n[R030]\n[R035]\nthreshold = 3\n[R036]\n"
+        "[R038]\nminimum_submitted_bids = 4\nminimum_contracting_processes = 6\nthreshold = 0.5\n"
+        "[R048]\ndigits = 3\nminimum_contracting_processes = 7\nthreshold = 2\n"
+        "[R058]\nthreshold = 1.5\n"
+        "[R999]\n", encoding="utf-8")
+    assert load_settings(full) == Settings(
+        enabled={"R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R048", "R058"},
+        excluded_procurement_method_details={"Ínfima Cuantía"}, currency="EUR",
+        price_comparison_procurement_methods={"Subasta Inversa Electrónica", "Licitación"},
+        no_price_comparison_procurement_methods={"Catálogo electrónico"},
+        r003_threshold=9, r003_procurement_method_details={"Cotización": 7, "Menor Cuantía": 5},
+        r003_procurement_methods={"open", "selective"}, r018_procurement_methods={"open"}, r025_percentile=90,
+        r035_threshold=3, r038_minimum_submitted_bids=4, r038_minimum_contracting_processes=6, r048_digits=3,
+        r048_minimum_contracting_processes=7,
+        thresholds={"R024": 0.05, "R025": 0.1, "R038": 0.5, "R048": 2.0, "R058": 1.5})
