@@ -125,6 +125,10 @@ def test_r025_frequent_bidders_that_rarely_win():
     # Q1 = 1 and the lower fence = 1 > 0, so the guard lets it run; A's ratio 0 ≤ 1 and A is a frequent bidder.
     assert out["Tenderer"]["A"]["R025"] == 0.0
     assert all("R025" not in out["Tenderer"].get(t, {}) for t in "BCDEF")
+    # The whole output: bids per tenderer A 12, B C D 4, E F 1; the gate is their 75th percentile (R-8).
+    assert red_flags(processes, Settings(enabled={"R025"})) == {
+        "Tenderer": {"A": {"R025": 0.0}},
+        "Meta": {"R025": {"q1": 0.9167, "q3": 1.0, "lower_fence": 0.7917, "percentile": 4.6667}}}
 
 
 def test_r038_excessive_disqualified_bids_per_tenderer_and_buyer():
@@ -133,6 +137,15 @@ def test_r038_excessive_disqualified_bids_per_tenderer_and_buyer():
     out = red_flags(processes)
     assert out["Tenderer"]["D"]["R038"] == 1.0
     assert out["Buyer"]["BX"]["R038"] == pytest.approx(0.5)
+    # The whole output: only D has the 2 submitted bids a tenderer needs; B0…B3 have 2 processes, BX 3.
+    fences = {"q1": 0.0, "q3": 0.1667, "upper_fence": 0.4167}
+    assert red_flags(processes, Settings(enabled={"R038"})) == {
+        "Buyer": {"BX": {"R038": 0.5}}, "ProcuringEntity": {"BX": {"R038": 0.5}}, "Tenderer": {"D": {"R038": 1.0}},
+        "Meta": {"R038": {"Buyer": fences, "ProcuringEntity": fences,
+                          "Tenderer": {"q1": 1.0, "q3": 1.0, "upper_fence": 1.0}}}}
+    # Minimums raised beyond what anyone has: nothing is scored.
+    assert red_flags(processes, Settings(enabled={"R038"}, r038_minimum_submitted_bids=4,
+                                         r038_minimum_contracting_processes=4)) == {"Meta": {}}
 
 
 def test_r048_heterogeneous_supplier_among_suppliers_with_many_processes():
@@ -146,6 +159,8 @@ def test_r048_heterogeneous_supplier_among_suppliers_with_many_processes():
     out = red_flags(processes)
     assert out["Tenderer"]["WIDE"]["R048"] == 8.0
     assert "RARE" not in out["Tenderer"]  # fewer than 20 processes: not scored
+    assert red_flags(processes, Settings(enabled={"R048"})) == {
+        "Tenderer": {"WIDE": {"R048": 8.0}}, "Meta": {"R048": {"q1": 1.0, "q3": 2.0, "upper_fence": 3.5}}}
 
 
 # cardinal's documented demonstrations (docs/cli/indicators/R/<code>.md in open-contracting/cardinal-rs),
@@ -286,3 +301,28 @@ def test_every_settings_key_is_read_and_an_empty_file_keeps_cardinals_defaults(t
         r035_threshold=3, r038_minimum_submitted_bids=4, r038_minimum_contracting_processes=6, r048_digits=3,
         r048_minimum_contracting_processes=7,
         thresholds={"R024": 0.05, "R025": 0.1, "R038": 0.5, "R048": 2.0, "R058": 1.5})
+
+
+def test_r024_r058_whole_output_and_their_boundaries():
+    """The complete output, so that no other flag or figure can change unseen; fences are inclusive."""
+    processes = [proc(f"p{i}", [bid("W", 100), bid(f"L{i}", 100 + 10 + i)], winner="W") for i in range(9)]
+    processes += [proc("close", [bid("W", 1000), bid("C", 1001)], winner="W"),
+                  proc("far", [bid("W", 100), bid("F", 300)], winner="W"),
+                  proc("not-lowest", [bid("W", 100), bid("Z", 50)], winner="W")]
+    assert red_flags(processes, Settings(enabled={"R024", "R058"})) == {
+        "OCID": {"close": {"R024": 0.001}, "far": {"R058": 2.0}},
+        "Tenderer": {"C": {"R024": 0.0}, "W": {"R024": 0.0, "R058": 0.0}},
+        "Meta": {"R024": {"q1": 0.1117, "q3": 0.1683, "lower_fence": 0.0267},
+                 "R058": {"q1": 0.1117, "q3": 0.1683, "upper_fence": 0.2533}}}
+    # Fixed thresholds: a difference equal to the threshold is flagged (d ≤ lower, d ≥ upper).
+    pair = [proc("a", [bid("W", 100), bid("X", 110)], winner="W"), proc("b", [bid("V", 100), bid("Y", 150)], winner="V")]
+    assert red_flags(pair, Settings(enabled={"R024", "R058"}, thresholds={"R024": 0.1, "R058": 0.5})) == {
+        "OCID": {"a": {"R024": 0.1}, "b": {"R058": 0.5}},
+        "Tenderer": {"V": {"R058": 0.0}, "W": {"R024": 0.0}, "X": {"R024": 0.0}},
+        "Meta": {"R024": {"q1": 0.1, "q3": 0.5, "lower_fence": 0.1}, "R058": {"q1": 0.1, "q3": 0.5, "upper_fence": 0.5}}}
+    # Every difference 0: both fences are 0, which flags nothing (a fence must be above 0).
+    ties = [proc(f"e{i}", [bid("W", 100), bid(f"X{i}", 100)], winner="W") for i in range(5)]
+    assert red_flags(ties, Settings(enabled={"R024", "R058"})) == {
+        "Meta": {"R024": {"q1": 0.0, "q3": 0.0, "lower_fence": 0.0}, "R058": {"q1": 0.0, "q3": 0.0, "upper_fence": 0.0}}}
+    # Only R058 enabled: the same processes give no R024 flag.
+    assert "R024" not in str(red_flags(processes, Settings(enabled={"R058"}))["Tenderer"])
