@@ -1,12 +1,14 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality; default all)
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish;
+       default all)
 Figures go into bench/README.md together with the command that produced them.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -204,8 +206,69 @@ def bench_quality() -> list[tuple[str, float, float]]:
     return rows
 
 
+def _store(n: int) -> Path:
+    """A store holding the mapped releases of ``n`` generated procedures (ingested, not timed)."""
+    store = OUT / f"store-{n}.sqlite"
+    if not store.exists():
+        mapped = OUT / f"map-{n}"
+        if not (mapped / "releases.jsonl").exists():
+            measure([*CLI, "map", str(_generated(n)), "--out", str(mapped)])
+        measure([*CLI, "ingest", str(mapped / "releases.jsonl"), "--store", str(store)])
+    return store
+
+
+def _fresh(*folders: Path) -> None:
+    import shutil
+
+    for folder in folders:
+        for path in (folder, folder.parent / f".{folder.name}.versions"):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.exists():
+                shutil.rmtree(path)
+
+
+def bench_publish(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, float, float]]:
+    """The whole publication from a store, then the flattening alone side by side with flatten-tool and
+    flatterer on the same compiled releases (CSV tables and an Excel workbook each)."""
+    rows = []
+    for n in sizes:
+        store, root = _store(n), OUT / f"publication-{n}"
+        _fresh(root)
+        seconds, rss = measure([*CLI, "publish", "--store", str(store), "--out", str(root)])
+        processes = json.loads((root / "datapackage.json").read_text())["coverage"]["processes"]
+        rows.append((f"ocds-pipeline publish, {n:,} procedures ({processes:,} processes): merge every process, "
+                     f"write every file", seconds, rss))
+        seconds, rss = measure([*CLI, "publish", "--store", str(store), "--out", str(root)])
+        rows.append((f"ocds-pipeline publish again, nothing changed ({n:,} procedures)", seconds, rss))
+        compiled = OUT / f"publication-compiled-{n}.jsonl"
+        package = OUT / f"publication-compiled-{n}.json"
+        with open(compiled, "wb") as lines, open(package, "wb") as releases:
+            releases.write(b'{"releases":[')
+            for number, part in enumerate(sorted((root / "ocds").glob("[0-9u]*/compiled*.jsonl.gz"))):
+                with gzip.open(part, "rb") as handle:
+                    for index, line in enumerate(handle):
+                        lines.write(line)
+                        releases.write((b"," if number or index else b"") + line.rstrip(b"\n"))
+            releases.write(b"]}")
+        tools = {
+            "ocds_pipeline's flattener (bench/flatten_ours.py)": [sys.executable, str(HERE / "flatten_ours.py"),
+                                                                 str(compiled), str(OUT / f"ours-flat-{n}")],
+            "flatterer --ndjson --csv --xlsx": [str(Path(sys.executable).parent / "flatterer"), "--ndjson", "--xlsx",
+                                                "--force", str(compiled), str(OUT / f"flatterer-{n}")],
+            "flatten-tool flatten -f all": [str(Path(sys.executable).parent / "flatten-tool"), "flatten", "-f", "all",
+                                            "--root-list-path", "releases", "--root-id", "ocid",
+                                            "-o", str(OUT / f"flattentool-{n}"), str(package)],
+        }
+        for name, command in tools.items():
+            seconds, rss = measure(command)
+            rows.append((f"{name}, {processes:,} compiled releases", seconds, rss))
+    return rows
+
+
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
-         "indicators": bench_indicators, "validate": bench_validate, "quality": bench_quality}
+         "indicators": bench_indicators, "validate": bench_validate, "quality": bench_quality,
+         "publish": bench_publish}
 
 
 def main() -> None:

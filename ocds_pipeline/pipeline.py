@@ -197,7 +197,8 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     summary = RunSummary(str(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
     _write_summary(out / "summary.json", {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
                                           "reconcile_errors": reconciler.errors,
-                                          "merge_errors": publication.merge_errors, "warnings": publication.warnings})
+                                          "merge_errors": publication.merge_errors, "warnings": publication.warnings,
+                                          **({"publication": published.summary()} if published else {})})
     store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
                               **store.count()})
     store.close()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -54,119 +55,198 @@ def load_registry(path: Path | None = None) -> list[Indicator]:
     return registry
 
 
-def _aggregate(frame: pd.DataFrame, parties: pd.DataFrame, indicator: Indicator) -> dict[str, Any]:
-    eligible = len(frame)
+class _Groups:
+    """Each process's group number (0…n-1, in the sorted order of the grouping's keys) and each party
+    row's, so that every indicator is computed for all groups at once."""
+
+    def __init__(self, table: pd.DataFrame, parties: pd.DataFrame, by: list[str]) -> None:
+        if by:
+            codes = table.groupby(by, dropna=False, sort=True, observed=True).ngroup().to_numpy(dtype="int64")
+            numbers, first_rows = np.unique(codes, return_index=True)
+            self.keys = list(table[by].iloc[first_rows].itertuples(index=False, name=None))
+        else:
+            codes = np.zeros(len(table), dtype="int64")
+            self.keys = [()]
+        self.codes, self.count = codes, len(self.keys)
+        self.party_codes = codes[parties["process"].to_numpy(dtype="int64")]
+
+    def size(self, mask: np.ndarray) -> np.ndarray:
+        """How many processes (or party rows) of each group ``mask`` selects."""
+        return np.bincount(self.codes[mask], minlength=self.count)
+
+    def sum(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per group, the sum of ``values`` where ``mask`` (0 for a group with none)."""
+        sums = pd.Series(values[mask]).groupby(self.codes[mask]).sum()
+        return sums.reindex(range(self.count), fill_value=0.0).to_numpy(dtype=float)
+
+
+def _float(values: np.ndarray) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float) if values.dtype == object \
+        else values.astype(float)
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    return top / bottom if bottom else None
+
+
+def _process_kind(indicator: Indicator, table: pd.DataFrame, mask: np.ndarray, groups: _Groups) -> list[dict[str, Any]]:
+    """Count, total, ratio, share, mean and median of the processes of each group in the population."""
+    eligible = groups.size(mask)
     kind = indicator.kind
     if kind == "count":
-        return {"numerator": eligible, "denominator": None, "value": eligible, "eligible": eligible,
-                "coverage": 1.0 if eligible else None, "not_computable": 0}
-    if kind in PARTY_KINDS or kind in BUYER_KINDS:
-        role = indicator.role if kind in PARTY_KINDS else "supplier"
-        rows = parties[parties["process"].isin(frame.index) & (parties["role"] == role)]
-        return PARTY_KINDS[kind](rows, eligible) if kind in PARTY_KINDS else BUYER_KINDS[kind](frame, rows)
-    weight = frame["award_value"] if indicator.weight == "award_value" else pd.Series(1.0, index=frame.index)
+        return [{"numerator": int(n), "denominator": None, "value": int(n), "eligible": int(n),
+                 "coverage": 1.0 if n else None, "not_computable": 0} for n in eligible]
+    weight = _float(table["award_value"].to_numpy()) if indicator.weight == "award_value" else np.ones(len(table))
     if kind == "total":
-        known = weight.notna()
-        total = float(weight[known].sum())
-        return {"numerator": total, "denominator": None, "value": total, "eligible": eligible,
-                "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
-    if kind == "ratio":
-        top, bottom = frame[indicator.numerator].astype(float), frame[indicator.denominator].astype(float)
-        known = top.notna() & bottom.notna()
-        numerator, denominator = float(top[known].sum()), float(bottom[known].sum())
-        value = numerator / denominator if denominator else None
+        known = mask & ~np.isnan(weight)
+        numerators, denominators, values = groups.sum(weight, known), [None] * groups.count, None
+    elif kind == "ratio":
+        top, bottom = _float(table[indicator.numerator].to_numpy()), _float(table[indicator.denominator].to_numpy())
+        known = mask & ~np.isnan(top) & ~np.isnan(bottom)
+        numerators, denominators = groups.sum(top, known), groups.sum(bottom, known)
+        values = [_ratio(n, d) for n, d in zip(numerators, denominators)]
     else:
-        measure = frame[indicator.measure].astype(float)
-        known = measure.notna() & weight.notna()
+        measure = _float(table[indicator.measure].to_numpy())
+        known = mask & ~np.isnan(measure) & ~np.isnan(weight)
+        counted = groups.size(known).astype(float)
         if kind == "share":
-            numerator = float((measure[known] * weight[known]).sum())
-            denominator = float(weight[known].sum())
-            value = numerator / denominator if denominator else None
+            numerators, denominators = groups.sum(measure * weight, known), groups.sum(weight, known)
+            values = [_ratio(n, d) for n, d in zip(numerators, denominators)]
         elif kind == "mean":
-            numerator, denominator = float(measure[known].sum()), float(known.sum())
-            value = numerator / denominator if denominator else None
+            numerators, denominators = groups.sum(measure, known), counted
+            values = [_ratio(n, d) for n, d in zip(numerators, denominators)]
         else:  # median
-            numerator, denominator = None, float(known.sum())
-            value = float(measure[known].median()) if denominator else None
-    return {"numerator": numerator, "denominator": denominator, "value": value, "eligible": eligible,
-            "coverage": float(known.mean()) if eligible else None, "not_computable": int((~known).sum())}
+            medians = pd.Series(measure[known]).groupby(groups.codes[known]).median()
+            medians = medians.reindex(range(groups.count)).to_numpy(dtype=float)
+            numerators, denominators = [None] * groups.count, counted
+            values = [float(m) if d else None for m, d in zip(medians, counted)]
+    known_counts = groups.size(known)
+    if values is None:  # total
+        values = numerators
+    return [{"numerator": float(n) if n is not None else None, "denominator": float(d) if d is not None else None,
+             "value": float(v) if v is not None else None, "eligible": int(e),
+             "coverage": float(k / e) if e else None, "not_computable": int(e - k)}
+            for n, d, v, e, k in zip(numerators, denominators, values, eligible, known_counts)]
 
 
-def _distinct(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
-    count = rows["org"].nunique()
-    return {"numerator": count, "denominator": None, "value": count, "eligible": eligible, "coverage": None,
-            "not_computable": 0}
+def _party_kind(indicator: Indicator, parties: pd.DataFrame, mask: np.ndarray, groups: _Groups) -> list[dict[str, Any]]:
+    """Distinct organisations, new ones, concentration (HHI) and the top ten's share, per group, over
+    the party rows (of the indicator's role) of the processes in the population."""
+    eligible = groups.size(mask)
+    chosen = mask[parties["process"].to_numpy(dtype="int64")] & (parties["role"] == indicator.role).to_numpy()
+    rows = pd.DataFrame({"group": groups.party_codes[chosen], "org": parties["org"].cat.codes.to_numpy()[chosen],
+                         "value": _float(parties["value"].to_numpy())[chosen],
+                         "new": (parties["year"] == parties["first_year"]).to_numpy()[chosen]})
+    whole = range(groups.count)
+    if indicator.kind in ("distinct", "new_share"):
+        organisations = _distinct_per_group(rows, whole)
+        if indicator.kind == "distinct":
+            return [{"numerator": n, "denominator": None, "value": n, "eligible": int(e), "coverage": None,
+                     "not_computable": 0} for n, e in zip(organisations, eligible)]
+        new = _distinct_per_group(rows[rows["new"]], whole)
+        return [{"numerator": m, "denominator": n, "value": m / n if n else None, "eligible": int(e), "coverage": None,
+                 "not_computable": 0} for m, n, e in zip(new, organisations, eligible)]
+    known = rows["value"].notna()
+    unknown = rows[~known].groupby("group").size().reindex(whole, fill_value=0)
+    # Each supplier's value in each group, then the group's total and, per kind, HHI or the top ten's sum.
+    by_org = rows[known].groupby(["group", "org"])["value"].sum()
+    totals = by_org.groupby(level="group").sum().reindex(whole, fill_value=0.0)
+    if indicator.kind == "hhi":
+        shares = by_org / totals.reindex(by_org.index.get_level_values("group")).to_numpy()
+        squares = (shares ** 2).groupby(level="group").sum().reindex(whole, fill_value=0.0)
+        return [{"numerator": None, "denominator": float(t), "value": float(h) if t else None, "eligible": int(e),
+                 "coverage": None, "not_computable": int(u)} for t, h, e, u in zip(totals, squares, eligible, unknown)]
+    top = by_org.sort_values(ascending=False, kind="stable").groupby(level="group").head(10)
+    tops = top.groupby(level="group").sum().reindex(whole, fill_value=0.0)
+    return [{"numerator": float(p), "denominator": float(t), "value": float(p / t) if t else None, "eligible": int(e),
+             "coverage": None, "not_computable": int(u)} for p, t, e, u in zip(tops, totals, eligible, unknown)]
 
 
-def _new_share(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
-    """Organisations whose first year in the whole dataset is the year of a process of the group."""
-    organisations = rows["org"].nunique()
-    new = rows.loc[rows["year"] == rows["first_year"], "org"].nunique()
-    return {"numerator": new, "denominator": organisations, "value": new / organisations if organisations else None,
-            "eligible": eligible, "coverage": None, "not_computable": 0}
+def _distinct_per_group(rows: pd.DataFrame, whole: range) -> list[int]:
+    return [int(n) for n in rows[["group", "org"]].drop_duplicates().groupby("group").size().reindex(whole, fill_value=0)]
 
 
-def _supplier_values(rows: pd.DataFrame) -> tuple[pd.Series, int]:
-    values = rows["value"].astype(float)
-    known = values.notna()
-    return values[known].groupby(rows.loc[known, "org"]).sum(), int((~known).sum())
-
-
-def _hhi(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
-    values, unknown = _supplier_values(rows)
-    total = float(values.sum())
-    value = float(((values / total) ** 2).sum()) if total else None
-    return {"numerator": None, "denominator": total, "value": value, "eligible": eligible,
-            "coverage": None, "not_computable": unknown}
-
-
-def _top10(rows: pd.DataFrame, eligible: int) -> dict[str, Any]:
-    values, unknown = _supplier_values(rows)
-    total = float(values.sum())
-    top = float(values.nlargest(10).sum())
-    return {"numerator": top, "denominator": total, "value": top / total if total else None, "eligible": eligible,
-            "coverage": None, "not_computable": unknown}
-
-
-PARTY_KINDS = {"distinct": _distinct, "new_share": _new_share, "hhi": _hhi, "top10": _top10}
+PARTY_KINDS = {"distinct", "new_share", "hhi", "top10"}
+BUYER_KINDS = {"buyer_outliers", "largest_supplier_share"}
 MINIMUM_BUYER_PROCESSES = 5
 
 
-def _buyers_high_non_competitive(frame: pd.DataFrame, _parties: pd.DataFrame) -> dict[str, Any]:
-    """Buyers (≥ 5 assessable processes) whose non-competitive share is ≥ Q3 + 1.5·IQR of all buyers'."""
+def _buyer_kind(indicator: Indicator, table: pd.DataFrame, parties: pd.DataFrame, mask: np.ndarray,
+                groups: _Groups) -> list[dict[str, Any]]:
+    """Indicators over the buyers of each group: each buyer with at least five processes is scored."""
+    whole = range(groups.count)
+    processes = pd.DataFrame({"group": groups.codes, "buyer": table["buyer"].cat.codes.to_numpy(),
+                              "non_competitive": _float(table["non_competitive"].to_numpy())})[mask]
+    processes = processes[processes["buyer"] >= 0]  # a process without a buyer is no buyer's
+    buyers = processes.groupby("group")["buyer"].nunique().reindex(whole, fill_value=0)
+    if indicator.kind == "buyer_outliers":
+        scored = _buyer_outliers(processes)
+    else:
+        scored = _largest_supplier_shares(processes, table, parties, mask, groups)
+    results = []
+    for group, count in zip(whole, buyers):
+        flagged, assessed = scored.get(group, (0.0, 0))
+        value = None
+        if assessed:
+            value = flagged / assessed if indicator.kind == "buyer_outliers" else flagged / assessed
+        results.append({"numerator": flagged if indicator.kind != "buyer_outliers" else int(flagged),
+                        "denominator": assessed, "value": value, "eligible": int(count),
+                        "coverage": assessed / count if count else None, "not_computable": int(count - assessed)})
+    return results
+
+
+def _buyer_outliers(processes: pd.DataFrame) -> dict[int, tuple[float, int]]:
+    """Per group: the buyers (≥ 5 assessable processes) whose non-competitive share is ≥ Q3 + 1.5·IQR of
+    the group's assessed buyers', and how many buyers were assessed."""
     from .redflags import quartiles
 
-    known = frame[frame["non_competitive"].notna()]
-    counts = known.groupby("buyer")["non_competitive"].agg(["mean", "size"])
+    known = processes[processes["non_competitive"].notna()]
+    counts = known.groupby(["group", "buyer"])["non_competitive"].agg(["mean", "size"])
     assessed = counts[counts["size"] >= MINIMUM_BUYER_PROCESSES]["mean"]
-    flagged = 0
-    if len(assessed):
-        q1, q3 = quartiles(list(assessed))
-        flagged = int((assessed >= q3 + 1.5 * (q3 - q1)).sum()) if q3 + 1.5 * (q3 - q1) > 0 else 0
-    buyers = frame["buyer"].nunique()
-    return {"numerator": flagged, "denominator": len(assessed), "value": flagged / len(assessed) if len(assessed) else None,
-            "eligible": buyers, "coverage": len(assessed) / buyers if buyers else None, "not_computable": buyers - len(assessed)}
+    scored = {}
+    for group, shares in assessed.groupby(level="group"):
+        q1, q3 = quartiles(list(shares))
+        fence = q3 + 1.5 * (q3 - q1)
+        scored[int(group)] = (int((shares >= fence).sum()) if fence > 0 else 0, len(shares))
+    return scored
 
 
-def _largest_supplier_share(frame: pd.DataFrame, suppliers: pd.DataFrame) -> dict[str, Any]:
-    """Mean over buyers (≥ 5 awarded processes) of the largest supplier's share of the buyer's awarded value."""
-    rows = suppliers.join(frame[["buyer"]], on="process")
-    rows = rows[rows["value"].astype(float).notna()]
-    processes = frame.groupby("buyer")["ocid"].nunique()
-    eligible_buyers = processes[processes >= MINIMUM_BUYER_PROCESSES].index
-    by_pair = rows[rows["buyer"].isin(eligible_buyers)].groupby(["buyer", "org"])["value"].sum().astype(float)
-    totals = by_pair.groupby(level="buyer").sum()
-    shares = (by_pair.groupby(level="buyer").max() / totals)[totals > 0]
-    buyers = frame["buyer"].nunique()
-    return {"numerator": float(shares.sum()), "denominator": len(shares), "value": float(shares.mean()) if len(shares) else None,
-            "eligible": buyers, "coverage": len(shares) / buyers if buyers else None, "not_computable": buyers - len(shares)}
+def _largest_supplier_shares(processes: pd.DataFrame, table: pd.DataFrame, parties: pd.DataFrame, mask: np.ndarray,
+                             groups: _Groups) -> dict[int, tuple[float, int]]:
+    """Per group: the sum over buyers (≥ 5 processes) of the largest supplier's share of the buyer's
+    awarded value, and how many buyers have a share."""
+    counts = processes.groupby(["group", "buyer"]).size()
+    eligible = counts[counts >= MINIMUM_BUYER_PROCESSES].index
+    process_of = parties["process"].to_numpy(dtype="int64")
+    chosen = mask[process_of] & (parties["role"] == "supplier").to_numpy()
+    values = _float(parties["value"].to_numpy())
+    chosen &= ~np.isnan(values)
+    rows = pd.DataFrame({"group": groups.party_codes[chosen],
+                         "buyer": table["buyer"].cat.codes.to_numpy()[process_of[chosen]],
+                         "org": parties["org"].cat.codes.to_numpy()[chosen], "value": values[chosen]})
+    rows = rows.set_index(["group", "buyer"])
+    rows = rows[rows.index.isin(eligible)].reset_index()
+    by_pair = rows.groupby(["group", "buyer", "org"])["value"].sum()
+    totals = by_pair.groupby(level=["group", "buyer"]).sum()
+    shares = (by_pair.groupby(level=["group", "buyer"]).max() / totals)[totals > 0]
+    return {int(group): (float(share.sum()), len(share)) for group, share in shares.groupby(level="group")}
 
 
-BUYER_KINDS = {"buyer_outliers": _buyers_high_non_competitive, "largest_supplier_share": _largest_supplier_share}
+def _indicator(indicator: Indicator, table: pd.DataFrame, parties: pd.DataFrame, mask: np.ndarray,
+               groups: _Groups) -> list[dict[str, Any]]:
+    if indicator.kind in PARTY_KINDS:
+        return _party_kind(indicator, parties, mask, groups)
+    if indicator.kind in BUYER_KINDS:
+        return _buyer_kind(indicator, table, parties, mask, groups)
+    return _process_kind(indicator, table, mask, groups)
 
 
 def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] | None = None) -> pd.DataFrame:
-    """Aggregate the fact tables into one row per group and indicator."""
+    """Aggregate the fact tables into one row per group (as found in the data) and indicator.
+
+    Every indicator is computed for all groups at once (vectorised), so the cost follows the number
+    of processes rather than groups × indicators.
+    """
     table = tables.processes
     parties = tables.parties.join(table[["year"]], on="process")
     # The first year each organisation appears in each role (a supplier is new in the year of its
@@ -176,24 +256,15 @@ def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] |
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
         raise ValueError(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
-    rows = []
     registry = registry or load_registry()
-    if by:
-        grouped = table.groupby(by, dropna=False, sort=True)
-        # Each group's party rows, split once: a party belongs to the group of its process.
-        numbers = grouped.ngroup().reindex(parties["process"]).to_numpy()
-        party_groups = dict(iter(parties.groupby(numbers, sort=False)))
-        groups = ((key, group, party_groups.get(number, parties.iloc[:0])) for number, (key, group) in enumerate(grouped))
-    else:
-        groups = iter([((), table, parties)])
-    for key, group, group_parties in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        populations = {name: group[select(group)] for name, select in POPULATIONS.items()}
-        for indicator in registry:
-            result = _aggregate(populations[indicator.population], group_parties, indicator)
-            if indicator.money:
-                result = _cents(result, indicator.kind)
-            rows.append({**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en, **result})
+    groups = _Groups(table, parties, by)
+    masks = {name: select(table).to_numpy(dtype=bool) for name, select in POPULATIONS.items()}
+    results = []
+    for indicator in registry:
+        computed = _indicator(indicator, table, parties, masks[indicator.population], groups)
+        results.append([_cents(result, indicator.kind) if indicator.money else result for result in computed])
+    rows = [{**dict(zip(by, key)), "indicator": indicator.code, "name_en": indicator.name_en, **computed[number]}
+            for number, key in enumerate(groups.keys) for indicator, computed in zip(registry, results)]
     return pd.DataFrame(rows, columns=by + COLUMNS)
 
 

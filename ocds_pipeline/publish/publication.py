@@ -69,6 +69,12 @@ class Published:
     merge_errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    def summary(self) -> dict[str, Any]:
+        """What a run's summary.json says about the publication."""
+        return {"root": str(self.root), "version": self.version.name if self.version else None,
+                "processes": self.processes, "releases": self.releases, "projects": self.projects,
+                "changed": self.changed, "carried": len(self.carried), "notes": self.notes}
+
 
 def publish(store: Store, root: Path, config: Config, resolver: SchemaResolver, *, workers: int = 1,
             progress: Callable[[str, int], None] | None = None) -> Published:
@@ -202,7 +208,7 @@ class _Build:
         self.state["years"][year] = {"signature": signature, "parts": [part.months for part in parts],
                                      "note": year_sheets.note}
         if self.progress:
-            self.progress(f"published {year}: processes", written.processes)
+            self.progress(f"processes of {year} published", written.processes)
 
     def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
         written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, each)

@@ -76,6 +76,9 @@ class YearSpreadsheets:
         too_long = self.book.too_long
         if self.book.save():
             result.workbook = xlsx_path(self.year)
+            if self.book.cut:
+                result.note = (f"{xlsx_path(self.year)}: {self.book.cut:,} text cells longer than Excel's 32,767 "
+                               f"characters are cut there; the CSV tables of {self.year} have them whole")
         else:
             listed = ", ".join(f"{name} ({rows:,} rows)" for name, rows in sorted(too_long.items()))
             result.note = (f"{xlsx_path(self.year)} is not published: {listed} more than Excel's "
@@ -86,3 +89,4 @@ class YearSpreadsheets:
         for table in self.csv.values():
             table.abort(RuntimeError("publication interrupted"))
         self._stack.pop_all()
+        self.book.discard()

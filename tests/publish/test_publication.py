@@ -119,6 +119,9 @@ def test_the_publication_has_every_kind_of_file(daily, root):
     assert not (root / "ocds" / "undated").exists()  # every fixture process has a date
     assert (published.processes, published.releases, published.projects) == (240, 1460, 3)
     assert published.notes == [] and published.merge_errors == {}
+    summary = json.loads((daily[0] / "run" / "summary.json").read_text())["publication"]
+    assert summary["version"] == "000001" and summary["processes"] == 240 and summary["carried"] == 0
+    assert len(summary["changed"]) == len(manifest(root)["resources"])
 
 
 def test_each_process_is_in_the_year_of_its_first_release_once(root, compiled):
@@ -372,7 +375,14 @@ def _publish_command(store_path, root, kill_at=None):
 def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, daily, point):
     store_path = small_store(tmp_path, daily)
     root = tmp_path / "pub"
-    assert _publish_command(store_path, root).returncode == 0
+    first = _publish_command(store_path, root)
+    assert first.returncode == 0, first.stderr
+    coverage = manifest(root)["coverage"]
+    projects = next(e for e in manifest(root)["resources"] if e["path"] == "oc4ids/projects.json")["projects"]
+    assert first.stdout == (f"published {coverage['releases']:,} releases of {coverage['processes']:,} processes and "
+                            f"{projects} projects to {root} (version 000001): "
+                            f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n")
+    assert first.stderr.splitlines()[0].startswith("  publish: 38 processes of 2021 published (")
     previous = files(root)
     store = Store(str(store_path))  # new data, so the next publish has something to write
     ingest([_extra_release(tmp_path, store)], store)
@@ -455,3 +465,15 @@ def test_formulas_are_neutralised_in_csv_and_excel(tmp_path, daily):
     cells = [cell for row in book["contratos"].iter_rows() for cell in row if isinstance(cell.value, str)]
     assert any(cell.value == "'@SUM(1+1)" for cell in cells)
     assert all(cell.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for cell in row)
+
+
+def test_csv_with_a_byte_order_mark_for_excel_on_windows(tmp_path):
+    from ocds_pipeline.publish.spreadsheets import CsvTable
+
+    table = CsvTable(tmp_path / "t.csv", ["RUC", "Monto"], bom=True)
+    table.add(["0990017514001", 12.5])
+    table.add(["=1+1", None])
+    table.close()
+    data = (tmp_path / "t.csv").read_bytes()
+    assert data == "\ufeffRUC,Monto\r\n0990017514001,12.5\r\n'=1+1,\r\n".encode("utf-8")
+    assert pd.read_csv(tmp_path / "t.csv", dtype=str, encoding="utf-8-sig").columns[0] == "RUC"
