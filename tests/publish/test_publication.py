@@ -188,7 +188,7 @@ def test_ocds_tables_open_in_pandas_and_unflatten_back_to_the_same_data(root, tm
     procesos = pd.read_csv(root / "csv" / year / "ocds" / "ocds_procesos.csv", dtype=str)
     assert list(procesos.columns) == [column.title_es for column in tables.ocds[0].columns]
     out = tmp_path / "unflattened.json"
-    subprocess.run(["flatten-tool", "unflatten", "-f", "csv", "--convert-titles", "--schema",
+    subprocess.run([str(Path(sys.executable).parent / "flatten-tool"), "unflatten", "-f", "csv", "--convert-titles", "--schema",
                     str(root / "csv" / "release-schema.es.json"), "--root-id", "ocid", "--root-list-path", "releases",
                     "-o", str(out), str(root / "csv" / year / "ocds")], check=True, capture_output=True)
     back = json.loads(out.read_text(encoding="utf-8"))["releases"]
