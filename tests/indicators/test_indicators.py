@@ -1,5 +1,6 @@
 """Indicators: hand-computed cases for every registered indicator, and independent counts."""
 
+import json
 import math
 
 import pandas as pd
@@ -372,3 +373,42 @@ def test_mixed_currencies_are_not_computable_in_usd():
     assert (table.loc["SB-C", "numerator"], table.loc["SB-C", "denominator"]) == (1, 2)   # counts need no currency
     assert (table.loc["SB-C-V", "numerator"], table.loc["SB-C-V", "denominator"]) == (0, 300)
     assert table.loc["SB-C-V", "not_computable"] == 1 and table.loc["AWARD-V", "value"] == 300
+
+
+@pytest.mark.parametrize("by", [("province",), ("year", "regime"), ("market",), ("method", "category")])
+def test_each_group_equals_the_indicators_of_its_processes_alone(published, by):
+    """The grouped computation (all groups at once) against the oracle of one group at a time: each
+    group's rows are the indicators of its processes taken alone. SUP-NEW is left out: whether a
+    supplier is new depends on the years of the whole dataset, not of the group."""
+    from ocds_pipeline.indicators.facts import facts
+    from ocds_pipeline.indicators.summary import summarise
+
+    releases = [json.loads(line) for line in (published / "compiled.jsonl").read_text(encoding="utf-8").splitlines()]
+    tables = facts(releases)
+    grouped = summarise(tables, by)
+    grouped = grouped[grouped["indicator"] != "SUP-NEW"]
+    keys = tables.processes[list(by)].astype(object).where(tables.processes[list(by)].notna(), None)
+    members: dict[tuple, list[dict]] = {}
+    for release, key in zip(releases_in_ocid_order(releases), keys.itertuples(index=False, name=None)):
+        members.setdefault(key, []).append(release)
+    assert len(members) == len(grouped) // (len(load_registry()) - 1) > 1
+    for key, group in members.items():
+        alone = summarise(facts(group), ())
+        alone = alone[alone["indicator"] != "SUP-NEW"].reset_index(drop=True)
+        mine = grouped
+        for column, value in zip(by, key):
+            mine = mine[mine[column].isna()] if value is None else mine[mine[column] == value]
+        pd.testing.assert_frame_equal(mine.drop(columns=list(by)).reset_index(drop=True), alone, check_dtype=False)
+
+
+def releases_in_ocid_order(releases):
+    return sorted(releases, key=lambda release: release["ocid"])
+
+
+def test_processes_without_a_group_value_are_a_group_of_their_own():
+    classified = process("a", "open", n=1)
+    classified["tender"]["items"] = [{"id": "1", "classification": {"scheme": "CPC", "id": "45210"}}]
+    table = compute([process("b", "open", n=2), classified, process("c", "open", n=1)], by=["market"])
+    single = table[table.indicator == "SB-C"]
+    assert single["market"].tolist()[0] == "45" and pd.isna(single["market"].tolist()[1])
+    assert single["eligible"].tolist() == [1, 2] and single["value"].tolist() == [1.0, 0.5]
