@@ -38,7 +38,7 @@ def _days(start: str | None, end: str | None) -> float:
     from datetime import datetime
 
     try:
-        delta = datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))
+        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)  # Python ≥ 3.11 reads "Z"
     except (AttributeError, TypeError, ValueError):
         return NAN
     return float(delta.days)

@@ -103,7 +103,7 @@ def quartiles(values: list[float]) -> tuple[float, float]:
 
 def _days(start: Any, end: Any) -> int | None:
     try:
-        delta = datetime.fromisoformat(str(end).replace("Z", "+00:00")) - datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        delta = datetime.fromisoformat(str(end)) - datetime.fromisoformat(str(start))  # "Z" read since 3.11
     except ValueError:
         return None
     return int(delta.total_seconds() / 86400)  # whole days, truncated toward zero (chrono num_days)

@@ -62,3 +62,36 @@ def test_the_market_is_the_cpc_division_of_the_first_classified_item():
     assert _market({"tender": {"items": items({"scheme": "cpc", "id": "45210"}, {"id": "45210"})}}) is None
     assert _market({"tender": {"items": items({"scheme": "CPC", "id": "4"})}}) is None
     assert _market({}) is None
+
+
+def test_a_process_row_with_everything_and_with_nothing():
+    import math
+
+    from ocds_pipeline.indicators.facts import fact_row
+    from ocds_pipeline.procedure_types import default_procedure_types
+
+    types = default_procedure_types()
+    full = {"ocid": "ocds-x-1", "date": "2024-03-05T10:00:00-05:00",
+            "buyer": {"id": "EC-RUC-1760013210001", "name": "Municipio"},
+            "parties": [{"id": "EC-RUC-1760013210001", "roles": ["buyer"], "address": {"region": "Pichincha"}}],
+            "tender": {"procurementMethod": "open", "procurementMethodDetails": " Subasta Inversa Electrónica ",
+                       "mainProcurementCategory": "goods", "numberOfTenderers": 2,
+                       "tenderPeriod": {"startDate": "2024-02-01T00:00:00Z", "endDate": "2024-02-11T12:00:00Z"}}}
+    row = fact_row(full, types)
+    assert {k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))} == {
+        "ocid": "ocds-x-1", "year": 2024, "month": "2024-02", "buyer": "EC-RUC-1760013210001", "buyer_name": "Municipio",
+        "province": "Pichincha", "procedure_type": "Subasta Inversa Electrónica", "method": "open", "regime": "common",
+        "category": "goods", "cancelled": False, "awarded": False, "award_value": 0.0, "competitive": True,
+        "open": True, "tenderers": 2.0, "tenderers_source": "tender.numberOfTenderers", "single_bidder": 0.0,
+        "three_or_more_tenderers": 0.0, "single_bidder_why": None, "three_or_more_tenderers_why": None,
+        "special_regime": 0.0, "special_regime_why": None, "non_competitive": 0.0, "non_competitive_why": None,
+        "tender_days": 10.0, "short_period": 1.0, "market": None}
+    empty = fact_row({"ocid": "ocds-x-2", "tender": {"procurementMethodDetails": " Compra rara "}}, types)
+    nobody = "no tender.numberOfTenderers, tender.tenderers or bids.details tenderers"
+    assert {k: v for k, v in empty.items() if not (isinstance(v, float) and math.isnan(v))} == {
+        "ocid": "ocds-x-2", "year": None, "month": None, "buyer": None, "buyer_name": None, "province": None,
+        "procedure_type": "Compra rara", "method": None, "regime": None, "category": None, "cancelled": False,
+        "awarded": False, "award_value": 0.0, "competitive": False, "open": False, "tenderers_source": nobody,
+        "single_bidder_why": nobody, "three_or_more_tenderers_why": nobody,
+        "special_regime_why": "procedure type ' Compra rara ' is not in procedure_types.csv",
+        "non_competitive_why": "no tender.procurementMethod", "market": None}
