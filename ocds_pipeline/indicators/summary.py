@@ -180,17 +180,14 @@ def _buyer_kind(indicator: Indicator, table: pd.DataFrame, parties: pd.DataFrame
     processes = processes[processes["buyer"] >= 0]  # a process without a buyer is no buyer's
     buyers = processes.groupby("group")["buyer"].nunique().reindex(whole, fill_value=0)
     if indicator.kind == "buyer_outliers":
-        scored = _buyer_outliers(processes)
+        scored, nothing = _buyer_outliers(processes), (0, 0)  # a count of buyers
     else:
-        scored = _largest_supplier_shares(processes, table, parties, mask, groups)
+        scored, nothing = _largest_supplier_shares(processes, table, parties, mask, groups), (0.0, 0)  # a sum of shares
     results = []
     for group, count in zip(whole, buyers):
-        flagged, assessed = scored.get(group, (0.0, 0))
-        value = None
-        if assessed:
-            value = flagged / assessed if indicator.kind == "buyer_outliers" else flagged / assessed
-        results.append({"numerator": flagged if indicator.kind != "buyer_outliers" else int(flagged),
-                        "denominator": assessed, "value": value, "eligible": int(count),
+        flagged, assessed = scored.get(group, nothing)
+        results.append({"numerator": flagged, "denominator": assessed, "value": flagged / assessed if assessed else None,
+                        "eligible": int(count),
                         "coverage": assessed / count if count else None, "not_computable": int(count - assessed)})
     return results
 
