@@ -48,7 +48,7 @@ def _minimum_days(procedure_type: str | None) -> float:
     from ..codelists import load_codelist
 
     rows = load_codelist("minimum_tender_days")
-    row = rows.get(procedure_type or "") or rows["*"]
+    row = rows.get(procedure_type) or rows["*"]
     return float(row["target"])
 
 
@@ -98,8 +98,8 @@ def referenced(references: list[dict[str, Any]], role: str, roles: dict[Any, lis
 
 
 def _known_sum(values: list[float]) -> float:
-    """The sum, or NaN when a value is unknown."""
-    return NAN if any(math.isnan(v) for v in values) else float(sum(values))
+    """The sum, or NaN when a value is unknown (NaN is absorbing)."""
+    return float(sum(values))
 
 
 def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award_values: dict[str, float]) -> dict[str, float]:

@@ -81,8 +81,8 @@ class _Groups:
 
 
 def _float(values: np.ndarray) -> np.ndarray:
-    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float) if values.dtype == object \
-        else values.astype(float)
+    """A facts column as floats (a column that was all None in its rows comes as objects: None is NaN)."""
+    return np.asarray(values, dtype=float)
 
 
 def _ratio(top: float, bottom: float) -> float | None:

@@ -1,6 +1,8 @@
 """The small decisions behind every fact: which party is the buyer, which date sets the period, which
 market a process is in. Each case is written by hand from the rule in docs/indicators.md."""
 
+import math
+
 import pytest
 
 from ocds_pipeline.indicators.facts import _date, _market, buyer_party
@@ -95,3 +97,82 @@ def test_a_process_row_with_everything_and_with_nothing():
         "single_bidder_why": nobody, "three_or_more_tenderers_why": nobody,
         "special_regime_why": "procedure type ' Compra rara ' is not in procedure_types.csv",
         "non_competitive_why": "no tender.procurementMethod", "market": None}
+
+
+# Contracts and payments (PAY-OVER, SIGN-MEAN, CTR-INC), each case worked out by hand.
+
+def contract_facts(contracts, awards=({"id": "A", "date": "2024-01-10T00:00:00-05:00", "value": {"amount": 100, "currency": "USD"}},)):
+    from ocds_pipeline.indicators.facts import fact_row
+    from ocds_pipeline.procedure_types import default_procedure_types
+
+    compiled = {"ocid": "x", "tender": {"status": "complete"}, "awards": list(awards), "contracts": contracts}
+    return fact_row(compiled, default_procedure_types())
+
+
+def usd(amount):
+    return {"amount": amount, "currency": "USD"}
+
+
+def paid(*amounts):
+    return {"transactions": [{"id": str(i), "value": usd(a) if a is not None else {"currency": "USD"}}
+                             for i, a in enumerate(amounts)]}
+
+
+@pytest.mark.parametrize("contract,payments,expected", [
+    (100, (100,), 0.0),            # paid exactly the contract
+    (100, (60, 40.005), 0.0),      # half a cent over is rounding, not an overpayment
+    (100, (100.01,), 1.0),         # a cent over is
+    (100, (100.5,), 1.0),
+    (100, (), None),               # nothing paid yet: not computable
+    (100, (50, None), None),       # a payment without an amount: the total is unknown
+    (None, (50,), None),           # a contract without a value
+])
+def test_paid_over_the_contract(contract, payments, expected):
+    row = contract_facts([{"id": "C", "awardID": "A", "value": usd(contract) if contract is not None else {"currency": "USD"},
+                           "implementation": paid(*payments)}])
+    assert (math.isnan(row["paid_over"]) if expected is None else row["paid_over"] == expected)
+
+
+def test_signature_days_are_the_mean_over_the_contracts():
+    row = contract_facts([{"id": "C1", "awardID": "A", "dateSigned": "2024-01-13T00:00:00-05:00"},
+                          {"id": "C2", "awardID": "A", "dateSigned": "2024-01-15T00:00:00-05:00"}])
+    assert row["signature_days"] == 4.0  # 3 and 5 days after the award
+
+
+def test_a_contract_of_an_unknown_award_has_no_linked_value():
+    row = contract_facts([{"id": "C", "awardID": "nope", "value": usd(120)}])
+    assert math.isnan(row["linked_award_value"]) and row["contract_value"] == 120
+
+
+def test_an_object_with_data_below_its_ids_is_not_a_deletion_marker():
+    from ocds_pipeline.indicators.facts import live
+
+    marker = {"id": "A", "suppliers": [{"id": "S1"}], "items": []}
+    alive = {"id": "B", "items": [{"id": "1", "quantity": 2}]}
+    assert live([marker, alive]) == [alive]
+
+
+def test_procedure_types_are_named_as_in_the_codelist():
+    from ocds_pipeline.indicators.facts import fact_row
+    from ocds_pipeline.procedure_types import default_procedure_types
+
+    types = default_procedure_types()
+    row = fact_row({"ocid": "x", "tender": {"procurementMethodDetails": "  LICITACIÓN "}, "buyer": {"id": "B", "name": "Municipio"},
+                    "parties": [{"id": "B", "name": "Municipio", "roles": ["buyer"]}]}, types)
+    assert row["procedure_type"] == "Licitación" and row["buyer_name"] == "Municipio"
+    unknown = fact_row({"ocid": "y", "tender": {"procurementMethodDetails": " Trueque "}}, types)
+    assert unknown["procedure_type"] == "Trueque"       # kept as published, trimmed
+    odd = fact_row({"ocid": "z", "tender": {"procurementMethodDetails": 12}}, types)
+    assert odd["procedure_type"] is None                 # not text: no type
+
+
+def test_a_procedure_type_listed_with_its_own_minimum_period(monkeypatch):
+    """minimum_tender_days.csv lists only the default today; a type SERCOP lists gets its own minimum."""
+    from ocds_pipeline import codelists
+    from ocds_pipeline.indicators import facts
+
+    rows = {"*": {"target": "15"}, "Licitación": {"target": "22"}}
+    monkeypatch.setattr(codelists, "load_codelist", lambda name, source="sercop": rows)
+    assert facts._minimum_days("Licitación") == 22.0
+    assert facts._minimum_days("Cotización") == 15.0
+    assert facts._minimum_days(None) == 15.0
