@@ -28,6 +28,7 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	scripts/ensure-postgresql
+	scripts/ensure-chromium
 	$(BIN)/pytest -n 2
 
 # Mutation testing (docs/testing.md): not part of `make test`; bounded by MUTATION_BUDGET per call,

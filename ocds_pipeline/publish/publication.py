@@ -41,6 +41,7 @@ from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, lic
 from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable
 from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, fact_tables, indicator_rows, ranking_rows
+from .site import PAGES, Site, compiled_rows
 from .tables import Tables
 from .versions import PublicationError, Versions
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
@@ -163,6 +164,7 @@ class _Build:
         self.totals = store.year_totals()
         self.result = Published(staged, warnings=warnings)
         self.resources: list[dict[str, Any]] = []
+        self.statistics_carried = False
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
                                       "changes": {}}
 
@@ -175,6 +177,7 @@ class _Build:
         self._changes()
         self._statistics()
         self._documents()
+        self._site(dated)
         self._manifest(dated)
         return self.result
 
@@ -267,6 +270,7 @@ class _Build:
         self.state[STATISTICS] = signature
         if self.same_rules and self.previous.state.get(STATISTICS) == signature \
                 and self._carry(("indicators/", "quality/", "oc4ids/")):
+            self.statistics_carried = True
             self.result.merge_errors = self.store.merge_errors()
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
             return
@@ -330,6 +334,19 @@ class _Build:
                     .encode("utf-8"))
         self._add(SPANISH_SCHEMA)
         for path in copy_extensions(self.staged, PUBLISHED_EXTENSIONS):
+            self._add(path)
+
+    def _site(self, dated: str) -> None:
+        """The site (index.html and the pages beside it, site/): carried when the statistics were."""
+        if self.statistics_carried and self._carry(("site/", *(f"{page}.html" for page in PAGES))):
+            return
+        coverage = {"processes": self.result.processes, "releases": self.result.releases, "latest_date": dated,
+                    "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
+        shown = ("path", "format", "compression", "bytes", "hash", "rows", "processes", "records", "temporal")
+        downloads = [{key: entry[key] for key in shown if key in entry}
+                     for entry in sorted(self.resources, key=lambda entry: entry["path"])]
+        for path in Site(self.staged, self.config, self.progress).build(
+                lambda: compiled_rows(self.store.compiled_index()), coverage, downloads):
             self._add(path)
 
     def _manifest(self, dated: str) -> None:

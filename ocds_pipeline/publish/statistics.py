@@ -1,7 +1,7 @@
 """The publication's indicators and supplier ranking, for people (rounded, in Spanish and English)
 and for machines (exact numerators and denominators).
 
-Every indicator of the registry is computed over all compiled releases: overall, by year, and by
+Every indicator of the registry is computed over all compiled releases: overall, by year, by month, and by
 year × regime, province, procedure type and buyer (``year`` is the indicators' own period:
 docs/indicators.md). The supplier ranking gives, per year, each supplier's awarded value and
 number of processes, with its name and RUC.
@@ -17,9 +17,9 @@ from ..indicators.facts import Facts, facts
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
 
-GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("year", "regime"), ("year", "province"),
+GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("month",), ("year", "regime"), ("year", "province"),
                                           ("year", "procedure_type"), ("year", "buyer"))
-GROUP_COLUMNS = ["year", "regime", "province", "procedure_type", "buyer"]
+GROUP_COLUMNS = ["year", "month", "regime", "province", "procedure_type", "buyer"]
 INDICATOR_COLUMNS = ["grouping", *GROUP_COLUMNS, "indicator", "name_es", "name_en", "unit", "numerator", "denominator",
                      "value", "percent", "rounded", "eligible", "coverage", "not_computable"]
 RANKING_COLUMNS = ["year", "rank", "supplier", "ruc", "id", "awarded_value", "processes"]

@@ -1,0 +1,221 @@
+"""The publication's static site (docs/site.md): home, indicators, process search, a page per process
+and per buyer or supplier, and downloads — in Spanish and English, from ``file://`` or any host.
+
+Pages are rendered once (Jinja2, every value escaped); the data they show is written as small
+JavaScript files that register themselves (``OCDS_SITE.put(...)``), because a browser reading from
+``file://`` runs scripts but refuses ``fetch``. Nothing grows with the whole publication in one file:
+process pages come in shards of :data:`SHARD` processes in ocid order, the search index per year
+in parts of :data:`SEARCH_PART` rows, organisations in shards of :data:`SHARD`. The chart library
+(plotly.js) is copied from the plotly package; nothing is fetched when a page is viewed.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+import yaml
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ...atomic import write_bytes
+from ...config import Config
+from ...indicators.facts import fact_row, party_rows
+from ...indicators.redflags import CODES, Settings, red_flags
+from ...indicators.summary import load_registry
+from ...procedure_types import ProcedureTypes
+from ...resources import data_path
+from .entities import Entities
+from .processes import process_page, search_row
+
+SHARD = 500
+SEARCH_PART = 25_000
+PAGES = ("index", "indicadores", "procesos", "proceso", "entidad", "descargas")
+HERE = Path(__file__).parent
+DATA = "site/data"
+# Indicator groupings the indicators page charts (the buyer grouping is on each buyer's own page).
+CHARTED = {"all", "year", "month", "year+regime", "year+province", "year+procedure_type"}
+HEADLINE = ("SB-C", "RE-A", "RE-P", "NC-A", "TEN-MEAN", "PROC", "AWARD-V")
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """The site's texts in Spanish and English (schemas/site/labels.yaml)."""
+    return yaml.safe_load(data_path("schemas", "site", "labels.yaml").read_text(encoding="utf-8"))
+
+
+def flag_texts() -> dict[str, dict[str, dict[str, str]]]:
+    """Each red flag explained in Spanish and English (schemas/site/redflags.yaml)."""
+    return yaml.safe_load(data_path("schemas", "site", "redflags.yaml").read_text(encoding="utf-8"))
+
+
+def _script(key: str, value: Any) -> bytes:
+    return b"OCDS_SITE.put(" + orjson.dumps(key) + b"," + orjson.dumps(value) + b");\n"
+
+
+class Site:
+    """Writes the site into a staged publication; :meth:`build` returns the paths it wrote."""
+
+    def __init__(self, root: Path, config: Config, progress: Callable[[str, int], None] | None = None) -> None:
+        self.root, self.config, self.progress = root, config, progress
+        self.written: list[str] = []
+        self.types = ProcedureTypes.load()
+
+    def build(self, compiled: Callable[[], Iterable[tuple[str, str, str | None]]], coverage: dict[str, Any],
+              downloads: list[dict[str, Any]]) -> list[str]:
+        """``compiled()`` gives (ocid, year, compiled release JSON) in ocid order; it is read twice
+        (red flags need every process before any is flagged)."""
+        flags = red_flags(orjson.loads(body) for _, _, body in compiled() if body is not None)
+        entities = Entities()
+        for group in ("Buyer", "ProcuringEntity", "Tenderer"):
+            for org, codes in flags.get(group, {}).items():
+                entities.flag(org, codes)
+        counts = self._processes(compiled(), flags.get("OCID", {}), entities)
+        organisations = self._entities(entities)
+        self._statistics(coverage, counts, organisations, flags.get("Meta", {}))
+        self._put(f"{DATA}/downloads.js", "downloads", downloads)
+        self._assets()
+        self._pages()
+        return self.written
+
+    # -- data ---------------------------------------------------------------------------------
+    def _processes(self, compiled: Iterable[tuple[str, str, str | None]], flagged: dict[str, dict[str, float]],
+                   entities: Entities) -> dict[str, int]:
+        """Process pages in shards, the search index per year, and the organisations' figures."""
+        shard: dict[str, Any] = {}
+        firsts: list[str] = []
+        search: dict[str, list[list[Any]]] = {}
+        parts: dict[str, int] = {}
+        per_year: dict[str, int] = {}
+        for ocid, year, body in compiled:
+            if body is None:
+                continue
+            release = orjson.loads(body)
+            fact = fact_row(release, self.types)
+            codes = flagged.get(ocid, {})
+            page = process_page(release, year, codes)
+            if not shard:
+                firsts.append(ocid)
+            shard[ocid] = page
+            rows = search.setdefault(year, [])
+            rows.append(search_row(page, fact, len(firsts) - 1))
+            per_year[year] = per_year.get(year, 0) + 1
+            suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
+            entities.add(release, fact, suppliers, bool(codes))
+            if len(shard) >= SHARD:
+                self._put(f"{DATA}/p/{len(firsts) - 1}.js", f"p/{len(firsts) - 1}", shard)
+                shard = {}
+            if len(rows) >= SEARCH_PART:
+                self._search_part(year, parts, rows)
+        if shard:
+            self._put(f"{DATA}/p/{len(firsts) - 1}.js", f"p/{len(firsts) - 1}", shard)
+        for year, rows in search.items():
+            if rows or not parts.get(year):
+                self._search_part(year, parts, rows)
+        self._put(f"{DATA}/p/index.js", "p/index", firsts)
+        if self.progress:
+            self.progress("process pages written", sum(per_year.values()))
+        return {"search_parts": parts, "processes": per_year}
+
+    def _search_part(self, year: str, parts: dict[str, int], rows: list[list[Any]]) -> None:
+        number = parts.get(year, 0)
+        self._put(f"{DATA}/search/{year}-{number}.js", f"search/{year}-{number}", rows)
+        parts[year] = number + 1
+        rows.clear()
+
+    def _entities(self, entities: Entities) -> int:
+        firsts: list[str] = []
+        shard: dict[str, Any] = {}
+        count = 0
+        for org, page in entities.pages():
+            if not shard:
+                firsts.append(org)
+            shard[org] = page
+            count += 1
+            if len(shard) >= SHARD:
+                self._put(f"{DATA}/e/{len(firsts) - 1}.js", f"e/{len(firsts) - 1}", shard)
+                shard = {}
+        if shard:
+            self._put(f"{DATA}/e/{len(firsts) - 1}.js", f"e/{len(firsts) - 1}", shard)
+        self._put(f"{DATA}/e/index.js", "e/index", firsts)
+        return count
+
+    def _statistics(self, coverage: dict[str, Any], counts: dict[str, Any], organisations: int,
+                    meta: dict[str, Any]) -> None:
+        """indicators.js (charted groupings, definitions, supplier ranking) and summary.js (coverage)."""
+        rows = orjson.loads((self.root / "indicators/indicators.json").read_bytes())
+        charted = [row for row in rows if row["grouping"] in CHARTED]
+        registry = [{"code": i.code, "name_es": i.name_es, "name_en": i.name_en, "kind": i.kind, "unit": i.unit,
+                     "notes": i.notes, "source": i.source, "population": i.population} for i in load_registry()]
+        buyers = self._top_buyers([row for row in rows if row["grouping"] == "year+buyer"])
+        ranking: dict[str, list[list[Any]]] = {}
+        with open(self.root / "indicators/suppliers.csv", encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if int(row["rank"]) <= 50:
+                    ranking.setdefault(row["year"], []).append([int(row["rank"]), row["supplier"], row["ruc"], row["id"],
+                                                                float(row["awarded_value"]), int(row["processes"])])
+        self._put(f"{DATA}/indicators.js", "indicators", {"registry": registry, "rows": charted, "buyers": buyers,
+                                                          "ranking": ranking})
+        headline = [row for row in rows if row["grouping"] == "year" and row["indicator"] in HEADLINE]
+        self._put(f"{DATA}/summary.js", "summary", {
+            **coverage, "organisations": organisations, "search_parts": counts["search_parts"],
+            "processes_by_year": counts["processes"], "headline": headline,
+            "flags": {code: {**flag_texts()[code], "threshold": _threshold(code, meta)} for code in CODES},
+            "records": {year: f"ocds/{year}/records.json.gz" for year in counts["processes"]},
+            "license": {"url": self.config.license, "title": self.config.license_title,
+                        "attribution": self.config.license_attribution},
+        })
+
+    @staticmethod
+    def _top_buyers(rows: list[dict[str, Any]], top: int = 20) -> dict[str, list[dict[str, Any]]]:
+        """Per year and indicator, the buyers with the most eligible processes (for the buyer chart)."""
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            grouped.setdefault(f"{row['year']}|{row['indicator']}", []).append(row)
+        return {key: sorted(group, key=lambda r: (-(r["eligible"] or 0), str(r["buyer"])))[:top]
+                for key, group in grouped.items()}
+
+    def _put(self, relative: str, key: str, value: Any) -> None:
+        write_bytes(self.root / relative, _script(key, value))
+        self.written.append(relative)
+
+    # -- pages and assets ---------------------------------------------------------------------
+    def _assets(self) -> None:
+        import plotly
+
+        targets = {"site/assets/plotly.min.js": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                   "site/assets/site.js": HERE / "assets" / "site.js", "site/assets/site.css": HERE / "assets" / "site.css"}
+        for relative, source in targets.items():
+            target = self.root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            self.written.append(relative)
+
+    def _pages(self) -> None:
+        environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                                  keep_trailing_newline=True)
+        texts = labels()
+        for page in PAGES:
+            html = environment.get_template(f"{page}.html").render(page=page, t=texts, config=self.config)
+            write_bytes(self.root / f"{page}.html", html.encode("utf-8"))
+            self.written.append(f"{page}.html")
+
+
+def _threshold(code: str, meta: dict[str, Any]) -> Any:
+    """The threshold a red flag used in this publication (its fence, or cardinal's default setting)."""
+    settings = Settings()
+    fixed = {"R003": settings.r003_threshold, "R035": settings.r035_threshold}
+    if code in fixed:
+        return fixed[code]
+    found = meta.get(code, {})
+    if code == "R038":  # one fence per kind of organisation
+        return "; ".join(f"{group}: {fences.get('upper_fence')}" for group, fences in sorted(found.items())) or None
+    return found.get("lower_fence", found.get("upper_fence"))
+
+
+def compiled_rows(index: Iterator[tuple[str, str, str, str | None, str | None]]) -> Iterator[tuple[str, str, str | None]]:
+    """(ocid, year, body) from the store's compiled index."""
+    for ocid, year, _, body, _ in index:
+        yield ocid, year, body
+

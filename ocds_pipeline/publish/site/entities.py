@@ -1,0 +1,106 @@
+"""A page per buyer and per supplier: spending by year, procedure types, regime share, single-bidder
+share with its denominator, largest counterparts and red flags — what a journalist asks first.
+
+Figures use the indicators' own facts (indicators/facts.py), so a buyer's single-bidder share is
+SB-C restricted to its processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any, Iterator
+
+TOP = 10  # counterparts shown per organisation
+
+
+def _known(value: float) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+class _Organisation:
+    __slots__ = ("name", "identifier", "bought", "types", "suppliers", "sold", "buyers", "flagged", "flags")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.identifier: str | None = None
+        # year: [processes, awarded USD, single bidder, competitive awarded with a known count,
+        #        special regime, processes with a known regime, processes with red flags]
+        self.bought: dict[int, list[float]] = {}
+        self.types: dict[str, int] = defaultdict(int)
+        self.suppliers: dict[str, float] = defaultdict(float)
+        self.sold: dict[int, list[float]] = {}  # year: [processes, awarded USD]
+        self.buyers: dict[str, float] = defaultdict(float)
+        self.flagged = 0
+        self.flags: dict[str, float] = {}
+
+
+class Entities:
+    """Buyers and suppliers, accumulated process by process (in one pass over compiled releases)."""
+
+    def __init__(self) -> None:
+        self.organisations: dict[str, _Organisation] = defaultdict(_Organisation)
+
+    def add(self, compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]], flagged: bool) -> None:
+        """One process: its facts row and its suppliers with their share of the awarded value."""
+        names = {p.get("id"): p for p in compiled.get("parties") or [] if isinstance(p, dict)}
+        year = fact.get("year")
+        buyer = fact.get("buyer")
+        if fact.get("cancelled") or year is None:
+            return
+        if buyer is not None:
+            org = self._named(buyer, names, compiled.get("buyer"))
+            totals = org.bought.setdefault(year, [0, 0.0, 0, 0, 0, 0, 0])
+            totals[0] += 1
+            if fact.get("awarded") and _known(fact.get("award_value")):
+                totals[1] += fact["award_value"]
+            if fact.get("awarded") and fact.get("competitive") and _known(fact.get("single_bidder")):
+                totals[2] += fact["single_bidder"]
+                totals[3] += 1
+            if _known(fact.get("special_regime")):
+                totals[4] += fact["special_regime"]
+                totals[5] += 1
+            totals[6] += flagged
+            org.flagged += flagged
+            org.types[fact.get("procedure_type") or "-"] += 1
+        for supplier, value in suppliers:
+            org = self._named(supplier, names, None)
+            sold = org.sold.setdefault(year, [0, 0.0])
+            sold[0] += 1
+            if _known(value):
+                sold[1] += value
+                if buyer is not None:
+                    org.buyers[buyer] += value
+                    self.organisations[buyer].suppliers[supplier] += value
+
+    def flag(self, org: str, codes: dict[str, float]) -> None:
+        """Red flags raised on the organisation itself (as buyer, procuring entity or tenderer)."""
+        self.organisations[org].flags.update(codes)
+
+    def _named(self, org: str, parties: dict[str, Any], reference: dict[str, Any] | None) -> _Organisation:
+        entry = self.organisations[org]
+        if entry.name is None:
+            party = parties.get(org) or {}
+            entry.name = (reference or {}).get("name") or party.get("name")
+            identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+            entry.identifier = identifier.get("id")
+        return entry
+
+    def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each organisation's page, in id order."""
+        for org in sorted(self.organisations):
+            entry = self.organisations[org]
+            yield org, {
+                "id": org, "name": entry.name or org, "identifier": entry.identifier,
+                "bought": {str(y): [round(v, 2) if i == 1 else int(v) for i, v in enumerate(t)]
+                           for y, t in sorted(entry.bought.items())},
+                "types": dict(sorted(entry.types.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "suppliers": self._top(entry.suppliers), "sold": {str(y): [int(t[0]), round(t[1], 2)]
+                                                                  for y, t in sorted(entry.sold.items())},
+                "buyers": self._top(entry.buyers), "flagged": entry.flagged, "flags": dict(sorted(entry.flags.items())),
+            }
+
+    def _top(self, values: dict[str, float]) -> list[list[Any]]:
+        ranked = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+        return [[org, self.organisations[org].name or org if org in self.organisations else org, round(value, 2)]
+                for org, value in ranked]
