@@ -1,6 +1,6 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish;
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site;
        default all)
 Figures go into bench/README.md together with the command that produced them.
 """
@@ -283,9 +283,39 @@ def bench_publish(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str,
     return rows
 
 
+def _size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def bench_site(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, float, float]]:
+    """The site alone (bench/site_only.py) next to the alternative of one static HTML file per process
+    (bench/static_pages.py), then page load times from file:// (bench/site_pages.py)."""
+    rows = []
+    for n in sizes:
+        store, root = _store(n), OUT / f"publication-{n}"
+        if not (root / "index.html").exists():
+            _fresh(root)
+            measure([*CLI, "publish", "--store", str(store), "--out", str(root)])
+        site = OUT / f"site-{n}"
+        seconds, rss = measure([sys.executable, str(HERE / "site_only.py"), str(store), str(root), str(site)])
+        files, size = _size(site / "site")
+        rows.append((f"site alone, {n:,} procedures: {files:,} files, {size / 2**20:,.1f} MiB "
+                     f"(process pages rendered in the browser from shards)", seconds, rss))
+        static = OUT / f"static-{n}"
+        seconds, rss = measure([sys.executable, str(HERE / "static_pages.py"), str(store), str(static)])
+        files, size = _size(static)
+        rows.append((f"one static HTML page per process instead, {n:,} procedures: {files:,} files, "
+                     f"{size / 2**20:,.1f} MiB (process pages only)", seconds, rss))
+        pages = subprocess.run([sys.executable, str(HERE / "site_pages.py"), str(root)], capture_output=True, text=True,
+                               check=True).stdout
+        print(f"\npage load times from file://, {n:,} procedures (bench/site_pages.py):\n{pages}", flush=True)
+    return rows
+
+
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "validate": bench_validate, "quality": bench_quality,
-         "publish": bench_publish}
+         "publish": bench_publish, "site": bench_site}
 
 
 def main() -> None:

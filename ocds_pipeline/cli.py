@@ -264,6 +264,7 @@ def _report_published(published) -> None:
     if published.merge_errors:
         click.secho(f"  {len(published.merge_errors):,} processes could not be compiled; their releases are "
                     f"published, without a compiled release", fg="yellow")
+    click.echo(f"site: {(Path(published.root) / 'index.html').absolute()}")
 
 
 @main.command()

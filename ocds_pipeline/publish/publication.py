@@ -42,6 +42,7 @@ from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable
 from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, fact_tables, indicator_rows, ranking_rows
 from .site import PAGES, Site, compiled_rows
+from .site import fingerprint as site_fingerprint
 from .tables import Tables
 from .versions import PublicationError, Versions
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
@@ -337,14 +338,15 @@ class _Build:
             self._add(path)
 
     def _site(self, dated: str) -> None:
-        """The site (index.html and the pages beside it, site/): carried when the statistics were."""
-        if self.statistics_carried and self._carry(("site/", *(f"{page}.html" for page in PAGES))):
+        """The site (index.html and the pages beside it, site/): carried when the statistics were and
+        the site's own sources did not change."""
+        self.state["site"] = site_fingerprint()
+        if self.statistics_carried and self.previous.state.get("site") == self.state["site"] \
+                and self._carry(("site/", *(f"{page}.html" for page in PAGES))):
             return
         coverage = {"processes": self.result.processes, "releases": self.result.releases, "latest_date": dated,
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
-        shown = ("path", "format", "compression", "bytes", "hash", "rows", "processes", "records", "temporal")
-        downloads = [{key: entry[key] for key in shown if key in entry}
-                     for entry in sorted(self.resources, key=lambda entry: entry["path"])]
+        downloads = sorted(self.resources, key=lambda entry: entry["path"])
         for path in Site(self.staged, self.config, self.progress).build(
                 lambda: compiled_rows(self.store.compiled_index()), coverage, downloads):
             self._add(path)

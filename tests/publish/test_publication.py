@@ -382,7 +382,9 @@ def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, 
     projects = next(e for e in manifest(root)["resources"] if e["path"] == "oc4ids/projects.json")["projects"]
     assert first.stdout == (f"published {coverage['releases']:,} releases of {coverage['processes']:,} processes and "
                             f"{projects} projects to {root} (version 000001): "
-                            f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n")
+                            f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n"
+                            f"site: {root / 'index.html'}\n")
+    assert (root / "index.html").is_file()
     assert first.stderr.splitlines()[0].startswith("  publish: 38 processes of 2021 published (")
     previous = files(root)
     store = Store(str(store_path))  # new data, so the next publish has something to write

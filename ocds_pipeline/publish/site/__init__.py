@@ -38,6 +38,25 @@ DATA = "site/data"
 # Indicator groupings the indicators page charts (the buyer grouping is on each buyer's own page).
 CHARTED = {"all", "year", "month", "year+regime", "year+province", "year+procedure_type"}
 HEADLINE = ("SB-C", "RE-A", "RE-P", "NC-A", "TEN-MEAN", "PROC", "AWARD-V")
+# The columns of a charted indicator row (as in indicators/indicators.json, rounded figures included).
+ROW_FIELDS = ["grouping", "year", "month", "regime", "province", "procedure_type", "buyer", "numerator", "denominator",
+              "value", "percent", "rounded", "eligible"]
+RANKED = 50  # suppliers shown per year
+DOWNLOAD_FIELDS = ("path", "format", "compression", "bytes", "hash", "rows", "processes", "records", "temporal")
+
+
+def fingerprint() -> str:
+    """What, besides the data, decides the site's bytes: its templates, assets and texts, and plotly's version."""
+    import hashlib
+
+    import plotly
+
+    digest = hashlib.sha256(plotly.__version__.encode())
+    sources = [*sorted((HERE / "templates").iterdir()), *sorted((HERE / "assets").iterdir()),
+               *sorted(data_path("schemas", "site").iterdir())]
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -74,7 +93,8 @@ class Site:
         counts = self._processes(compiled(), flags.get("OCID", {}), entities)
         organisations = self._entities(entities)
         self._statistics(coverage, counts, organisations, flags.get("Meta", {}))
-        self._put(f"{DATA}/downloads.js", "downloads", downloads)
+        self._put(f"{DATA}/downloads.js", "downloads", [{key: entry[key] for key in DOWNLOAD_FIELDS if key in entry}
+                                                        for entry in downloads if not entry["path"].startswith("site/")])
         self._assets()
         self._pages()
         return self.written
@@ -143,20 +163,34 @@ class Site:
 
     def _statistics(self, coverage: dict[str, Any], counts: dict[str, Any], organisations: int,
                     meta: dict[str, Any]) -> None:
-        """indicators.js (charted groupings, definitions, supplier ranking) and summary.js (coverage)."""
+        """indicators.js (definitions, filter values, supplier ranking), one file per indicator with its
+        charted rows (``i/<code>.js``, loaded when chosen), and summary.js (coverage, headline, red flags)."""
         rows = orjson.loads((self.root / "indicators/indicators.json").read_bytes())
-        charted = [row for row in rows if row["grouping"] in CHARTED]
         registry = [{"code": i.code, "name_es": i.name_es, "name_en": i.name_en, "kind": i.kind, "unit": i.unit,
                      "notes": i.notes, "source": i.source, "population": i.population} for i in load_registry()]
-        buyers = self._top_buyers([row for row in rows if row["grouping"] == "year+buyer"])
+        charted: dict[str, list[list[Any]]] = {info["code"]: [] for info in registry}
+        buyers: dict[str, dict[str, list[dict[str, Any]]]] = {info["code"]: {} for info in registry}
+        for row in rows:
+            if row["grouping"] in CHARTED:
+                charted[row["indicator"]].append([row.get(field) for field in ROW_FIELDS])
+            elif row["grouping"] == "year+buyer":
+                buyers[row["indicator"]].setdefault(str(row["year"]), []).append(row)
+        for code, code_rows in charted.items():
+            top = {year: [[row.get(field) for field in ROW_FIELDS] for row in _top_buyers(group)]
+                   for year, group in buyers[code].items()}
+            self._put(f"{DATA}/i/{code}.js", f"i/{code}", {"rows": code_rows, "buyers": top})
+        values = {dimension: sorted({row[dimension] for row in rows if row["grouping"] == f"year+{dimension}"
+                                     and row[dimension] is not None}, key=str)
+                  for dimension in ("regime", "province", "procedure_type")}
         ranking: dict[str, list[list[Any]]] = {}
         with open(self.root / "indicators/suppliers.csv", encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):
-                if int(row["rank"]) <= 50:
+                if int(row["rank"]) <= RANKED:
                     ranking.setdefault(row["year"], []).append([int(row["rank"]), row["supplier"], row["ruc"], row["id"],
                                                                 float(row["awarded_value"]), int(row["processes"])])
-        self._put(f"{DATA}/indicators.js", "indicators", {"registry": registry, "rows": charted, "buyers": buyers,
-                                                          "ranking": ranking})
+        years = sorted({row["year"] for row in rows if row["grouping"] == "year" and row["year"] is not None})
+        self._put(f"{DATA}/indicators.js", "indicators", {"registry": registry, "fields": ROW_FIELDS, "years": years,
+                                                          "values": values, "ranking": ranking})
         headline = [row for row in rows if row["grouping"] == "year" and row["indicator"] in HEADLINE]
         self._put(f"{DATA}/summary.js", "summary", {
             **coverage, "organisations": organisations, "search_parts": counts["search_parts"],
@@ -166,15 +200,6 @@ class Site:
             "license": {"url": self.config.license, "title": self.config.license_title,
                         "attribution": self.config.license_attribution},
         })
-
-    @staticmethod
-    def _top_buyers(rows: list[dict[str, Any]], top: int = 20) -> dict[str, list[dict[str, Any]]]:
-        """Per year and indicator, the buyers with the most eligible processes (for the buyer chart)."""
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            grouped.setdefault(f"{row['year']}|{row['indicator']}", []).append(row)
-        return {key: sorted(group, key=lambda r: (-(r["eligible"] or 0), str(r["buyer"])))[:top]
-                for key, group in grouped.items()}
 
     def _put(self, relative: str, key: str, value: Any) -> None:
         write_bytes(self.root / relative, _script(key, value))
@@ -200,6 +225,11 @@ class Site:
             html = environment.get_template(f"{page}.html").render(page=page, t=texts, config=self.config)
             write_bytes(self.root / f"{page}.html", html.encode("utf-8"))
             self.written.append(f"{page}.html")
+
+
+def _top_buyers(rows: list[dict[str, Any]], top: int = 20) -> list[dict[str, Any]]:
+    """The buyers with the most eligible processes (for the chart by buyer)."""
+    return sorted(rows, key=lambda row: (-(row["eligible"] or 0), str(row["buyer"])))[:top]
 
 
 def _threshold(code: str, meta: dict[str, Any]) -> Any:

@@ -43,6 +43,8 @@
   }
 
   function T(key) { return (LABELS[key] || {})[lang] || key; }
+  /* A codelist value in the page's language (the code itself when it has no label). */
+  function codeLabel(value) { return value === null || value === undefined ? null : LABELS["code_" + value] ? T("code_" + value) : String(value); }
 
   /* An element with attributes and children (strings become text nodes). */
   function el(tag, attributes) {
@@ -105,10 +107,7 @@
     if (info && info.kind === "share") { return percent(100 * value); }
     return number(value, 2);
   }
-  function chartValue(info, value) {
-    if (value === null || value === undefined) { return null; }
-    return info && info.kind === "share" ? Math.round(1000 * value) / 10 : Math.round(100 * value) / 100;
-  }
+
 
   /* plotly.js (4.6 MB) is loaded only once the page is rendered: the tables and filters are usable
    * before it arrives, and each chart is drawn (with its latest data) as soon as it has. */
@@ -175,6 +174,19 @@
 
   var DIMENSIONS = ["regime", "province", "procedure_type"];
 
+  /* An indicator's rows (i/<code>.js) as objects with the fields of indicators.json. */
+  function indicatorRows(code) {
+    var fields = store.indicators.fields;
+    var objects = function (rows) {
+      return rows.map(function (row) { var o = {}; fields.forEach(function (f, i) { o[f] = row[i]; }); return o; });
+    };
+    return load("i/" + code).then(function (data) {
+      var buyers = {};
+      Object.keys(data.buyers).forEach(function (year) { buyers[year] = objects(data.buyers[year]); });
+      return { rows: objects(data.rows), buyers: buyers };
+    });
+  }
+
   pages.indicadores = function () {
     var data = store.indicators;
     var registry = {};
@@ -184,14 +196,11 @@
     if (!form.dataset.ready) {
       var chosen = params.get("indicator") || "SB-C";
       data.registry.forEach(function (info) { select("f-indicator").appendChild(el("option", { value: info.code, selected: info.code === chosen })); });
-      var years = Array.from(new Set(data.rows.filter(function (r) { return r.grouping === "year"; }).map(function (r) { return r.year; }))).sort();
-      years.forEach(function (y, i) { select("f-year").appendChild(el("option", { value: y, text: y, selected: i === years.length - 1 })); });
+      data.years.forEach(function (y, i) { select("f-year").appendChild(el("option", { value: y, text: y, selected: i === data.years.length - 1 })); });
       DIMENSIONS.forEach(function (dimension) {
-        var values = Array.from(new Set(data.rows.filter(function (r) { return r.grouping === "year+" + dimension; })
-          .map(function (r) { return r[dimension]; }).filter(function (v) { return v !== null; }))).sort();
         var target = select("f-" + dimension);
         target.appendChild(el("option", { value: "", "data-t": "all", text: T("all") }));
-        values.forEach(function (v) { target.appendChild(el("option", { value: v, text: v })); });
+        data.values[dimension].forEach(function (v) { target.appendChild(el("option", { value: v, text: dimension === "regime" ? codeLabel(v) : v })); });
       });
       form.addEventListener("change", function (event) {
         var changed = event.target.getAttribute("data-dimension");
@@ -203,40 +212,46 @@
       form.dataset.ready = "1";
     }
     Array.prototype.forEach.call(select("f-indicator").options, function (option) { option.textContent = option.value + " · " + name(registry[option.value]); });
+    Array.prototype.forEach.call(select("f-regime").options, function (option) { if (option.value) { option.textContent = codeLabel(option.value); } });
     var code = select("f-indicator").value;
     var info = registry[code];
     var year = Number(select("f-year").value);
     document.getElementById("indicator-name").textContent = code + " · " + name(info);
     document.getElementById("indicator-definition").textContent = T("definition") + ": " + (info.notes || info.unit);
     document.getElementById("indicator-source").textContent = T("source") + ": " + info.source;
-
-    var filter = DIMENSIONS.filter(function (d) { return select("f-" + d).value; })[0];
-    var overTime = data.rows.filter(function (r) {
-      return r.indicator === code && (filter ? r.grouping === "year+" + filter && r[filter] === select("f-" + filter).value : r.grouping === "year");
-    }).sort(function (a, b) { return a.year - b.year; });
-    show("years", overTime.map(function (r) { return r.year; }), overTime, info);
-
-    var months = filter ? [] : data.rows.filter(function (r) { return r.indicator === code && r.grouping === "month" && r.month; });
-    var latestYears = Array.from(new Set(months.map(function (r) { return r.month.slice(0, 4); }))).sort().slice(-2);
-    months = months.filter(function (r) { return latestYears.indexOf(r.month.slice(0, 4)) >= 0; })
-      .sort(function (a, b) { return a.month < b.month ? -1 : 1; });
-    show("months", months.map(function (r) { return r.month; }), months, info);
-
-    var dimension = select("f-dimension").value;
-    var rows = dimension === "buyer" ? (data.buyers[year + "|" + code] || []) : data.rows.filter(function (r) {
-      return r.indicator === code && r.grouping === "year+" + dimension && r.year === year;
-    });
-    show("dimension", rows.map(function (r) { return r[dimension] === null ? "–" : r[dimension]; }), rows, info);
-
     var ranking = data.ranking[String(year)] || [];
     table(document.getElementById("ranking"), [T("rank"), T("supplier"), "RUC", T("awarded_value"), T("processes_n")],
       ranking.map(function (r) {
         return [String(r[0]), el("a", { href: "entidad.html?id=" + encodeURIComponent(r[3]), text: r[1] || r[3] }), r[2] || "–", usd(r[4]), number(r[5], 0)];
       }));
+
+    indicatorRows(code).then(function (indicator) {
+      if (select("f-indicator").value !== code) { return; }  // another indicator was chosen meanwhile
+      var filter = DIMENSIONS.filter(function (d) { return select("f-" + d).value; })[0];
+      var overTime = indicator.rows.filter(function (r) {
+        return filter ? r.grouping === "year+" + filter && r[filter] === select("f-" + filter).value : r.grouping === "year";
+      }).sort(function (a, b) { return a.year - b.year; });
+      show("years", overTime.map(function (r) { return r.year; }), overTime, info);
+
+      var months = filter ? [] : indicator.rows.filter(function (r) { return r.grouping === "month" && r.month; });
+      var latestYears = Array.from(new Set(months.map(function (r) { return r.month.slice(0, 4); }))).sort().slice(-2);
+      months = months.filter(function (r) { return latestYears.indexOf(r.month.slice(0, 4)) >= 0; })
+        .sort(function (a, b) { return a.month < b.month ? -1 : 1; });
+      show("months", months.map(function (r) { return r.month; }), months, info);
+
+      var dimension = select("f-dimension").value;
+      var rows = dimension === "buyer" ? (indicator.buyers[String(year)] || []) : indicator.rows.filter(function (r) {
+        return r.grouping === "year+" + dimension && r.year === year;
+      });
+      show("dimension", rows.map(function (r) { return r[dimension] === null ? "–" : dimension === "regime" ? codeLabel(r.regime) : r[dimension]; }), rows, info);
+    }, failed);
   };
 
+  /* A chart and the table of its numbers: the indicator files' own figures (percent for shares,
+   * rounded to cents otherwise), so what is drawn is what can be downloaded. */
   function show(which, labels, rows, info) {
-    chart(document.getElementById("chart-" + which), labels, rows.map(function (r) { return chartValue(info, r.value); }), info);
+    var share = info.kind === "share";
+    chart(document.getElementById("chart-" + which), labels, rows.map(function (r) { return share ? r.percent : r.rounded; }), info);
     table(document.getElementById("table-" + which), ["", T("value"), T("numerator"), T("denominator"), T("eligible")],
       rows.map(function (r, i) {
         return [String(labels[i]), indicatorValue(info, r.value), number(r.numerator), number(r.denominator), number(r.eligible, 0)];
@@ -262,56 +277,65 @@
     search();
   };
 
-  function yearRows(year) {
-    var parts = store.summary.search_parts[year] || 0, keys = [];
-    for (var i = 0; i < parts; i++) { keys.push("search/" + year + "-" + i); }
-    return Promise.all(keys.map(load)).then(function (chunks) { return [].concat.apply([], chunks); });
-  }
-
   function options(target, values, chosen) {
     var current = target.value || chosen || "";
     clear(target).appendChild(el("option", { value: "", text: T("all") }));
     values.forEach(function (v) { target.appendChild(el("option", { value: v, text: v, selected: v === current })); });
   }
 
+  /* A year's search index comes in parts (search/<year>-<n>.js); results are shown as each arrives. */
+  var searchToken = 0;
   function search() {
     var year = document.getElementById("s-year").value;
-    var count = document.getElementById("count");
-    count.textContent = T("loading");
-    yearRows(year).then(function (rows) {
-      var types = document.getElementById("s-type"), regimes = document.getElementById("s-regime");
-      options(types, Array.from(new Set(rows.map(function (r) { return r[6]; }).filter(Boolean))).sort(), params.get("type"));
-      options(regimes, Array.from(new Set(rows.map(function (r) { return r[7]; }).filter(Boolean))).sort(), params.get("regime"));
-      var q = normal(document.getElementById("q").value).trim();
-      var buyer = normal(document.getElementById("s-buyer").value).trim();
-      var supplier = normal(document.getElementById("s-supplier").value).trim();
-      var found = rows.filter(function (r) {
-        if (types.value && r[6] !== types.value) { return false; }
-        if (regimes.value && r[7] !== regimes.value) { return false; }
-        if (buyer && normal(r[2] + " " + r[3]).indexOf(buyer) < 0) { return false; }
-        if (supplier && normal(r[4].join(" ") + " " + r[5].join(" ")).indexOf(supplier) < 0) { return false; }
-        return !q || normal([r[0], r[1], r[3]].concat(r[5]).join(" ")).indexOf(q) >= 0;
-      });
-      count.textContent = number(found.length, 0) + " " + T("results") + (found.length > 100 ? " (" + T("showing_first") + " 100)" : "");
-      table(document.getElementById("results"), ["ocid", T("title"), T("buyer"), T("supplier"), T("procedure_type"), T("amount"), T("date")],
-        found.slice(0, 100).map(function (r) {
-          return [el("a", { href: "proceso.html?ocid=" + encodeURIComponent(r[0]) + "&s=" + r[10], text: r[0] }), r[1] || "–",
-                  el("a", { href: "entidad.html?id=" + encodeURIComponent(r[2]), text: r[3] || r[2] }),
-                  r[4].map(function (id, i) { return [i ? ", " : "", el("a", { href: "entidad.html?id=" + encodeURIComponent(id), text: r[5][i] || id })]; }),
-                  r[6] || "–", usd(r[8]), r[9] || "–"];
-        }));
-      var organisations = {};
-      found.forEach(function (r) {
-        organisations[r[2]] = r[3];
-        r[4].forEach(function (id, i) { organisations[id] = r[5][i]; });
-      });
-      var list = clear(document.getElementById("entity-results"));
-      Object.keys(organisations).filter(function (id) {
-        return !q || normal(id + " " + organisations[id]).indexOf(q) >= 0;
-      }).sort().slice(0, 30).forEach(function (id) {
-        list.appendChild(el("li", {}, el("a", { href: "entidad.html?id=" + encodeURIComponent(id), text: organisations[id] || id })));
-      });
-    }, failed);
+    var parts = store.summary.search_parts[year] || 0;
+    var token = ++searchToken, rows = [];
+    document.getElementById("count").textContent = T("loading");
+    var next = function (part) {
+      if (token !== searchToken) { return; }  // a newer search started
+      if (part >= parts) { results(rows, true); return; }
+      load("search/" + year + "-" + part).then(function (chunk) {
+        rows = rows.concat(chunk);
+        results(rows, part === parts - 1);
+        next(part + 1);
+      }, failed);
+    };
+    next(0);
+  }
+
+  function results(rows, complete) {
+    var types = document.getElementById("s-type"), regimes = document.getElementById("s-regime");
+    options(types, Array.from(new Set(rows.map(function (r) { return r[6]; }).filter(Boolean))).sort(), params.get("type"));
+    options(regimes, Array.from(new Set(rows.map(function (r) { return r[7]; }).filter(Boolean))).sort(), params.get("regime"));
+    var q = normal(document.getElementById("q").value).trim();
+    var buyer = normal(document.getElementById("s-buyer").value).trim();
+    var supplier = normal(document.getElementById("s-supplier").value).trim();
+    var found = rows.filter(function (r) {
+      if (types.value && r[6] !== types.value) { return false; }
+      if (regimes.value && r[7] !== regimes.value) { return false; }
+      if (buyer && normal(r[2] + " " + r[3]).indexOf(buyer) < 0) { return false; }
+      if (supplier && normal(r[4].join(" ") + " " + r[5].join(" ")).indexOf(supplier) < 0) { return false; }
+      return !q || normal([r[0], r[1], r[3]].concat(r[5]).join(" ")).indexOf(q) >= 0;
+    });
+    document.getElementById("count").textContent = number(found.length, 0) + " " + T("results") +
+      (found.length > 100 ? " (" + T("showing_first") + " 100)" : "") + (complete ? "" : " … " + T("loading"));
+    table(document.getElementById("results"), ["ocid", T("title"), T("buyer"), T("supplier"), T("procedure_type"), T("amount"), T("date")],
+      found.slice(0, 100).map(function (r) {
+        return [el("a", { href: "proceso.html?ocid=" + encodeURIComponent(r[0]) + "&s=" + r[10], text: r[0] }), r[1] || "–",
+                el("a", { href: "entidad.html?id=" + encodeURIComponent(r[2]), text: r[3] || r[2] }),
+                r[4].map(function (id, i) { return [i ? ", " : "", el("a", { href: "entidad.html?id=" + encodeURIComponent(id), text: r[5][i] || id })]; }),
+                r[6] || "–", usd(r[8]), r[9] || "–"];
+      }));
+    var organisations = {};
+    found.forEach(function (r) {
+      organisations[r[2]] = r[3];
+      r[4].forEach(function (id, i) { organisations[id] = r[5][i]; });
+    });
+    var list = clear(document.getElementById("entity-results"));
+    Object.keys(organisations).filter(function (id) {
+      return !q || normal(id + " " + organisations[id]).indexOf(q) >= 0;
+    }).sort().slice(0, 30).forEach(function (id) {
+      list.appendChild(el("li", {}, el("a", { href: "entidad.html?id=" + encodeURIComponent(id), text: organisations[id] || id })));
+    });
   }
 
   /* The shard that holds a key: the last shard whose first key is not after it. */
@@ -378,7 +402,7 @@
       target.appendChild(el("h1", { text: process.title || process.ocid }));
       if (process.description) { target.appendChild(el("p", { text: process.description })); }
       target.appendChild(facts([["ocid", process.ocid], [T("buyer"), entityLink(process.buyer)], [T("procedure_type"), process.type],
-        [T("method"), process.method], [T("regime"), process.regime], [T("status"), process.status],
+        [T("method"), codeLabel(process.method)], [T("regime"), codeLabel(process.regime)], [T("status"), codeLabel(process.status)],
         [T("amount"), amount(process.value)], [T("tenderers"), process.tenderers === null ? null : String(process.tenderers)]]));
       target.appendChild(el("h2", { text: T("red_flags") }));
       var flags = store.summary.flags;
@@ -387,25 +411,25 @@
       target.appendChild(el("h2", { text: T("timeline") }));
       target.appendChild(el("ol", { class: "timeline" }, process.timeline.map(function (event) {
         var label = EVENTS[event[1]] ? EVENTS[event[1]][lang === "es" ? 0 : 1] : event[1];
-        var detail = Array.isArray(event[2]) ? amount(event[2]) : event[2];
+        var detail = Array.isArray(event[2]) ? amount(event[2]) : event[1] === "award" ? codeLabel(event[2]) : event[2];
         return el("li", {}, el("time", { datetime: event[0], text: event[0].slice(0, 10) }), " ", el("strong", { text: label }), detail ? " · " + detail : "");
       })));
       var awards = el("table", { id: "awards" });
       table(awards, ["id", T("status"), T("date"), T("amount"), T("supplier")], process.awards.map(function (a) {
-        return [a.id || "–", a.status || "–", (a.date || "–").slice(0, 10), amount(a.value),
+        return [a.id || "–", codeLabel(a.status) || "–", (a.date || "–").slice(0, 10), amount(a.value),
                 a.suppliers.map(function (s, i) { return [i ? ", " : "", entityLink(s)]; })];
       }));
       target.appendChild(el("h2", { text: T("awards") }));
       target.appendChild(awards);
       var contracts = el("table", { id: "contracts" });
       table(contracts, ["id", T("status"), T("date"), T("amount"), T("amendments"), T("paid")], process.contracts.map(function (c) {
-        return [c.id || "–", c.status || "–", (c.signed || "–").slice(0, 10), amount(c.value), String(c.amendments), number(c.paid)];
+        return [c.id || "–", codeLabel(c.status) || "–", (c.signed || "–").slice(0, 10), amount(c.value), String(c.amendments), number(c.paid)];
       }));
       target.appendChild(el("h2", { text: T("contracts") }));
       target.appendChild(contracts);
       var parties = el("table", { id: "parties" });
       table(parties, [T("parties"), "RUC", T("roles")], process.parties.map(function (p) {
-        return [entityLink(p), p.identifier || "–", (p.roles || []).join(", ")];
+        return [entityLink(p), p.identifier || "–", (p.roles || []).map(codeLabel).join(", ")];
       }));
       target.appendChild(el("h2", { text: T("parties") }));
       target.appendChild(parties);
