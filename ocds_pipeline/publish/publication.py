@@ -348,7 +348,7 @@ class _Build:
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
         for path in Site(self.staged, self.config, self.progress).build(
-                lambda: compiled_rows(self.store.compiled_index()), coverage, downloads):
+                lambda: compiled_rows(self.store.compiled_index()), coverage, downloads, self.store.release_headers()):
             self._add(path)
 
     def _manifest(self, dated: str) -> None:

@@ -296,6 +296,14 @@ class Store:
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
 
+    def release_headers(self, batch: int = 5000) -> Iterator[tuple[str, str, str, str]]:
+        """(ocid, release id, date, tags JSON) of every release, in merge order (as :meth:`compiled_index`
+        orders ocids): each process's history without reading the release bodies."""
+        r = tables.releases.c
+        query = select(r.ocid, r.release_id, r.date, r.tags).order_by(r.ocid, r.date, r.seq)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
     def run_totals(self) -> dict[int, int]:
         """How many releases each run added, for the runs that added any."""
         r = tables.releases.c

@@ -60,8 +60,9 @@ def assert_row(row: pd.Series, expected: tuple) -> None:
         assert (pd.isna(got) if want is None else got == pytest.approx(want)), (column, got, want)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def by_year():
+    # Per test, not per module: mutation testing maps each function to the tests that call it.
     return compute(BY_YEAR, by=["year"]).set_index(["year", "indicator"])
 
 

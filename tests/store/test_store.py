@@ -48,6 +48,8 @@ def test_releases_are_unique_immutable_and_read_in_order(store_url):
     digest = StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z")).digest
     assert store.digests([("o-1", "x"), ("o-2", "q")]) == {("o-1", "x"): digest}
     assert store.count() == {"releases": 4, "processes": 2}
+    assert [(ocid, rid, tags) for ocid, rid, _, tags in store.release_headers()] == [
+        ("o-1", "x", '["tender"]'), ("o-1", "y", '["tender"]'), ("o-1", "z", '["tender"]'), ("o-2", "b", '["tender"]')]
     store.finish_run(run, {"added": 4})
     assert [(r["kind"], r["status"]) for r in store.runs()] == [("map", "finished")]
     store.close()

@@ -82,15 +82,16 @@ class Site:
         self.types = ProcedureTypes.load()
 
     def build(self, compiled: Callable[[], Iterable[tuple[str, str, str | None]]], coverage: dict[str, Any],
-              downloads: list[dict[str, Any]]) -> list[str]:
-        """``compiled()`` gives (ocid, year, compiled release JSON) in ocid order; it is read twice
-        (red flags need every process before any is flagged)."""
+              downloads: list[dict[str, Any]], releases: Iterable[tuple[str, str, str, str]] = ()) -> list[str]:
+        """``compiled()`` gives (ocid, year, compiled release JSON) in the store's ocid order; it is read
+        twice (red flags need every process before any is flagged). ``releases`` gives (ocid, release
+        id, date, tags JSON) in the same order, for each process's list of releases."""
         flags = red_flags(orjson.loads(body) for _, _, body in compiled() if body is not None)
         entities = Entities()
         for group in ("Buyer", "ProcuringEntity", "Tenderer"):
             for org, codes in flags.get(group, {}).items():
                 entities.flag(org, codes)
-        counts = self._processes(compiled(), flags.get("OCID", {}), entities)
+        counts = self._processes(compiled(), flags.get("OCID", {}), entities, _histories(releases))
         organisations = self._entities(entities)
         self._statistics(coverage, counts, organisations, flags.get("Meta", {}))
         self._put(f"{DATA}/downloads.js", "downloads", [{key: entry[key] for key in DOWNLOAD_FIELDS if key in entry}
@@ -101,7 +102,7 @@ class Site:
 
     # -- data ---------------------------------------------------------------------------------
     def _processes(self, compiled: Iterable[tuple[str, str, str | None]], flagged: dict[str, dict[str, float]],
-                   entities: Entities) -> dict[str, int]:
+                   entities: Entities, histories: "_Histories") -> dict[str, int]:
         """Process pages in shards, the search index per year, and the organisations' figures."""
         shard: dict[str, Any] = {}
         firsts: list[str] = []
@@ -114,7 +115,7 @@ class Site:
             release = orjson.loads(body)
             fact = fact_row(release, self.types)
             codes = flagged.get(ocid, {})
-            page = process_page(release, year, codes)
+            page = process_page(release, year, codes, histories.of(ocid))
             if not shard:
                 firsts.append(ocid)
             shard[ocid] = page
@@ -242,6 +243,29 @@ def _threshold(code: str, meta: dict[str, Any]) -> Any:
     if code == "R038":  # one fence per kind of organisation
         return "; ".join(f"{group}: {fences.get('upper_fence')}" for group, fences in sorted(found.items())) or None
     return found.get("lower_fence", found.get("upper_fence"))
+
+
+class _Histories:
+    """Each process's releases, taken from a stream in the store's ocid order (the compiled index's)."""
+
+    def __init__(self, groups: Iterator[tuple[str, list[list[Any]]]]) -> None:
+        self.groups = groups
+
+    def of(self, ocid: str) -> list[list[Any]]:
+        """[date, tags, release id] of each release of ``ocid``; the streams share one order, so the
+        groups of ocids without a compiled release are skipped on the way."""
+        for found, history in self.groups:
+            if found == ocid:
+                return history
+        return []
+
+
+def _histories(releases: Iterable[tuple[str, str, str, str]]) -> _Histories:
+    from itertools import groupby
+
+    grouped = ((ocid, [[date, orjson.loads(tags), release_id] for _, release_id, date, tags in rows])
+               for ocid, rows in groupby(releases, key=lambda row: row[0]))
+    return _Histories(grouped)
 
 
 def compiled_rows(index: Iterator[tuple[str, str, str, str | None, str | None]]) -> Iterator[tuple[str, str, str | None]]:

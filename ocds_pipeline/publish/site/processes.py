@@ -41,8 +41,10 @@ def _timeline(compiled: dict[str, Any]) -> list[list[Any]]:
     return sorted(([date, kind, detail] for date, kind, detail in events if isinstance(date, str)), key=lambda e: e[0])
 
 
-def process_page(compiled: dict[str, Any], year: str, flags: dict[str, float]) -> dict[str, Any]:
-    """The compact page of one process: what a reader looks for, nothing that needs the whole release."""
+def process_page(compiled: dict[str, Any], year: str, flags: dict[str, float],
+                 releases: list[list[Any]] | None = None) -> dict[str, Any]:
+    """The compact page of one process: what a reader looks for, nothing that needs the whole release;
+    ``releases`` is its history ([date, tags, release id] of each release, oldest first)."""
     names = _names(compiled)
     tender = obj(compiled, "tender")
     contracts = []
@@ -69,6 +71,7 @@ def process_page(compiled: dict[str, Any], year: str, flags: dict[str, float]) -
                       for d in documents[:MAX_DOCUMENTS]],
         "documents_total": len(documents),
         "timeline": _timeline(compiled),
+        "releases": releases or [],
         "flags": sorted(flags),
     }
 

@@ -164,7 +164,7 @@
       var cells = [el("a", { href: "indicadores.html?indicator=" + encodeURIComponent(code), text: lang === "es" ? any.name_es : any.name_en })];
       years.forEach(function (year) {
         var row = summary.headline.find(function (r) { return r.indicator === code && r.year === year; });
-        cells.push(row ? indicatorValue(info, row.value) : "–");
+        cells.push(row ? (any.unit === "USD" ? usd(row.rounded) : indicatorValue(info, row.value)) : "–");
       });
       cells.push(code === "SB-C" ? T("baseline_sb") : (code === "RE-A" || code === "RE-P") ? T("baseline_re") : "");
       return cells;
@@ -413,6 +413,11 @@
         var label = EVENTS[event[1]] ? EVENTS[event[1]][lang === "es" ? 0 : 1] : event[1];
         var detail = Array.isArray(event[2]) ? amount(event[2]) : event[1] === "award" ? codeLabel(event[2]) : event[2];
         return el("li", {}, el("time", { datetime: event[0], text: event[0].slice(0, 10) }), " ", el("strong", { text: label }), detail ? " · " + detail : "");
+      })));
+      target.appendChild(el("h2", { text: T("releases_list") + " (" + process.releases.length + ")" }));
+      target.appendChild(el("ol", { id: "releases" }, process.releases.map(function (release) {
+        return el("li", {}, el("time", { datetime: release[0], text: release[0].slice(0, 10) }), " ",
+          el("strong", { text: release[1].map(codeLabel).join(", ") }), " · ", el("code", { text: release[2] }));
       })));
       var awards = el("table", { id: "awards" });
       table(awards, ["id", T("status"), T("date"), T("amount"), T("supplier")], process.awards.map(function (a) {
