@@ -32,6 +32,8 @@ ROWS = {
     (2021, "TEN-N"): (0, N, 0, 0, N, 0),
     (2021, "HHI"): (N, 0, N, 0, N, 0),
     (2021, "TOP10"): (0, 0, N, 0, N, 0),
+    (2021, "NC-BUYER"): (0, 0, N, 0, N, 0),        # no buyer with a process in the population
+    (2021, "SUP-BUYER"): (0, 0, N, 0, N, 0),
     (2022, "PROC"): (1, N, 1, 1, 1.0, 0),
     (2022, "TEN-N"): (0, N, 0, 1, N, 0),           # a process, no tenderer named
     (2022, "SUP-N"): (0, N, 0, 0, N, 0),           # nothing awarded
@@ -138,7 +140,10 @@ def test_a_group_without_an_assessed_buyer():
 def test_a_ratio_over_nothing_has_no_value():
     """CTR-INC with an award of 0: an increase of 50 over 0 is not infinite, it is not computable."""
     free = timed("z", f"2024-01-01{D}", f"2024-01-11{D}", f"2024-01-16{D}", f"2024-01-19{D}", award=0, contract=50)
-    assert_row(compute([free]).set_index("indicator").loc["CTR-INC"], (50, 0, N, 1, 1.0, 0))
+    # A cancelled process's contract is outside the population, whatever its values.
+    gone = timed("y", f"2024-01-01{D}", f"2024-01-11{D}", f"2024-01-16{D}", f"2024-01-19{D}", award=100, contract=300)
+    gone["tender"]["status"] = "cancelled"
+    assert_row(compute([free, gone]).set_index("indicator").loc["CTR-INC"], (50, 0, N, 1, 1.0, 0))
 
 
 def test_money_is_rounded_to_cents_and_nothing_else_is():
