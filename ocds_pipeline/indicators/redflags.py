@@ -109,18 +109,36 @@ def _days(start: Any, end: Any) -> int | None:
     return int(delta.total_seconds() / 86400)  # whole days, truncated toward zero (chrono num_days)
 
 
+_TENDER_KEYS = ("status", "procurementMethod", "procurementMethodDetails", "numberOfTenderers", "procuringEntity",
+                "tenderPeriod")
+_BID_KEYS = ("status", "tenderers", "value", "date")
+
+
+def _award(award: dict[str, Any]) -> dict[str, Any]:
+    """What the rules read of an award: status, suppliers, value, and its items' classification."""
+    kept = {key: award[key] for key in ("status", "suppliers", "value") if key in award}
+    if "items" in award:
+        kept["items"] = [{"classification": item.get("classification")} for item in award["items"] or []
+                         if isinstance(item, dict)]
+    return kept
+
+
 class _Process:
     """The parts of one compiled release the flags read, with cardinal's definitions applied."""
 
     def __init__(self, compiled: dict[str, Any], currency: str | None) -> None:
+        # Only the fields the rules read are kept: every eligible process is held until the
+        # dataset-wide fences are known, so its memory is what the rules need, not whole releases.
+        tender = compiled.get("tender") or {}
         self.ocid = compiled["ocid"]
-        self.tender = compiled.get("tender") or {}
+        self.tender = {key: tender[key] for key in _TENDER_KEYS if key in tender}
         self.buyer = (compiled.get("buyer") or {}).get("id")
         self.procuring_entity = (self.tender.get("procuringEntity") or {}).get("id")
         self.details = self.tender.get("procurementMethodDetails")
-        self.awards = [a for a in compiled.get("awards") or [] if isinstance(a, dict)]
+        self.awards = [_award(a) for a in compiled.get("awards") or [] if isinstance(a, dict)]
         self.active = [a for a in self.awards if a.get("status") == "active"]
-        self.bids = [b for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)]
+        self.bids = [{key: b[key] for key in _BID_KEYS if key in b}
+                     for b in (compiled.get("bids") or {}).get("details") or [] if isinstance(b, dict)]
         self.currency = currency
 
     @staticmethod

@@ -12,6 +12,7 @@ in parts of :data:`SEARCH_PART` rows, organisations in shards of :data:`SHARD`. 
 from __future__ import annotations
 
 import csv
+import heapq
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -31,7 +32,7 @@ from .entities import Entities
 from .processes import process_page, search_row
 
 SHARD = 500
-SEARCH_PART = 25_000
+SEARCH_PART = 5_000
 PAGES = ("index", "indicadores", "procesos", "proceso", "entidad", "descargas")
 HERE = Path(__file__).parent
 DATA = "site/data"
@@ -42,6 +43,7 @@ HEADLINE = ("SB-C", "RE-A", "RE-P", "NC-A", "TEN-MEAN", "PROC", "AWARD-V")
 ROW_FIELDS = ["grouping", "year", "month", "regime", "province", "procedure_type", "buyer", "numerator", "denominator",
               "value", "percent", "rounded", "eligible"]
 RANKED = 50  # suppliers shown per year
+TOP_BUYERS = 20  # buyers in the chart by buyer: those with the most eligible processes
 DOWNLOAD_FIELDS = ("path", "format", "compression", "bytes", "hash", "rows", "processes", "records", "temporal")
 
 
@@ -166,33 +168,43 @@ class Site:
                     meta: dict[str, Any]) -> None:
         """indicators.js (definitions, filter values, supplier ranking), one file per indicator with its
         charted rows (``i/<code>.js``, loaded when chosen), and summary.js (coverage, headline, red flags)."""
-        rows = orjson.loads((self.root / "indicators/indicators.json").read_bytes())
         registry = [{"code": i.code, "name_es": i.name_es, "name_en": i.name_en, "kind": i.kind, "unit": i.unit,
                      "notes": i.notes, "source": i.source, "population": i.population} for i in load_registry()]
         charted: dict[str, list[list[Any]]] = {info["code"]: [] for info in registry}
-        buyers: dict[str, dict[str, list[dict[str, Any]]]] = {info["code"]: {} for info in registry}
-        for row in rows:
-            if row["grouping"] in CHARTED:
-                charted[row["indicator"]].append([row.get(field) for field in ROW_FIELDS])
-            elif row["grouping"] == "year+buyer":
-                buyers[row["indicator"]].setdefault(str(row["year"]), []).append(row)
+        buyers: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        values: dict[str, set[str]] = {dimension: set() for dimension in ("regime", "province", "procedure_type")}
+        headline, years = [], set()
+        # Row by row from the CSV: the buyer grouping alone has a row per buyer, year and indicator.
+        for row in _indicator_rows(self.root / "indicators/indicators.csv"):
+            grouping = row["grouping"]
+            if grouping == "year+buyer":
+                kept = buyers.setdefault((row["indicator"], str(row["year"])), [])
+                entry = (row["eligible"] or 0, _Reversed(str(row["buyer"])), [row.get(field) for field in ROW_FIELDS])
+                (heapq.heappush if len(kept) < TOP_BUYERS else heapq.heappushpop)(kept, entry)
+                continue
+            if grouping not in CHARTED:
+                continue
+            charted[row["indicator"]].append([row.get(field) for field in ROW_FIELDS])
+            dimension = grouping.partition("+")[2]
+            if dimension in values and row[dimension] is not None:
+                values[dimension].add(row[dimension])
+            if grouping == "year":
+                years.add(row["year"])
+                if row["indicator"] in HEADLINE:
+                    headline.append(row)
         for code, code_rows in charted.items():
-            top = {year: [[row.get(field) for field in ROW_FIELDS] for row in _top_buyers(group)]
-                   for year, group in buyers[code].items()}
+            top = {year: [entry[2] for entry in sorted(kept, reverse=True)]
+                   for (indicator, year), kept in buyers.items() if indicator == code}
             self._put(f"{DATA}/i/{code}.js", f"i/{code}", {"rows": code_rows, "buyers": top})
-        values = {dimension: sorted({row[dimension] for row in rows if row["grouping"] == f"year+{dimension}"
-                                     and row[dimension] is not None}, key=str)
-                  for dimension in ("regime", "province", "procedure_type")}
         ranking: dict[str, list[list[Any]]] = {}
         with open(self.root / "indicators/suppliers.csv", encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):
                 if int(row["rank"]) <= RANKED:
                     ranking.setdefault(row["year"], []).append([int(row["rank"]), row["supplier"], row["ruc"], row["id"],
                                                                 float(row["awarded_value"]), int(row["processes"])])
-        years = sorted({row["year"] for row in rows if row["grouping"] == "year" and row["year"] is not None})
-        self._put(f"{DATA}/indicators.js", "indicators", {"registry": registry, "fields": ROW_FIELDS, "years": years,
-                                                          "values": values, "ranking": ranking})
-        headline = [row for row in rows if row["grouping"] == "year" and row["indicator"] in HEADLINE]
+        self._put(f"{DATA}/indicators.js", "indicators", {
+            "registry": registry, "fields": ROW_FIELDS, "years": sorted(y for y in years if y is not None),
+            "values": {dimension: sorted(found, key=str) for dimension, found in values.items()}, "ranking": ranking})
         self._put(f"{DATA}/summary.js", "summary", {
             **coverage, "organisations": organisations, "search_parts": counts["search_parts"],
             "processes_by_year": counts["processes"], "headline": headline,
@@ -228,9 +240,31 @@ class Site:
             self.written.append(f"{page}.html")
 
 
-def _top_buyers(rows: list[dict[str, Any]], top: int = 20) -> list[dict[str, Any]]:
-    """The buyers with the most eligible processes (for the chart by buyer)."""
-    return sorted(rows, key=lambda row: (-(row["eligible"] or 0), str(row["buyer"])))[:top]
+class _Reversed(str):
+    """A buyer id that sorts backwards, so that the heap keeps the first ids among equal counts."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+
+_NUMBERS = {"numerator", "denominator", "value", "percent", "rounded", "eligible", "coverage", "not_computable"}
+
+
+def _indicator_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """indicators.csv's rows with numbers as numbers and empty cells as None (as in indicators.json)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            out: dict[str, Any] = {}
+            for key, text in row.items():
+                if text == "":
+                    out[key] = None
+                elif key == "year" or (key in _NUMBERS and text.lstrip("-").isdigit()):
+                    out[key] = int(text)
+                elif key in _NUMBERS:
+                    out[key] = float(text)
+                else:
+                    out[key] = text
+            yield out
 
 
 def _threshold(code: str, meta: dict[str, Any]) -> Any:
