@@ -225,7 +225,8 @@ def render_indicators() -> str:
     lines += [f"| `{i.code}` | {i.name_en} / *{i.name_es}* | {i.kind} | {i.population} | {i.measure or ''} | "
               f"{i.weight} | {i.unit} |" for i in registry]
     for i in registry:
-        lines += ["", f"## `{i.code}` — {i.name_en}", "", f"*{i.name_es}*", "",
+        lines += ["", f"## `{i.code}` — {i.name_en}", "", f"*{i.name_es}*", "", i.definition_en, "",
+                  f"*{i.definition_es}*", "",
                   f"- Fields: {', '.join(f'`{f}`' for f in i.fields)}", f"- Source: {i.source}"]
         if i.money:
             lines.append("- Amounts: numerator and denominator" + (" and value" if i.kind == "total" else "")

@@ -42,6 +42,8 @@ class Indicator:
     role: str | None = None          # party kinds: tenderer or supplier
     money: bool = False              # numerator and denominator are USD amounts (rounded to cents in output)
     notes: str = ""
+    definition_es: str = ""          # what it measures, in words, for the site and the docs
+    definition_en: str = ""
 
 
 def load_registry(path: Path | None = None) -> list[Indicator]:

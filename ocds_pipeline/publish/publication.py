@@ -266,8 +266,10 @@ class _Build:
         """Indicators, supplier ranking, quality report and OC4IDS projects, from every compiled release;
         linked from the previous version when neither the data nor the rules changed."""
         rows, entities = self.store.projects()
+        registry = data_path("schemas", "indicators", "registry.yaml").read_bytes()  # what the indicators are
         signature = [[_signature(t) for t in self.totals.values()],
-                     hashlib.sha256(orjson.dumps([rows, entities], option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()]
+                     hashlib.sha256(orjson.dumps([rows, entities], option=orjson.OPT_SORT_KEYS, default=str)).hexdigest(),
+                     hashlib.sha256(registry).hexdigest()]
         self.state[STATISTICS] = signature
         if self.same_rules and self.previous.state.get(STATISTICS) == signature \
                 and self._carry(("indicators/", "quality/", "oc4ids/")):

@@ -183,6 +183,12 @@ def test_registry_errors_and_defaults(tmp_path):
         load_registry(path)
 
 
+def test_every_indicator_is_defined_in_words_in_both_languages():
+    for indicator in load_registry():
+        assert indicator.definition_es.endswith(".") and indicator.definition_en.endswith("."), indicator.code
+        assert indicator.definition_es != indicator.definition_en, indicator.code
+
+
 def test_every_registered_field_list_is_a_tuple_of_paths():
     for indicator in load_registry():
         assert isinstance(indicator.fields, tuple) and indicator.fields, indicator.code

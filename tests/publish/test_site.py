@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ocds_pipeline.config import Config
+from ocds_pipeline.indicators import load_registry
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.publish.site import PAGES, labels
 from ocds_pipeline.schemas import SchemaResolver
@@ -149,6 +150,8 @@ def test_charts_show_the_numbers_of_the_indicator_files(site, browser):
     table = browser.find_elements(By.CSS_SELECTOR, "#table-years tbody tr")
     assert len(table) == len(rows)
     assert "Proporción" in browser.find_element(By.ID, "indicator-name").text
+    single = next(i for i in load_registry() if i.code == "SB-C")
+    assert single.definition_es in browser.find_element(By.ID, "indicator-definition").text
 
 
 def test_a_filter_changes_the_chart(site, browser):

@@ -48,14 +48,15 @@ DOWNLOAD_FIELDS = ("path", "format", "compression", "bytes", "hash", "rows", "pr
 
 
 def fingerprint() -> str:
-    """What, besides the data, decides the site's bytes: its templates, assets and texts, and plotly's version."""
+    """What, besides the data, decides the site's bytes: its templates, assets and texts, the indicator
+    registry (names and definitions), and plotly's version."""
     import hashlib
 
     import plotly
 
     digest = hashlib.sha256(plotly.__version__.encode())
     sources = [*sorted((HERE / "templates").iterdir()), *sorted((HERE / "assets").iterdir()),
-               *sorted(data_path("schemas", "site").iterdir())]
+               *sorted(data_path("schemas", "site").iterdir()), data_path("schemas", "indicators", "registry.yaml")]
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -169,7 +170,8 @@ class Site:
         """indicators.js (definitions, filter values, supplier ranking), one file per indicator with its
         charted rows (``i/<code>.js``, loaded when chosen), and summary.js (coverage, headline, red flags)."""
         registry = [{"code": i.code, "name_es": i.name_es, "name_en": i.name_en, "kind": i.kind, "unit": i.unit,
-                     "notes": i.notes, "source": i.source, "population": i.population} for i in load_registry()]
+                     "definition_es": i.definition_es, "definition_en": i.definition_en, "notes": i.notes,
+                     "source": i.source, "population": i.population} for i in load_registry()]
         charted: dict[str, list[list[Any]]] = {info["code"]: [] for info in registry}
         buyers: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         values: dict[str, set[str]] = {dimension: set() for dimension in ("regime", "province", "procedure_type")}

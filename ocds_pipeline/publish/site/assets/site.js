@@ -217,7 +217,8 @@
     var info = registry[code];
     var year = Number(select("f-year").value);
     document.getElementById("indicator-name").textContent = code + " · " + name(info);
-    document.getElementById("indicator-definition").textContent = T("definition") + ": " + (info.notes || info.unit);
+    document.getElementById("indicator-definition").textContent = T("definition") + ": " +
+      (lang === "es" ? info.definition_es : info.definition_en) + (info.notes ? " " + T("technical_notes") + ": " + info.notes : "");
     document.getElementById("indicator-source").textContent = T("source") + ": " + info.source;
     var ranking = data.ranking[String(year)] || [];
     table(document.getElementById("ranking"), [T("rank"), T("supplier"), "RUC", T("awarded_value"), T("processes_n")],
