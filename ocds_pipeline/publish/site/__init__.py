@@ -107,8 +107,7 @@ class Site:
     def _processes(self, compiled: Iterable[tuple[str, str, str | None]], flagged: dict[str, dict[str, float]],
                    entities: Entities, histories: "_Histories") -> dict[str, int]:
         """Process pages in shards, the search index per year, and the organisations' figures."""
-        shard: dict[str, Any] = {}
-        firsts: list[str] = []
+        pages = _Shards(self, "p")
         search: dict[str, list[list[Any]]] = {}
         parts: dict[str, int] = {}
         per_year: dict[str, int] = {}
@@ -119,25 +118,17 @@ class Site:
             fact = fact_row(release, self.types)
             codes = flagged.get(ocid, {})
             page = process_page(release, year, codes, histories.of(ocid))
-            if not shard:
-                firsts.append(ocid)
-            shard[ocid] = page
             rows = search.setdefault(year, [])
-            rows.append(search_row(page, fact, len(firsts) - 1))
+            rows.append(search_row(page, fact, pages.add(ocid, page)))
             per_year[year] = per_year.get(year, 0) + 1
             suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
             entities.add(release, fact, suppliers, bool(codes))
-            if len(shard) >= SHARD:
-                self._put(f"{DATA}/p/{len(firsts) - 1}.js", f"p/{len(firsts) - 1}", shard)
-                shard = {}
             if len(rows) >= SEARCH_PART:
                 self._search_part(year, parts, rows)
-        if shard:
-            self._put(f"{DATA}/p/{len(firsts) - 1}.js", f"p/{len(firsts) - 1}", shard)
+        pages.close()
         for year, rows in search.items():
             if rows or not parts.get(year):
                 self._search_part(year, parts, rows)
-        self._put(f"{DATA}/p/index.js", "p/index", firsts)
         if self.progress:
             self.progress("process pages written", sum(per_year.values()))
         return {"search_parts": parts, "processes": per_year}
@@ -149,21 +140,10 @@ class Site:
         rows.clear()
 
     def _entities(self, entities: Entities) -> int:
-        firsts: list[str] = []
-        shard: dict[str, Any] = {}
-        count = 0
+        shards = _Shards(self, "e")
         for org, page in entities.pages():
-            if not shard:
-                firsts.append(org)
-            shard[org] = page
-            count += 1
-            if len(shard) >= SHARD:
-                self._put(f"{DATA}/e/{len(firsts) - 1}.js", f"e/{len(firsts) - 1}", shard)
-                shard = {}
-        if shard:
-            self._put(f"{DATA}/e/{len(firsts) - 1}.js", f"e/{len(firsts) - 1}", shard)
-        self._put(f"{DATA}/e/index.js", "e/index", firsts)
-        return count
+            shards.add(org, page)
+        return shards.close()
 
     def _statistics(self, coverage: dict[str, Any], counts: dict[str, Any], organisations: int,
                     meta: dict[str, Any]) -> None:
@@ -207,10 +187,11 @@ class Site:
         self._put(f"{DATA}/indicators.js", "indicators", {
             "registry": registry, "fields": ROW_FIELDS, "years": sorted(y for y in years if y is not None),
             "values": {dimension: sorted(found, key=str) for dimension, found in values.items()}, "ranking": ranking})
+        texts = flag_texts()
         self._put(f"{DATA}/summary.js", "summary", {
             **coverage, "organisations": organisations, "search_parts": counts["search_parts"],
             "processes_by_year": counts["processes"], "headline": headline,
-            "flags": {code: {**flag_texts()[code], "threshold": _threshold(code, meta)} for code in CODES},
+            "flags": {code: {**texts[code], "threshold": _threshold(code, meta)} for code in CODES},
             "records": {year: f"ocds/{year}/records.json.gz" for year in counts["processes"]},
             "license": {"url": self.config.license, "title": self.config.license_title,
                         "attribution": self.config.license_attribution},
@@ -240,6 +221,40 @@ class Site:
             html = environment.get_template(f"{page}.html").render(page=page, t=texts, config=self.config)
             write_bytes(self.root / f"{page}.html", html.encode("utf-8"))
             self.written.append(f"{page}.html")
+
+
+class _Shards:
+    """Items written in files of :data:`SHARD` in the order they come (``<kind>/<n>.js``), and
+    ``<kind>/index.js``: the first key of each file, for the browser to find a key's file."""
+
+    def __init__(self, site: Site, kind: str) -> None:
+        self.site, self.kind = site, kind
+        self.firsts: list[str] = []
+        self.shard: dict[str, Any] = {}
+        self.count = 0
+
+    def add(self, key: str, item: Any) -> int:
+        """Add an item; returns the number of the file that holds it."""
+        if not self.shard:
+            self.firsts.append(key)
+        self.shard[key] = item
+        self.count += 1
+        number = len(self.firsts) - 1
+        if len(self.shard) >= SHARD:
+            self._flush()
+        return number
+
+    def close(self) -> int:
+        """Write what is left and the index; returns how many items were written."""
+        if self.shard:
+            self._flush()
+        self.site._put(f"{DATA}/{self.kind}/index.js", f"{self.kind}/index", self.firsts)
+        return self.count
+
+    def _flush(self) -> None:
+        number = len(self.firsts) - 1
+        self.site._put(f"{DATA}/{self.kind}/{number}.js", f"{self.kind}/{number}", self.shard)
+        self.shard = {}
 
 
 class _Reversed(str):
