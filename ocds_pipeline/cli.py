@@ -297,6 +297,45 @@ def publish(config, store_url, out, workers) -> None:
     _report_published(published)
 
 
+@main.command()
+@store_option
+@click.option("--publication", type=click.Path(file_okay=False, path_type=Path),
+              help="Also serve this publication folder (bulk files and site) at /.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes, each with its own connections to the store (default: CPUs).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
+@click.pass_obj
+def serve(config, store_url, publication, host, port, workers, access_log) -> None:
+    """Serve the API over the store (and the publication at /) with uvicorn (docs/api.md).
+
+    Endpoints under /api/v1: records/{ocid}, releases?ocid=, compiled-releases (filters, cursor
+    paging, JSON Lines), changes?after=, indicators?by=, status. The OpenAPI description is at
+    /openapi.json and a browsable page at /api/v1/.
+
+    \b
+    Examples:
+      ocds-pipeline serve --store build/store.sqlite --publication build/publication
+      ocds-pipeline serve --store postgresql://ocds@db/ocds --host 0.0.0.0 --port 80 --workers 8
+    """
+    import os
+
+    from .api import ApiSettings, serve as serve_api
+    from .store import Store
+
+    url = store_url or config.store_url
+    store = Store(url)
+    through, latest = store.compiled_through(), store.max_seq()
+    store.close()
+    if through < latest:
+        click.secho(f"warning: the search index and compiled releases cover releases up to {through:,} of {latest:,}; "
+                    f"records are merged on request, but lists miss the newest: run `ocds-pipeline publish` or "
+                    f"`ingest` to bring them up to date", fg="yellow", err=True)
+    serve_api(ApiSettings(url, publication, config), host=host, port=port, workers=workers or os.cpu_count() or 1,
+              access_log=access_log)
+
+
 def _read_summary(stats) -> str:
     """What an OCDS reader saw, in one line."""
     upgraded = f", {stats.upgraded:,} upgraded from OCDS 1.0" if stats.upgraded else ""
@@ -319,7 +358,8 @@ def _report_ingest(result) -> None:
               help="Also publish releases, records and compiled releases from the store into this folder.")
 @click.pass_obj
 def ingest(config, paths, store_url, out) -> None:
-    """Add existing OCDS data (any publisher) to the release store.
+    """Add existing OCDS data (any publisher) to the release store, and bring its compiled releases and
+    the API's search index up to date (only the processes that gained releases are merged).
 
     PATHS may be release or record packages, arrays of packages (SERCOP's bulk files), API
     bodies, JSON Lines or concatenated JSON; plain, .gz or .zip; - reads standard input.
@@ -330,13 +370,13 @@ def ingest(config, paths, store_url, out) -> None:
       ocds-pipeline ingest sercop-2024-10.zip --store build/store.sqlite
       ocds-pipeline ingest *.jsonl.gz --store postgresql://ocds@db/ocds --out build/pub
     """
-    from .pipeline import ingest as ingest_files
+    from .pipeline import ingest_files
     from .publish import publish_from_store
     from .store import Store
 
     store = Store(store_url or config.store_url)
     with _readable(paths) as readable:
-        _report_ingest(ingest_files(readable, store, progress=_progress("ingest")))
+        _report_ingest(ingest_files(readable, store, config, SchemaResolver.from_env(), progress=_progress("ingest")))
     if out:
         publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
         click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")

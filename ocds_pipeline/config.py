@@ -49,6 +49,13 @@ class Config:
     xlsx_max_rows: int = 1_048_575
     # Write the CSV tables with a UTF-8 byte order mark (for Excel on Windows opening them directly).
     csv_bom: bool = False
+    # The API (docs/api.md): the largest page, requests a minute per client (0: no limit), how long a
+    # response may be cached (the data changes once a day: an hour keeps clients close behind a run)
+    # and how long one database query may take.
+    api_max_limit: int = 1000
+    api_rate_limit: int = 600
+    api_cache_seconds: int = 3600
+    api_timeout_seconds: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -24,8 +24,10 @@ from .publish import (
     ProjectSource,
     Publication,
     publish_from_store,
+    record_builder,
     write_publication,
 )
+from .publish.cache import refresh_compiled
 from .publish.publication import Published, publish
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
@@ -33,7 +35,7 @@ from .sources.casting import ECUADOR
 from .sources.ocds import OcdsReadStats
 from .store import Store, StoredRelease
 from .store.incremental import Change, mapping_digest, plan, recorded_date, release_kind
-from .store.ingest import ingest
+from .store.ingest import IngestResult, ingest
 from .validate.quality.files import QUALITY_FILES, check_quality_file, write_quality_report
 
 
@@ -231,3 +233,12 @@ def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: Sc
     publication, staged = with_groups(paths, publish, stats=stats, rejects=rejects)
     publication.warnings += republishing(config, [stats.declared], None)[1]
     return CompileResult(publication, stats, rejects, staged)
+
+
+def ingest_files(paths: Iterable[Path], store: Store, config: Config, resolver: SchemaResolver, *, workers: int = 1,
+                 progress: Callable[[str, int], None] | None = None) -> IngestResult:
+    """Add existing OCDS files to the store (:func:`.store.ingest.ingest`), then merge the processes that
+    gained releases, so that their compiled releases and the API's search index are current."""
+    result = ingest(paths, store, progress=progress)
+    refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
+    return result

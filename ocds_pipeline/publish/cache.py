@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 from operator import itemgetter
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
 from ..ocdsvalues import obj
+from ..procedure_types import ProcedureTypes, default_procedure_types
 from ..store import Store
 from .records import CompiledProcess, Group, RecordBuilder, compile_groups
+from .search_rows import search_row
 
 UNDATED = "undated"
 _YEAR = re.compile(r"^(\d{4})-\d{2}-\d{2}")
@@ -50,6 +52,13 @@ def _row(process: CompiledProcess) -> dict[str, Any]:
             "error": process.error}
 
 
+def _search(process: CompiledProcess, types: ProcedureTypes) -> list[dict[str, Any]]:
+    """The process's row in the search index, when it has a compiled release."""
+    if process.compiled is None:
+        return []
+    return [search_row(orjson.loads(process.compiled), process.latest, types)]
+
+
 def _changed_groups(store: Store, after: int, through: int, years: set[str]) -> Iterator[Group]:
     """The release bodies of every process that changed, in ocid order; their former years go to ``years``."""
     ocids = store.changed_ocids(after, through)
@@ -62,26 +71,35 @@ def _changed_groups(store: Store, after: int, through: int, years: set[str]) -> 
 
 def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,
                      progress: Callable[[str, int], None] | None = None) -> Refreshed:
-    """Merge every process that gained releases since the last refresh, and store its compiled release."""
+    """Merge every process that gained releases since the last refresh, and store its compiled release
+    and its row in the search index."""
     after, through = store.compiled_through(), store.max_seq()
     result = Refreshed()
     if through <= after:
         return result
+    types = default_procedure_types()
     rows: list[dict[str, Any]] = []
+    search: list[dict[str, Any]] = []
     for process in compile_groups(_changed_groups(store, after, through, result.years), builder, workers):
         row = _row(process)
         rows.append(row)
+        search += _search(process, types)
         result.years.add(row["year"])
         if process.error is not None:
             result.errors[process.ocid] = process.error
         result.processes += 1
         if len(rows) >= BATCH:
-            store.save_compiled(rows)
-            rows = []
+            store.save_compiled(rows, search=search)
+            rows, search = [], []
             if progress and result.processes % 10_000 == 0:
                 progress("compiled processes", result.processes)
-    store.save_compiled(rows, through=through)
+    store.save_compiled(rows, through=through, search=search)
     return result
+
+
+def release_links(releases_uri: str, headers: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """A record's linked releases, from stored (release id, date, tags JSON): as in the published records."""
+    return [{"url": f"{releases_uri}#{release_id}", "date": date, "tag": orjson.loads(tags)} for release_id, date, tags in headers]
 
 
 def cached_processes(store: Store, releases_uri: str, year: str | None = None,
@@ -94,8 +112,7 @@ def cached_processes(store: Store, releases_uri: str, year: str | None = None,
         found, body, error = next(compiled)
         if found != ocid:
             raise RuntimeError(f"the store's compiled releases are not current ({found} for {ocid}): refresh them first")
-        links = [{"url": f"{releases_uri}#{release_id}", "date": date, "tag": orjson.loads(tags)}
-                 for _, release_id, date, tags, _ in rows]
+        links = release_links(releases_uri, (row[1:4] for row in rows))
         bodies = [row[4].encode("utf-8") for row in rows]
         record: dict[str, Any] = {"ocid": ocid, "releases": links}
         compiled_bytes = None

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert
 from ..faults import checkpoint
 from ..sources.ocds import Declared
 from ..sources.rejects import Reject
+from . import search as search_index
 from . import tables
 from .migrations import StoreVersionError, upgrade
 
@@ -73,12 +74,18 @@ class StoredRelease:
 class Store:
     """A release store at a SQLAlchemy URL (``sqlite:///file`` by default, or PostgreSQL)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float | None = None) -> None:
+        """Open (and migrate) the store; with ``timeout``, every statement taking longer than that many
+        seconds is interrupted with an :class:`sqlalchemy.exc.OperationalError` (the API's time limit)."""
         self.url = normalise_url(url)
         try:
-            self.engine: Engine = create_engine(self.url)
+            postgresql = self.url.startswith("postgresql")
+            options = {"connect_args": {"options": f"-c statement_timeout={int(timeout * 1000)}"}} if timeout and postgresql else {}
+            self.engine: Engine = create_engine(self.url, **options)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
+                if timeout:
+                    _sqlite_deadlines(self.engine, timeout)
             upgrade(self.engine)
         except StoreVersionError:
             raise
@@ -212,9 +219,11 @@ class Store:
         c = tables.compiled.c
         return dict(self._by_ocid(tables.compiled, [c.year], ocids))
 
-    def save_compiled(self, rows: list[dict[str, Any]], through: int | None = None) -> None:
-        """Replace the compiled releases of these processes in one transaction; with ``through``, also
-        record that every process is current up to that release (the end of a complete refresh)."""
+    def save_compiled(self, rows: list[dict[str, Any]], through: int | None = None,
+                      search: list[dict[str, Any]] | None = None) -> None:
+        """Replace the compiled releases of these processes, and their rows in the search index (``search``:
+        see :func:`.search.replace`), in one transaction; with ``through``, also record that every process
+        is current up to that release (the end of a complete refresh)."""
         with self.engine.begin() as connection:
             c = tables.compiled.c
             ocids = [row["ocid"] for row in rows]
@@ -222,6 +231,7 @@ class Store:
                 connection.execute(delete(tables.compiled).where(c.ocid.in_(ocids[start:start + BATCH])))
             if rows:
                 connection.execute(insert(tables.compiled), rows)
+            search_index.replace(connection, ocids, search or [])
             if through is not None:
                 connection.execute(delete(tables.meta).where(tables.meta.c.key == "compiled_through"))
                 connection.execute(insert(tables.meta).values(key="compiled_through", value=str(through)))
@@ -410,3 +420,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_deadlines(engine: Engine, timeout: float) -> None:
+    """Interrupt any SQLite statement still running ``timeout`` seconds after it started."""
+    import time
+
+    deadlines: dict[int, float] = {}
+
+    def on_connect(dbapi_connection, _record) -> None:
+        key = id(dbapi_connection)
+        dbapi_connection.set_progress_handler(lambda: int(time.monotonic() > deadlines.get(key, float("inf"))), 1_000)
+
+    def before_execute(connection, _cursor, _statement, _parameters, _context, _many) -> None:
+        deadlines[id(connection.connection.dbapi_connection)] = time.monotonic() + timeout
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "before_cursor_execute", before_execute)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, inspect, insert, select
+from sqlalchemy import Connection, Engine, delete, inspect, insert, select, text
 
 from . import tables
 
@@ -35,11 +35,22 @@ def _projects(connection: Connection) -> None:
     tables.projects.create(connection)
 
 
+def _search(connection: Connection) -> None:
+    """The API's search index; compiled releases are marked stale so the next refresh indexes every process."""
+    tables.metadata.create_all(connection, tables=[tables.search, tables.search_keys])
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("CREATE VIRTUAL TABLE search_text USING fts5(stems, tokenize='unicode61 remove_diacritics 2')"))
+    else:
+        connection.execute(text("CREATE INDEX search_text_spanish ON search USING gin (to_tsvector('spanish', text))"))
+    connection.execute(delete(tables.meta).where(tables.meta.c.key == "compiled_through"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
     (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
     (3, "compiled: each process's compiled release and year, kept current for publishing; meta", _compiled),
     (4, "projects: the works-project rows of the last run, for OC4IDS published from the store", _projects),
+    (5, "search, search_keys (+ full text): the API's filters and text search over compiled releases", _search),
 ]
 
 

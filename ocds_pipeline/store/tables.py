@@ -94,3 +94,38 @@ rejects = Table(
     Column("value", Text, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+# The search index of the API (docs/api.md): one row per compiled process with the values its
+# filters match, kept current with ``compiled`` (same transaction). ``year`` is the year the
+# indicators count the process in; ``updated`` its latest release date; ``text`` its title,
+# description, buyer and supplier names, unaccented, for full-text search (SQLite: the FTS5 table
+# ``search_text`` holds their stems under the same rowid; PostgreSQL: a GIN index on
+# to_tsvector('spanish', text)).
+search = Table(
+    "search", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ocid", Text, nullable=False, unique=True),
+    Column("year", String(10)),
+    Column("updated", String(40), nullable=False),
+    Column("procurement_method", Text),
+    Column("regime", Text),
+    Column("province", Text),
+    Column("procedure_type", Text),
+    Column("text", Text, nullable=False),
+    Index("search_year_ocid", "year", "ocid"),
+    Index("search_method_ocid", "procurement_method", "ocid"),
+    Index("search_regime_ocid", "regime", "ocid"),
+    Index("search_province_ocid", "province", "ocid"),
+    Index("search_type_ocid", "procedure_type", "ocid"),
+    Index("search_updated_ocid", "updated", "ocid"),
+)
+
+# The organisations a process's buyer and supplier filters match: their party ids and identifiers (RUC).
+search_keys = Table(
+    "search_keys", metadata,
+    Column("ocid", Text, nullable=False),
+    Column("kind", String(10), nullable=False),           # buyer | supplier
+    Column("key", Text, nullable=False),
+    Index("search_keys_kind_key_ocid", "kind", "key", "ocid"),
+    Index("search_keys_ocid", "ocid"),
+)

@@ -95,11 +95,11 @@ def test_an_interrupted_refresh_is_finished_by_the_next(store, builder, monkeypa
     calls = []
     real = store.save_compiled
 
-    def save_then_fail(rows, through=None):
+    def save_then_fail(rows, through=None, search=None):
         calls.append(len(rows))
         if len(calls) == 2:
             raise KeyboardInterrupt  # stopped after one batch was saved
-        real(rows, through)
+        real(rows, through, search)
 
     monkeypatch.setattr(store, "save_compiled", save_then_fail)
     with pytest.raises(KeyboardInterrupt):
@@ -108,6 +108,9 @@ def test_an_interrupted_refresh_is_finished_by_the_next(store, builder, monkeypa
     monkeypatch.setattr(store, "save_compiled", real)
     finished = refresh_compiled(store, builder)
     assert finished.processes == 12 and len(stored(store)) == 12 and store.compiled_through() == store.max_seq()
+    with store.engine.connect() as connection:  # the search index follows the compiled releases, batch by batch
+        indexed = set(connection.execute(select(tables.search.c.ocid)).scalars())
+    assert indexed == {ocid for ocid, row in stored(store).items() if row[4] is not None}
 
 
 def test_cached_processes_are_what_merging_gives(store, builder):

@@ -1,0 +1,149 @@
+"""The store's search index (tables ``search``, ``search_keys`` and the full text) and the reads the API makes.
+
+The index is written in the same transaction as the compiled releases it describes
+(:meth:`Store.save_compiled`), so a reader never sees one without the other. Lists are paged by
+ocid (keyset): a page starts after the last ocid of the previous one, so a run that adds or
+updates processes meanwhile causes neither duplicates nor gaps among the processes already there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, func, insert, literal_column, select, text
+
+from ..textsearch import fts5_query, stems, unaccented
+from . import tables
+
+if TYPE_CHECKING:
+    from . import Store
+
+BATCH = 500
+COLUMNS = ("year", "procurement_method", "regime", "province", "procedure_type")  # filters matched by equality
+KEYS = ("buyer", "supplier")                                                     # filters matched by any key
+
+
+def replace(connection: Connection, ocids: list[str], rows: list[dict[str, Any]]) -> None:
+    """Remove these processes from the index, then add ``rows``: dicts with ``ocid``, ``updated``, the
+    :data:`COLUMNS`, ``text`` (title, description, names) and ``keys`` ((kind, key) pairs of :data:`KEYS`)."""
+    s, k = tables.search.c, tables.search_keys.c
+    sqlite = connection.dialect.name == "sqlite"
+    for start in range(0, len(ocids), BATCH):
+        chunk = ocids[start:start + BATCH]
+        if sqlite:
+            ids = list(connection.execute(select(s.id).where(s.ocid.in_(chunk))).scalars())
+            if ids:
+                connection.execute(text("DELETE FROM search_text WHERE rowid = :id"), [{"id": i} for i in ids])
+        connection.execute(delete(tables.search).where(s.ocid.in_(chunk)))
+        connection.execute(delete(tables.search_keys).where(k.ocid.in_(chunk)))
+    if not rows:
+        return
+    connection.execute(insert(tables.search), [
+        {"ocid": row["ocid"], "updated": row["updated"], "text": unaccented(row["text"]),
+         **{column: row.get(column) for column in COLUMNS}} for row in rows])
+    keys = {(row["ocid"], kind, key) for row in rows for kind, key in row["keys"] if key}
+    if keys:
+        connection.execute(insert(tables.search_keys), [{"ocid": o, "kind": kind, "key": key} for o, kind, key in sorted(keys)])
+    if sqlite:
+        by_ocid = {row["ocid"]: row["text"] for row in rows}
+        wanted = list(by_ocid)
+        for start in range(0, len(wanted), BATCH):
+            found = connection.execute(select(s.id, s.ocid).where(s.ocid.in_(wanted[start:start + BATCH])))
+            connection.execute(text("INSERT INTO search_text (rowid, stems) VALUES (:id, :stems)"),
+                               [{"id": i, "stems": " ".join(stems(by_ocid[o]))} for i, o in found])
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list of compiled releases is limited to; None: not limited. All given filters apply."""
+
+    year: str | None = None
+    buyer: str | None = None             # a party id or an identifier (RUC)
+    supplier: str | None = None
+    procurement_method: str | None = None
+    regime: str | None = None
+    province: str | None = None
+    procedure_type: str | None = None
+    q: str | None = None                 # words, all of which the text must contain (Spanish-aware)
+    updated_since: str | None = None     # latest release date at or after this (ISO 8601, compared as written)
+
+    def given(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+def compiled_page(store: "Store", filters: Filters, after: str | None, limit: int) -> list[tuple[str, str]]:
+    """Up to ``limit`` (ocid, compiled release JSON) matching ``filters``, in ocid order, after ``after``."""
+    s, c = tables.search.c, tables.compiled.c
+    query = select(s.ocid, c.body).join(tables.compiled, c.ocid == s.ocid)
+    for column in COLUMNS:
+        value = getattr(filters, column)
+        if value is not None:
+            query = query.where(s[column] == value)
+    for kind in KEYS:
+        value = getattr(filters, kind)
+        if value is not None:
+            keys = tables.search_keys.alias(f"{kind}_keys")
+            query = query.join(keys, keys.c.ocid == s.ocid).where(keys.c.kind == kind, keys.c.key == value)
+    if filters.updated_since is not None:
+        query = query.where(s.updated >= filters.updated_since)
+    if filters.q is not None:
+        query = _text_match(query, store.engine.dialect.name, filters.q)
+        if query is None:
+            return []
+    if after is not None:
+        query = query.where(s.ocid > after)
+    with store.engine.connect() as connection:
+        return [(ocid, body) for ocid, body in connection.execute(query.order_by(s.ocid).limit(limit))]
+
+
+def _text_match(query, dialect: str, words: str):
+    """``query`` limited to processes whose text has every word of ``words``; None when it has no word."""
+    s = tables.search.c
+    if dialect == "sqlite":
+        match = fts5_query(words)
+        if match is None:
+            return None
+        ids = select(literal_column("rowid")).select_from(text("search_text")).where(text("search_text MATCH :match"))
+        return query.where(s.id.in_(ids)).params(match=match)
+    if not unaccented(words).strip():
+        return None
+    return query.where(func.to_tsvector("spanish", s.text).op("@@")(func.plainto_tsquery("spanish", unaccented(words))))
+
+
+def changes(store: "Store", after: int, limit: int) -> list[tuple[int, str]]:
+    """Up to ``limit`` (sequence number, release JSON) added to the store after ``after``, in the order added."""
+    r = tables.releases.c
+    query = select(r.seq, r.body).where(r.seq > after).order_by(r.seq).limit(limit)
+    with store.engine.connect() as connection:
+        return [(seq, body) for seq, body in connection.execute(query)]
+
+
+@dataclass
+class StoredProcess:
+    """One process as stored: its releases in merge order, and its compiled release when current."""
+
+    ocid: str
+    releases: list[tuple[str, str, str, str]]  # (release id, date, tags JSON, body)
+    compiled: str | None                       # None when it cannot be merged, or is not yet refreshed
+    error: str | None
+    current: bool                              # the stored compiled release covers every release
+
+
+def stored_process(store: "Store", ocid: str) -> StoredProcess | None:
+    """One process's releases and compiled release (None when the store has no release of it)."""
+    r, c = tables.releases.c, tables.compiled.c
+    with store.engine.connect() as connection:
+        releases = [tuple(row) for row in connection.execute(
+            select(r.release_id, r.date, r.tags, r.body).where(r.ocid == ocid).order_by(r.date, r.seq))]
+        if not releases:
+            return None
+        compiled = connection.execute(select(c.body, c.error, c.releases).where(c.ocid == ocid)).first()
+    current = compiled is not None and compiled.releases == len(releases)
+    return StoredProcess(ocid, releases, compiled.body if current else None, compiled.error if current else None, current)
+
+
+def indexed_through(store: "Store") -> tuple[int, int]:
+    """(the last release whose process is indexed, the last release stored): equal when the index is current."""
+    return store.compiled_through(), store.max_seq()
+
