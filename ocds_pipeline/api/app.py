@@ -29,7 +29,7 @@ from ..publish import RELEASES, package_fields, record_builder
 from ..publish.cache import release_links
 from ..schemas import SchemaResolver
 from ..store import Store
-from ..store.search import Filters, changes, compiled_page, stored_process
+from ..store.search import Filters, Lookups, Unavailable, changes, compiled_page
 from . import openapi
 from .http import PROBLEM, Limits, RateLimit, problem, validated
 
@@ -91,29 +91,29 @@ class Api:
         self.versioned_builder = record_builder(settings.config, resolver, versioned=True)
         self.fields = _Timed(lambda: package_fields(self.store, self.config, resolver)[0])
         self.facts = _Facts(self.store)
+        self.lookups = Lookups(self.store)  # used from the event loop only (the async endpoints)
 
     def metadata(self, uri: str, published: str) -> dict[str, Any]:
         return {**package_metadata(self.fields.get(), uri), "publishedDate": published}
 
     def record_package(self, ocid: str, uri: str, versioned: bool) -> bytes | None:
-        process = stored_process(self.store, ocid)
+        process = self.lookups.process(ocid)
         if process is None:
             return None
         if versioned or not process.current:
-            record: Any = orjson.Fragment(self.builder_for(versioned)((ocid, [b[3].encode() for b in process.releases])).record)
+            builder = self.versioned_builder if versioned else self.builder
+            record: Any = orjson.Fragment(builder((ocid, self.store.bodies([ocid])[ocid])).record)
         else:
-            record = {"ocid": ocid, "releases": release_links(self.builder.releases_uri, (r[:3] for r in process.releases))}
+            record = {"ocid": ocid, "releases": release_links(self.builder.releases_uri, process.releases)}
             if process.compiled is not None:
                 record["compiledRelease"] = orjson.Fragment(process.compiled)
         published = max(release[1] for release in process.releases)
         return orjson.dumps({**self.metadata(uri, published), "packages": [self.builder.releases_uri], "records": [record]})
 
-    def builder_for(self, versioned: bool):
-        return self.versioned_builder if versioned else self.builder
-
-    def release_package(self, uri: str, bodies: list[str], links: dict[str, str] | None = None) -> bytes:
-        published = max((orjson.loads(body).get("date") or "" for body in bodies), default="") or _today()
-        package = {**self.metadata(uri, published), "releases": [orjson.Fragment(body) for body in bodies]}
+    def release_package(self, uri: str, bodies: list[str | bytes], dates: list[str],
+                        links: dict[str, str] | None = None) -> bytes:
+        """A release package of these releases (JSON as stored), published at the latest of their dates."""
+        package = {**self.metadata(uri, max(dates, default="") or _today()), "releases": [orjson.Fragment(b) for b in bodies]}
         if links:
             package["links"] = links
         return orjson.dumps(package)
@@ -153,7 +153,7 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
     Limit = Annotated[int, Query(ge=1, le=config.api_max_limit, description=f"Items per page (at most {config.api_max_limit}).")]
 
     @app.get(PREFIX + "/records/{ocid:path}", tags=["OCDS"], summary="A process's record", responses=openapi.RECORD)
-    def record(request: Request, ocid: Annotated[str, PathParam(pattern=TEXT, max_length=300, description="The process's ocid.")],
+    async def record(request: Request, ocid: Annotated[str, PathParam(pattern=TEXT, max_length=300, description="The process's ocid.")],
                versioned: Annotated[bool, Query(description="Add the versioned release (merged now).")] = False) -> Response:
         """A record package with the process's record: its releases (linked to the release package they are
         published in) and its compiled release; with ``versioned=true``, also its versioned release."""
@@ -163,12 +163,13 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         return validated(request, body, "application/json", max_age)
 
     @app.get(PREFIX + "/releases", tags=["OCDS"], summary="A process's releases", responses=openapi.RELEASES)
-    def releases(request: Request, ocid: Annotated[str, Query(pattern=TEXT, max_length=300, description="The process's ocid.")]) -> Response:
+    async def releases(request: Request, ocid: Annotated[str, Query(pattern=TEXT, max_length=300, description="The process's ocid.")]) -> Response:
         """A release package with every release of one process, in the order they are merged."""
-        process = stored_process(api.store, ocid)
+        process = api.lookups.process(ocid)
         if process is None:
             return problem(404, "Not Found", f"no process with ocid {ocid!r} in this store")
-        body = api.release_package(_url(request, request.url.path, ocid=ocid), [r[3] for r in process.releases])
+        body = api.release_package(_url(request, request.url.path, ocid=ocid), api.store.bodies([ocid])[ocid],
+                                   [release[1] for release in process.releases])
         return validated(request, body, "application/json", max_age)
 
     @app.get(PREFIX + "/compiled-releases", tags=["OCDS"], summary="Compiled releases, filtered and paged",
@@ -193,15 +194,15 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         page = compiled_page(api.store, filters, decode_cursor(cursor) if cursor is not None else None, limit)
         next_url = (_url(request, request.url.path, **filters.given(), cursor=encode_cursor(page[-1][0]), limit=limit)
                     if len(page) == limit else None)
-        bodies = [body for _, body in page]
+        bodies = [row[1] for row in page]
         if _wants(request, NDJSON):
             headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
             return validated(request, b"".join(body.encode("utf-8") + b"\n" for body in bodies), NDJSON, max_age, headers)
-        body = api.release_package(str(request.url), bodies, {"next": next_url} if next_url else None)
+        body = api.release_package(str(request.url), bodies, [row[2] for row in page], {"next": next_url} if next_url else None)
         return validated(request, body, "application/json", max_age)
 
     @app.get(PREFIX + "/changes", tags=["Harvesting"], summary="Releases added after a point", responses=openapi.CHANGES)
-    def changes_feed(request: Request,
+    async def changes_feed(request: Request,
                      after: Annotated[int, Query(ge=0, le=2**63 - 1, description="The position after which to list: 0 for the start, then from links.next.")] = 0,
                      limit: Limit = 100) -> Response:
         """A release package of the releases added to the store after ``after``, in the order they were
@@ -209,7 +210,7 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         current, and should ask ``links.next`` again later."""
         rows = changes(api.store, after, limit)
         last = rows[-1][0] if rows else after
-        body = api.release_package(str(request.url), [body for _, body in rows],
+        body = api.release_package(str(request.url), [row[1] for row in rows], [row[2] for row in rows],
                                    {"next": _url(request, request.url.path, after=last, limit=limit)})
         return validated(request, body, "application/json", CHANGES_MAX_AGE)
 
@@ -229,7 +230,7 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         return validated(request, body, "application/json", max_age)
 
     @app.get(PREFIX + "/status", tags=["Harvesting"], summary="What the store holds", responses=openapi.STATUS)
-    def status(request: Request) -> Response:
+    async def status(request: Request) -> Response:
         """Releases and processes in the store, the last release position, and how far the compiled releases
         and the search index are current (equal positions: current)."""
         counts = api.store.count()
@@ -279,7 +280,8 @@ def _errors(app: FastAPI) -> None:
         return problem(500, "Internal Server Error", "the server failed to answer; the failure is logged")
 
     @app.exception_handler(OperationalError)
-    async def slow(_request: Request, _error: OperationalError) -> Response:
+    @app.exception_handler(Unavailable)
+    async def slow(_request: Request, _error: Exception) -> Response:
         return problem(503, "Service Unavailable", "the query took longer than this server allows, or the store "
                        "is not reachable; narrow the filters or retry later", retry_after=5)
 

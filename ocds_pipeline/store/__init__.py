@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
@@ -82,10 +82,11 @@ class Store:
             postgresql = self.url.startswith("postgresql")
             options = {"connect_args": {"options": f"-c statement_timeout={int(timeout * 1000)}"}} if timeout and postgresql else {}
             self.engine: Engine = create_engine(self.url, **options)
+            self.arm_deadline: Callable[[Any], None] = lambda _connection: None
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 if timeout:
-                    _sqlite_deadlines(self.engine, timeout)
+                    self.arm_deadline = _sqlite_deadlines(self.engine, timeout)
             upgrade(self.engine)
         except StoreVersionError:
             raise
@@ -422,18 +423,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_deadlines(engine: Engine, timeout: float) -> None:
-    """Interrupt any SQLite statement still running ``timeout`` seconds after it started."""
+def _sqlite_deadlines(engine: Engine, timeout: float) -> Callable[[Any], None]:
+    """Interrupt any SQLite statement still running ``timeout`` seconds after it started. Statements run
+    through SQLAlchemy start their clock themselves; return the function that starts it for a DBAPI
+    connection used directly (PostgreSQL's statement_timeout needs no such call)."""
     import time
 
     deadlines: dict[int, float] = {}
+
+    def arm(dbapi_connection: Any) -> None:
+        deadlines[id(dbapi_connection)] = time.monotonic() + timeout
 
     def on_connect(dbapi_connection, _record) -> None:
         key = id(dbapi_connection)
         dbapi_connection.set_progress_handler(lambda: int(time.monotonic() > deadlines.get(key, float("inf"))), 1_000)
 
     def before_execute(connection, _cursor, _statement, _parameters, _context, _many) -> None:
-        deadlines[id(connection.connection.dbapi_connection)] = time.monotonic() + timeout
+        arm(connection.connection.dbapi_connection)
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "before_cursor_execute", before_execute)
+    return arm

@@ -72,10 +72,10 @@ class Filters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
-def compiled_page(store: "Store", filters: Filters, after: str | None, limit: int) -> list[tuple[str, str]]:
-    """Up to ``limit`` (ocid, compiled release JSON) matching ``filters``, in ocid order, after ``after``."""
+def compiled_page(store: "Store", filters: Filters, after: str | None, limit: int) -> list[tuple[str, str, str]]:
+    """Up to ``limit`` (ocid, compiled release JSON, its date) matching ``filters``, in ocid order, after ``after``."""
     s, c = tables.search.c, tables.compiled.c
-    query = select(s.ocid, c.body).join(tables.compiled, c.ocid == s.ocid)
+    query = select(s.ocid, c.body, c.latest_date).join(tables.compiled, c.ocid == s.ocid)
     for column in COLUMNS:
         value = getattr(filters, column)
         if value is not None:
@@ -94,7 +94,7 @@ def compiled_page(store: "Store", filters: Filters, after: str | None, limit: in
     if after is not None:
         query = query.where(s.ocid > after)
     with store.engine.connect() as connection:
-        return [(ocid, body) for ocid, body in connection.execute(query.order_by(s.ocid).limit(limit))]
+        return [tuple(row) for row in connection.execute(query.order_by(s.ocid).limit(limit))]
 
 
 def _text_match(query, dialect: str, words: str):
@@ -111,36 +111,65 @@ def _text_match(query, dialect: str, words: str):
     return query.where(func.to_tsvector("spanish", s.text).op("@@")(func.plainto_tsquery("spanish", unaccented(words))))
 
 
-def changes(store: "Store", after: int, limit: int) -> list[tuple[int, str]]:
-    """Up to ``limit`` (sequence number, release JSON) added to the store after ``after``, in the order added."""
+def changes(store: "Store", after: int, limit: int) -> list[tuple[int, str, str]]:
+    """Up to ``limit`` (sequence number, release JSON, its date) added to the store after ``after``, in the
+    order added."""
     r = tables.releases.c
-    query = select(r.seq, r.body).where(r.seq > after).order_by(r.seq).limit(limit)
+    query = select(r.seq, r.body, r.date).where(r.seq > after).order_by(r.seq).limit(limit)
     with store.engine.connect() as connection:
-        return [(seq, body) for seq, body in connection.execute(query)]
+        return [tuple(row) for row in connection.execute(query)]
 
 
 @dataclass
 class StoredProcess:
-    """One process as stored: its releases in merge order, and its compiled release when current."""
+    """One process as stored: its releases' headers in merge order, and its compiled release when current."""
 
     ocid: str
-    releases: list[tuple[str, str, str, str]]  # (release id, date, tags JSON, body)
-    compiled: str | None                       # None when it cannot be merged, or is not yet refreshed
+    releases: list[tuple[str, str, str]]  # (release id, date, tags JSON)
+    compiled: str | None                  # None when it cannot be merged, or is not yet refreshed
     error: str | None
-    current: bool                              # the stored compiled release covers every release
+    current: bool                         # the stored compiled release covers every release
 
 
-def stored_process(store: "Store", ocid: str) -> StoredProcess | None:
-    """One process's releases and compiled release (None when the store has no release of it)."""
-    r, c = tables.releases.c, tables.compiled.c
-    with store.engine.connect() as connection:
-        releases = [tuple(row) for row in connection.execute(
-            select(r.release_id, r.date, r.tags, r.body).where(r.ocid == ocid).order_by(r.date, r.seq))]
+class Unavailable(Exception):
+    """The store did not answer a lookup (connection lost, time limit): the API answers 503."""
+
+
+class Lookups:
+    """One process at a time, on one database connection kept open: the API's hot path (a record lookup is
+    two indexed reads; going through SQLAlchemy's statement machinery for each doubled their cost).
+    Not thread-safe: one instance per thread (the API uses it from its event loop only)."""
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
+        self.connection: Any = None
+        mark = "?" if store.engine.dialect.paramstyle == "qmark" else "%s"
+        self.sql_releases = f"SELECT release_id, date, tags FROM releases WHERE ocid = {mark} ORDER BY date, seq"
+        self.sql_compiled = f"SELECT body, error, releases FROM compiled WHERE ocid = {mark}"
+
+    def process(self, ocid: str) -> StoredProcess | None:
+        """One process's release headers and compiled release (None when the store has no release of it)."""
+        if self.connection is None:
+            self.connection = self.store.engine.raw_connection()
+        self.store.arm_deadline(self.connection.dbapi_connection)
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(self.sql_releases, (ocid,))
+            releases = [tuple(row) for row in cursor.fetchall()]
+            compiled = None
+            if releases:
+                cursor.execute(self.sql_compiled, (ocid,))
+                compiled = cursor.fetchone()
+            cursor.close()
+            self.connection.rollback()  # ends the read (PostgreSQL would keep a transaction open)
+        except self.store.engine.dialect.dbapi.Error as error:
+            self.connection.invalidate()
+            self.connection = None
+            raise Unavailable(str(error)) from None
         if not releases:
             return None
-        compiled = connection.execute(select(c.body, c.error, c.releases).where(c.ocid == ocid)).first()
-    current = compiled is not None and compiled.releases == len(releases)
-    return StoredProcess(ocid, releases, compiled.body if current else None, compiled.error if current else None, current)
+        current = compiled is not None and compiled[2] == len(releases)
+        return StoredProcess(ocid, releases, compiled[0] if current else None, compiled[1] if current else None, current)
 
 
 def indexed_through(store: "Store") -> tuple[int, int]:

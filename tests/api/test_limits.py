@@ -76,3 +76,21 @@ def test_without_a_publication_the_root_leads_to_the_api(sqlite_store):
     client = TestClient(create_app(ApiSettings(url)), follow_redirects=False)
     response = client.get("/")
     assert response.status_code == 307 and response.headers["location"] == "/api/v1/"
+
+
+def test_lookups_are_timed_from_their_own_start(sqlite_store):
+    """A lookup on the held connection must not inherit the deadline of an older statement (every lookup of
+    a process with many releases was interrupted once the server had run for longer than the limit)."""
+    import time
+
+    from ocds_pipeline.store import Store
+    from ocds_pipeline.store.search import Lookups
+
+    url, _ = sqlite_store
+    store = Store(url, timeout=0.2)
+    lookups = Lookups(store)
+    ocids = [row[0] for row in store.compiled()]
+    time.sleep(0.3)
+    found = [lookups.process(ocid) for ocid in ocids]
+    assert all(process is not None and process.current for process in found)
+    store.close()
