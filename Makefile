@@ -15,7 +15,7 @@ ifneq ($(wildcard $(SHARED_SCHEMAS)),)
 export OCDS_PIPELINE_SCHEMA_PATH ?= $(SHARED_SCHEMAS)
 endif
 
-.PHONY: run test mutation docs fixtures bench clean
+.PHONY: run serve test mutation docs fixtures bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/ocds-pipeline run fixtures/sercop --out $(OUT) --store $(STORE) --publication $(PUBLICATION)
+
+# The API and the site over what `make run` wrote (docs/api.md): http://127.0.0.1:8000/
+serve: $(BIN)/.installed
+	$(BIN)/ocds-pipeline serve --store $(STORE) --publication $(PUBLICATION)
 
 test: $(BIN)/.installed
 	scripts/ensure-postgresql

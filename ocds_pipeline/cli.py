@@ -324,10 +324,19 @@ def serve(config, store_url, publication, host, port, workers, access_log) -> No
     from .api import ApiSettings, serve as serve_api
     from .store import Store
 
+    from sqlalchemy.engine import make_url
+
+    from .store import normalise_url
+
     url = store_url or config.store_url
+    database = make_url(normalise_url(url))
+    if database.get_backend_name() == "sqlite" and not Path(database.database or "").is_file():
+        _fail(f"no store at {database.database}: fill one first with `ocds-pipeline run` or `ingest`")
     store = Store(url)
     through, latest = store.compiled_through(), store.max_seq()
     store.close()
+    if latest == 0:
+        click.secho("warning: the store holds no release yet", fg="yellow", err=True)
     if through < latest:
         click.secho(f"warning: the search index and compiled releases cover releases up to {through:,} of {latest:,}; "
                     f"records are merged on request, but lists miss the newest: run `ocds-pipeline publish` or "

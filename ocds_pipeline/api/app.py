@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -174,7 +175,7 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
 
     @app.get(PREFIX + "/compiled-releases", tags=["OCDS"], summary="Compiled releases, filtered and paged",
              responses=openapi.COMPILED)
-    def compiled_releases(
+    async def compiled_releases(
             request: Request,
             year: Annotated[str | None, Query(pattern=r"^\d{4}$", description="The year the indicators count the process in.")] = None,
             buyer: Annotated[str | None, Query(pattern=TEXT, max_length=200, description="The buyer's party id or identifier (RUC).")] = None,
@@ -191,7 +192,11 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         next page. With ``Accept: application/x-ndjson``, one compiled release per line and the next page in
         the ``Link`` header."""
         filters = Filters(year, buyer, supplier, procurement_method, regime, province, procedure_type, q, updated_since)
-        page = compiled_page(api.store, filters, decode_cursor(cursor) if cursor is not None else None, limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        if q is None and updated_since is None:  # index range reads of at most `limit` rows: answered in the loop
+            page = compiled_page(api.store, filters, after, limit)
+        else:  # text and date searches sort what they match: in a thread, so they hold up no other request
+            page = await run_in_threadpool(compiled_page, api.store, filters, after, limit)
         next_url = (_url(request, request.url.path, **filters.given(), cursor=encode_cursor(page[-1][0]), limit=limit)
                     if len(page) == limit else None)
         bodies = [row[1] for row in page]

@@ -76,6 +76,7 @@ def compiled_page(store: "Store", filters: Filters, after: str | None, limit: in
     """Up to ``limit`` (ocid, compiled release JSON, its date) matching ``filters``, in ocid order, after ``after``."""
     s, c = tables.search.c, tables.compiled.c
     query = select(s.ocid, c.body, c.latest_date).join(tables.compiled, c.ocid == s.ocid)
+    order = s.ocid  # the ocid column the page is read in order of: that of the first key filter's index, if any
     for column in COLUMNS:
         value = getattr(filters, column)
         if value is not None:
@@ -85,6 +86,7 @@ def compiled_page(store: "Store", filters: Filters, after: str | None, limit: in
         if value is not None:
             keys = tables.search_keys.alias(f"{kind}_keys")
             query = query.join(keys, keys.c.ocid == s.ocid).where(keys.c.kind == kind, keys.c.key == value)
+            order = keys.c.ocid if order is s.ocid else order
     if filters.updated_since is not None:
         query = query.where(s.updated >= filters.updated_since)
     if filters.q is not None:
@@ -92,9 +94,9 @@ def compiled_page(store: "Store", filters: Filters, after: str | None, limit: in
         if query is None:
             return []
     if after is not None:
-        query = query.where(s.ocid > after)
+        query = query.where(order > after)
     with store.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query.order_by(s.ocid).limit(limit))]
+        return [tuple(row) for row in connection.execute(query.order_by(order).limit(limit))]
 
 
 def _text_match(query, dialect: str, words: str):

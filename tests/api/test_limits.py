@@ -94,3 +94,14 @@ def test_lookups_are_timed_from_their_own_start(sqlite_store):
     found = [lookups.process(ocid) for ocid in ocids]
     assert all(process is not None and process.current for process in found)
     store.close()
+
+
+def test_serve_refuses_a_store_that_does_not_exist(tmp_path):
+    from click.testing import CliRunner
+
+    from ocds_pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path / "typo.sqlite")])
+    assert result.exit_code == 2
+    assert "no store at" in result.output and "ocds-pipeline run" in result.output
+    assert not (tmp_path / "typo.sqlite").exists()
