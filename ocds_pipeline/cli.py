@@ -365,8 +365,9 @@ def _report_ingest(result) -> None:
 @store_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Also publish releases, records and compiled releases from the store into this folder.")
+@workers_option
 @click.pass_obj
-def ingest(config, paths, store_url, out) -> None:
+def ingest(config, paths, store_url, out, workers) -> None:
     """Add existing OCDS data (any publisher) to the release store, and bring its compiled releases and
     the API's search index up to date (only the processes that gained releases are merged).
 
@@ -379,13 +380,15 @@ def ingest(config, paths, store_url, out) -> None:
       ocds-pipeline ingest sercop-2024-10.zip --store build/store.sqlite
       ocds-pipeline ingest *.jsonl.gz --store postgresql://ocds@db/ocds --out build/pub
     """
+    from .parallel import default_workers
     from .pipeline import ingest_files
     from .publish import publish_from_store
     from .store import Store
 
     store = Store(store_url or config.store_url)
     with _readable(paths) as readable:
-        _report_ingest(ingest_files(readable, store, config, SchemaResolver.from_env(), progress=_progress("ingest")))
+        _report_ingest(ingest_files(readable, store, config, SchemaResolver.from_env(), workers=workers or default_workers(),
+                                    progress=_progress("ingest")))
     if out:
         publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
         click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")

@@ -146,8 +146,11 @@ class Lookups:
         self.store = store
         self.connection: Any = None
         mark = "?" if store.engine.dialect.paramstyle == "qmark" else "%s"
-        self.sql_releases = f"SELECT release_id, date, tags FROM releases WHERE ocid = {mark} ORDER BY date, seq"
-        self.sql_compiled = f"SELECT body, error, releases FROM compiled WHERE ocid = {mark}"
+        # One round trip: the release headers in merge order, then the compiled release's row.
+        self.sql = (f"SELECT 0 AS part, date, seq, release_id, tags, CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+                    f"CAST(NULL AS INTEGER) FROM releases WHERE ocid = {mark} UNION ALL "
+                    f"SELECT 1, CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), "
+                    f"body, error, releases FROM compiled WHERE ocid = {mark} ORDER BY 1, 2, 3")
 
     def process(self, ocid: str) -> StoredProcess | None:
         """One process's release headers and compiled release (None when the store has no release of it)."""
@@ -156,20 +159,18 @@ class Lookups:
         self.store.arm_deadline(self.connection.dbapi_connection)
         cursor = self.connection.cursor()
         try:
-            cursor.execute(self.sql_releases, (ocid,))
-            releases = [tuple(row) for row in cursor.fetchall()]
-            compiled = None
-            if releases:
-                cursor.execute(self.sql_compiled, (ocid,))
-                compiled = cursor.fetchone()
+            cursor.execute(self.sql, (ocid, ocid))
+            rows = cursor.fetchall()
             cursor.close()
             self.connection.rollback()  # ends the read (PostgreSQL would keep a transaction open)
         except self.store.engine.dialect.dbapi.Error as error:
             self.connection.invalidate()
             self.connection = None
             raise Unavailable(str(error)) from None
+        releases = [(row[3], row[1], row[4]) for row in rows if row[0] == 0]
         if not releases:
             return None
+        compiled = rows[-1][5:] if rows[-1][0] == 1 else None
         current = compiled is not None and compiled[2] == len(releases)
         return StoredProcess(ocid, releases, compiled[0] if current else None, compiled[1] if current else None, current)
 
