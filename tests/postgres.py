@@ -54,12 +54,16 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.base}&port={self.port}"
 
-    def new_database(self) -> str:
+    def new_database(self, template: str | None = None) -> str:
+        """A new database: empty, or a copy of ``template`` (the URL of a database nobody is connected to)."""
         import psycopg
 
         name = f"ocds_test_{next(self._names)}"
+        from sqlalchemy.engine import make_url
+
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         with psycopg.connect(host=str(self.base), port=self.port, user="postgres", dbname="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -91,16 +92,59 @@ def fill_store(store_url: str, folder: Path) -> None:
         publication_root=folder / "publication")
 
 
+@dataclass
+class Filled:
+    """A store that `run` filled from the fixtures once per session, its run folder and publication. Tests
+    never use it directly: :meth:`copy` gives each its own store with the same content."""
+
+    backend: str
+    store_url: str
+    folder: Path
+    cluster: object = None
+
+    def copy(self, folder: Path) -> str:
+        if self.backend == "sqlite":
+            shutil.copy(self.folder / "store.sqlite", folder / "store.sqlite")
+            return f"sqlite:///{folder / 'store.sqlite'}"
+        return self.cluster.new_database(template=self.store_url)
+
+
+@pytest.fixture(scope="session")
+def filled_stores(request, tmp_path_factory):
+    """backend -> :class:`Filled`, each filled on first use, once per session."""
+    made: dict[str, Filled] = {}
+
+    def get(backend: str) -> Filled:
+        if backend not in made:
+            folder = tmp_path_factory.mktemp(f"filled-{backend}")
+            if backend == "sqlite":
+                filled = Filled("sqlite", f"sqlite:///{folder / 'store.sqlite'}", folder)
+            else:
+                cluster = request.getfixturevalue("postgres_cluster")
+                filled = Filled("postgresql", cluster.new_database(), folder, cluster)
+            fill_store(filled.store_url, folder)  # closes the store: the file (or database) can be copied
+            made[backend] = filled
+        return made[backend]
+
+    return get
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def served(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(f"api-{request.param}")
-    if request.param == "sqlite":
-        store_url = f"sqlite:///{folder / 'store.sqlite'}"
-    else:
-        store_url = request.getfixturevalue("postgres_cluster").new_database()
-    fill_store(store_url, folder)
-    server = Server.start(store_url, folder, folder / "publication")
-    yield Served(request.param, store_url, folder / "run", folder / "publication", server, folder)
+def filled(request, filled_stores) -> Filled:
+    return filled_stores(request.param)
+
+
+@pytest.fixture(scope="session")
+def filled_sqlite(filled_stores) -> Filled:
+    return filled_stores("sqlite")
+
+
+@pytest.fixture(scope="session")
+def served(filled, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"api-{filled.backend}")
+    store_url = filled.copy(folder)
+    server = Server.start(store_url, folder, filled.folder / "publication")
+    yield Served(filled.backend, store_url, filled.folder / "run", filled.folder / "publication", server, folder)
     server.stop()
 
 

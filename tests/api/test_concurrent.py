@@ -5,13 +5,11 @@ import json
 import threading
 import time
 
-import pytest
-
 from ocds_pipeline.config import Config
 from ocds_pipeline.pipeline import ingest_files
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store
-from tests.api.conftest import Server, fill_store
+from tests.api.conftest import Server
 from tests.api.test_lists import walk
 
 
@@ -34,12 +32,9 @@ def additions(releases_jsonl, folder):
     return paths, set(ocids), {release["ocid"] for release in copies}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_paging_and_changes_while_a_run_adds_releases(request, tmp_path, backend):
-    store_url = (f"sqlite:///{tmp_path / 'store.sqlite'}" if backend == "sqlite"
-                 else request.getfixturevalue("postgres_cluster").new_database())
-    fill_store(store_url, tmp_path)
-    paths, before, added = additions(tmp_path / "run" / "releases.jsonl", tmp_path)
+def test_paging_and_changes_while_a_run_adds_releases(filled, tmp_path):
+    store_url = filled.copy(tmp_path)
+    paths, before, added = additions(filled.folder / "run" / "releases.jsonl", tmp_path)
     server = Server.start(store_url, tmp_path)
     errors = []
 

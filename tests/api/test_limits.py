@@ -12,14 +12,10 @@ from ocds_pipeline.config import Config
 from tests.api.conftest import Server
 
 
-@pytest.fixture(scope="module")
-def sqlite_store(tmp_path_factory):
-    from tests.api.conftest import fill_store
-
-    folder = tmp_path_factory.mktemp("api-limits")
-    url = f"sqlite:///{folder / 'store.sqlite'}"
-    fill_store(url, folder)
-    return url, folder
+@pytest.fixture
+def sqlite_store(filled_sqlite, tmp_path):
+    """A copy of the filled SQLite store: (its URL, a folder for the server's files)."""
+    return filled_sqlite.copy(tmp_path), tmp_path
 
 
 def test_a_client_over_the_rate_limit_gets_429_with_retry_after(sqlite_store):

@@ -5,16 +5,15 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.api.conftest import Server, fill_store
+from tests.api.conftest import Server
 from tests.conftest import examples
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory):
+def api_schema(filled_sqlite, tmp_path_factory):
     folder = tmp_path_factory.mktemp("api-openapi")
-    store_url = f"sqlite:///{folder / 'store.sqlite'}"
-    fill_store(store_url, folder)
-    server = Server.start(store_url, folder, folder / "publication", config={"api_rate_limit": 0})
+    store_url = filled_sqlite.copy(folder)
+    server = Server.start(store_url, folder, filled_sqlite.folder / "publication", config={"api_rate_limit": 0})
     yield schemathesis.openapi.from_url(f"{server.base}/openapi.json")
     server.stop()
 
