@@ -20,6 +20,7 @@ import click
 from . import __version__
 from .config import ConfigError, load_config
 from .indicators.groups import GROUPS
+from .progress import Progress
 from .schemas import ENV_OFFLINE, SchemaError, SchemaResolver
 from .sources import SourceError
 
@@ -33,15 +34,11 @@ def _fail(message: str) -> None:
 
 
 def _progress(label: str, rows: bool = True):
-    """A progress printer: "<label> <table>: <n> rows", or "<label>: <n> <things>" when not counting rows."""
-    start = time.perf_counter()
-
-    def report(name, count) -> None:
-        elapsed = time.perf_counter() - start
-        what = f"{label} {name}: {count:,} rows" if rows else f"{label}: {count:,} {name}"
-        click.echo(f"  {what} ({elapsed:.1f} s)", err=True)
-
-    return report
+    """A progress reporter for a library call: "<label> <table>: <n> rows", or "<label>: <n> <things>"
+    when not counting rows (see :mod:`ocds_pipeline.progress`; silenced by --quiet)."""
+    context = click.get_current_context(silent=True)
+    display = context.find_root().meta.get("progress") if context else None
+    return (display or Progress(quiet=True)).reporter(label, rows)
 
 
 reader_options = [
@@ -84,8 +81,10 @@ def _expected_errors() -> tuple[type[Exception], ...]:
               help="Publisher config (YAML); see docs/configuration.md. Defaults suit SERCOP.")
 @click.option("--offline", is_flag=True, help="Never download a pinned schema file that is not found locally "
               f"(same as {ENV_OFFLINE}=1).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output (results and errors are still printed). "
+              "Progress is a live line per stage on a terminal, else a plain line per stage every 10 s.")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, offline: bool) -> None:
+def main(ctx: click.Context, config_path: Path | None, offline: bool, quiet: bool) -> None:
     """Publish SERCOP procurement data as OCDS 1.1 and OC4IDS.
 
     \b
@@ -100,6 +99,8 @@ def main(ctx: click.Context, config_path: Path | None, offline: bool) -> None:
     """
     if offline:
         os.environ[ENV_OFFLINE] = "1"  # read by every resolver this command makes
+    ctx.meta["progress"] = Progress(quiet=quiet)
+    ctx.call_on_close(ctx.meta["progress"].close)
     try:
         ctx.obj = load_config(config_path)
     except ConfigError as error:
@@ -648,8 +649,9 @@ def generate(procedures, seed, out, dialect, mix) -> None:
     from .generate import generate as generate_tables
 
     start = time.perf_counter()
+    report = _progress("generate", rows=False)
     counts = generate_tables(out, procedures, seed, dialect=dialect, mix=mix,
-                             progress=lambda n: click.echo(f"  {n:,} procedures ({time.perf_counter() - start:.1f} s)", err=True))
+                             progress=lambda n: report("procedures", n, procedures))
     for table, count in counts.items():
         click.echo(f"{table:<26}{count:>10,}")
     click.echo(f"wrote {sum(counts.values()):,} rows to {out} in {time.perf_counter() - start:.1f} s")

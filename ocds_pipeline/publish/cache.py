@@ -78,6 +78,7 @@ def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,
     if through <= after:
         return result
     types = default_procedure_types()
+    changed = store.changed_count(after, through) if progress else None
     rows: list[dict[str, Any]] = []
     search: list[dict[str, Any]] = []
     for process in compile_groups(_changed_groups(store, after, through, result.years), builder, workers):
@@ -92,7 +93,7 @@ def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,
             store.save_compiled(rows, search=search)
             rows, search = [], []
             if progress and result.processes % 10_000 == 0:
-                progress("compiled processes", result.processes)
+                progress("compiled processes", result.processes, changed)
     store.save_compiled(rows, through=through, search=search)
     return result
 

@@ -172,8 +172,12 @@ class _Build:
     # -- the steps ----------------------------------------------------------------------------
     def run(self) -> Published:
         dated = max((t["latest_date"] for t in self.totals.values()), default="")
+        done, processes = 0, sum(t["processes"] for t in self.totals.values())
         for year, totals in self.totals.items():
             self._year(year, totals)
+            done += totals["processes"]
+            if self.progress:
+                self.progress("processes published (per-year files)", done, processes)
         self._full()
         self._changes()
         self._statistics()
@@ -211,8 +215,6 @@ class _Build:
         self._sheets(year, year_sheets)
         self.state["years"][year] = {"signature": signature, "parts": [part.months for part in parts],
                                      "note": year_sheets.note}
-        if self.progress:
-            self.progress(f"processes of {year} published", written.processes)
 
     def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
         written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, each)

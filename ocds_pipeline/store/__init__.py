@@ -215,6 +215,12 @@ class Store:
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query).scalars()
 
+    def changed_count(self, after: int, through: int) -> int:
+        """How many processes :meth:`changed_ocids` gives (for progress)."""
+        r = tables.releases.c
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count(r.ocid.distinct())).where(r.seq > after, r.seq <= through)).scalar()
+
     def compiled_years(self, ocids: Iterable[str]) -> dict[str, str]:
         """The year each of these processes was published under, for those that were."""
         c = tables.compiled.c

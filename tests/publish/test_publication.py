@@ -385,7 +385,8 @@ def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, 
                             f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n"
                             f"site: {root / 'index.html'}\n")
     assert (root / "index.html").is_file()
-    assert first.stderr.splitlines()[0].startswith("  publish: 38 processes of 2021 published (")
+    assert first.stderr.splitlines()[0].startswith("  publish: 38 of ")  # the first year, of every process
+    assert "processes published (per-year files)" in first.stderr.splitlines()[0]
     previous = files(root)
     store = Store(str(store_path))  # new data, so the next publish has something to write
     ingest([_extra_release(tmp_path, store)], store)
