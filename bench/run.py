@@ -127,6 +127,21 @@ def bench_indicators() -> list[tuple[str, float, float]]:
             ("plain orjson parse of the same file (the floor)", floor, floor_rss)]
 
 
+def bench_indicators_dask() -> list[tuple[str, float, float]]:
+    """The same 1,000,000 compiled releases: facts written as Parquet by year (pandas), then the table from
+    them on a local Dask cluster of 2 workers (the client's RSS; each worker is a process of its own)."""
+    path, facts = _million_compiled(), OUT / "facts-1000000"
+    import shutil
+
+    shutil.rmtree(facts, ignore_errors=True)
+    write, write_rss = measure([*CLI, "indicators", str(path), "--by", "year,regime", "--facts-out", str(facts),
+                                "--out", str(OUT / "indicators-pandas.csv")])
+    dask, dask_rss = measure([*CLI, "indicators", str(facts), "--engine", "dask", "--by", "year,regime",
+                              "--out", str(OUT / "indicators-dask.csv")])
+    return [("indicators --facts-out (pandas engine, and the Parquet facts by year), 1,000,000", write, write_rss),
+            ("indicators --engine dask from the Parquet facts, local cluster of 2 workers, 1,000,000", dask, dask_rss)]
+
+
 def _standard_zip() -> Path:
     """OCDS 1.1.5 as the minimal ZIP libcoveocds reads offline (from the pinned local files)."""
     import zipfile
@@ -314,7 +329,7 @@ def bench_site(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, fl
 
 
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
-         "indicators": bench_indicators, "validate": bench_validate, "quality": bench_quality,
+         "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
          "publish": bench_publish, "site": bench_site}
 
 

@@ -474,14 +474,19 @@ def oc4ids(config, paths, out, workers) -> None:
 
 
 @main.command()
-@ocds_paths
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option("--by", default="", help=f"Comma-separated groupings: {', '.join(GROUPS)}.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), default="csv", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (default: CSV or JSON on standard output; Parquet needs --out).")
 @click.option("--processes", "processes_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write one row per process (CSV): each measure flagged (1), not (0) or not computable, with why.")
-def indicators(paths, by, fmt, out_file, processes_file) -> None:
+@click.option("--facts-out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the fact tables as Parquet partitioned by year, for --engine dask.")
+@click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
+              help="dask: PATHS is a --facts-out folder, summarised by tasks on a Dask cluster (docs/scaling.md).")
+@click.option("--scheduler", help="With --engine dask: the cluster's scheduler address (default: a local cluster).")
+def indicators(paths, by, fmt, out_file, processes_file, facts_out, engine, scheduler) -> None:
     """Compute procurement indicators for any OCDS files (records, compiled releases, releases, API bodies).
 
     Every share comes with its numerator, denominator and coverage; definitions are in
@@ -491,6 +496,8 @@ def indicators(paths, by, fmt, out_file, processes_file) -> None:
     Examples:
       ocds-pipeline indicators build/run/compiled.jsonl --by year
       ocds-pipeline indicators sercop-2024.zip --by year,regime --format parquet --out ind.parquet
+      ocds-pipeline indicators build/run/compiled.jsonl --facts-out build/facts
+      ocds-pipeline indicators build/facts --engine dask --scheduler tcp://10.0.0.5:8786 --by year,buyer
     """
     from .atomic import write_bytes
     from .indicators import compute
@@ -499,8 +506,17 @@ def indicators(paths, by, fmt, out_file, processes_file) -> None:
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:
         _fail(f"unknown grouping {', '.join(unknown)} (choose from {', '.join(GROUPS)})")
-    with _readable(paths) as readable:
-        table = compute(readable, by=groups, processes=processes_file)
+    if engine == "dask":
+        from .indicators.distributed import PROCESSES, summarise_on_dask
+
+        if len(paths) != 1 or not (Path(paths[0]) / PROCESSES).is_dir():
+            _fail("--engine dask reads one folder of Parquet facts: write it first with --facts-out")
+        table = summarise_on_dask(Path(paths[0]), groups, scheduler)
+    else:
+        if any(Path(path).is_dir() for path in paths):
+            _fail("PATHS are OCDS files; a folder of Parquet facts is read with --engine dask")
+        with _readable(paths) as readable:
+            table = compute(readable, by=groups, processes=processes_file, facts_out=facts_out)
     if fmt == "parquet":
         if not out_file:
             _fail("--format parquet needs --out FILE")

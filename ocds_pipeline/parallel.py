@@ -26,7 +26,19 @@ def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> 
     Forked workers inherit the parent's state (a compiled schema, say), so only the items and the
     results are pickled. They work on parsed JSON, which holds no reference cycles, so they turn
     the cycle collector off: its passes over the many young objects cost time and free nothing.
+
+    Once every result is in, the pool is closed and joined: its workers finish and its threads end.
+    ``Pool.terminate`` (what ``with Pool`` does) is kept for failures and early exits: when every
+    result was already taken, it could block for ever joining the pool's task-handler thread (seen
+    under the test suite with py-spy, in a process that also ran Dask).
     """
     items = list(items)
-    with multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items))), initializer=gc.disable) as pool:
+    pool = multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items))), initializer=gc.disable)
+    try:
         yield from pool.imap(function, items)
+        pool.close()
+    except BaseException:  # a failure, or the caller stopped reading: stop the workers now
+        pool.terminate()
+        raise
+    finally:
+        pool.join()

@@ -249,8 +249,9 @@ def summarise(tables: Facts, by: Iterable[str] = (), registry: list[Indicator] |
     table = tables.processes
     parties = tables.parties.join(table[["year"]], on="process")
     # The first year each organisation appears in each role (a supplier is new in the year of its
-    # first award, whatever it bid before).
-    parties["first_year"] = parties.groupby(["role", "org"], observed=True)["year"].transform("min")
+    # first award, whatever it bid before); given when the table is one year of a larger one (.distributed).
+    if "first_year" not in parties.columns:
+        parties["first_year"] = parties.groupby(["role", "org"], observed=True)["year"].transform("min")
     by = list(by)
     unknown = [g for g in by if g not in GROUPS]
     if unknown:
@@ -274,12 +275,15 @@ def _cents(result: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]], by: Iterable[str] = (), *,
-            registry: list[Indicator] | None = None, processes: Path | None = None) -> pd.DataFrame:
+            registry: list[Indicator] | None = None, processes: Path | None = None,
+            facts_out: Path | None = None) -> pd.DataFrame:
     """Indicators for compiled releases (an iterable), or for any OCDS files the ingest step accepts
     (a path or a list of paths: each process counted once, however the files are ordered).
 
     With ``processes``, also write the per-process facts there (CSV): every measure as 1
     (flagged), 0 (not flagged) or empty (not computable), with the reason in ``<measure>_why``.
+    With ``facts_out``, also write both fact tables there as Parquet partitioned by year, for
+    :func:`.distributed.summarise_on_dask`.
     """
     paths = ocds_paths(source)
     if paths is not None:
@@ -293,4 +297,8 @@ def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]]
 
         written = tables.processes.assign(**{column: tables.processes[column].round(2) for column in MONEY})
         write_bytes(processes, written.to_csv(index=False).encode("utf-8-sig"))
+    if facts_out is not None:
+        from .distributed import write_facts
+
+        write_facts(tables, facts_out)
     return summarise(tables, by, registry)
