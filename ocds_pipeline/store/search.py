@@ -173,9 +173,3 @@ class Lookups:
         compiled = rows[-1][5:] if rows[-1][0] == 1 else None
         current = compiled is not None and compiled[2] == len(releases)
         return StoredProcess(ocid, releases, compiled[0] if current else None, compiled[1] if current else None, current)
-
-
-def indexed_through(store: "Store") -> tuple[int, int]:
-    """(the last release whose process is indexed, the last release stored): equal when the index is current."""
-    return store.compiled_through(), store.max_seq()
-
