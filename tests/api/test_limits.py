@@ -99,5 +99,6 @@ def test_serve_refuses_a_store_that_does_not_exist(tmp_path):
 
     result = CliRunner().invoke(main, ["serve", "--store", str(tmp_path / "typo.sqlite")])
     assert result.exit_code == 2
-    assert "no store at" in result.output and "ocds-pipeline run" in result.output
+    assert result.output == (f"error: no store at {tmp_path / 'typo.sqlite'}: fill one first with `ocds-pipeline run` "
+                             "or `ingest`\n")
     assert not (tmp_path / "typo.sqlite").exists()

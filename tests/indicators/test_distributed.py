@@ -63,4 +63,8 @@ def test_the_command_line_engines_agree(fixture_facts, tmp_path):
                                check=True, capture_output=True, text=True).stdout
     same(pd.DataFrame(json.loads(pandas_json)), pd.DataFrame(json.loads(dask_json)), ["year", "regime"])
     refused = subprocess.run(cli + [str(compiled), "--engine", "dask"], capture_output=True, text=True)
-    assert refused.returncode == 2 and "--facts-out" in refused.stderr
+    assert refused.returncode == 2
+    assert refused.stderr == "error: --engine dask reads one folder of Parquet facts: write it first with --facts-out\n"
+    folder = subprocess.run(cli + [str(tmp_path / "f")], capture_output=True, text=True)
+    assert folder.returncode == 2
+    assert folder.stderr == "error: PATHS are OCDS files; a folder of Parquet facts is read with --engine dask\n"

@@ -267,7 +267,7 @@ def test_own_extensions_are_served_where_the_packages_say(tmp_path, daily, serve
     """With the publication served at its base URI, every extension URL its packages declare resolves."""
     import urllib.request
 
-    base = serve(tmp_path) + "/pub/"
+    base = serve(tmp_path) + "/pub/"  # a local server on 127.0.0.1: the URLs opened below never leave this machine
     store_path = small_store(tmp_path, daily, years=("2023",), config=Config(base_uri=base))
     root = tmp_path / "pub"
     publish_store(store_path, root, Config(base_uri=base))
