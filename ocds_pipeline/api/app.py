@@ -5,7 +5,7 @@ from the release store, and the static publication at ``/`` (docs/api.md)."""
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Callable
@@ -89,7 +89,7 @@ class Api:
         self.config = settings.config
         self.store = Store(settings.store_url, timeout=settings.config.api_timeout_seconds)
         self.builder = record_builder(settings.config, resolver)
-        self.versioned_builder = record_builder(settings.config, resolver, versioned=True)
+        self.versioned_builder = replace(self.builder, versioned=True)  # the same merge rules, built once
         self.fields = _Timed(lambda: package_fields(self.store, self.config, resolver)[0])
         self.facts = _Facts(self.store)
         self.lookups = Lookups(self.store)  # used from the event loop only (the async endpoints)
