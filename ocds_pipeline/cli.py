@@ -22,6 +22,7 @@ from .config import ConfigError, load_config
 from .indicators.groups import GROUPS
 from .progress import Progress
 from .schemas import ENV_OFFLINE, SchemaError, SchemaResolver
+from .redaction import redact
 from .sources import SourceError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -29,7 +30,7 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 def _fail(message: str) -> None:
     """One line on standard error, and exit code 2."""
-    click.secho(f"error: {' '.join(message.split())}", fg="red", err=True)
+    click.secho(f"error: {' '.join(redact(message).split())}", fg="red", err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -70,9 +71,9 @@ class PipelineGroup(click.Group):
 def _expected_errors() -> tuple[type[Exception], ...]:
     """Errors with a message for people; imported only when one happens (the store pulls in SQLAlchemy)."""
     from .mapping.engine import MappingError
-    from .store import StoreError, StoreVersionError
+    from .store import StoreBusy, StoreError, StoreVersionError
 
-    return SchemaError, SourceError, ConfigError, StoreError, StoreVersionError, MappingError
+    return SchemaError, SourceError, ConfigError, StoreError, StoreBusy, StoreVersionError, MappingError
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -387,14 +388,14 @@ def ingest(config, paths, store_url, out, workers) -> None:
     from .store import Store
 
     store = Store(store_url or config.store_url)
-    with _readable(paths) as readable:
+    with store.exclusive("ingest"), _readable(paths) as readable:  # the lock covers --out too
         _report_ingest(ingest_files(readable, store, config, SchemaResolver.from_env(), workers=workers or default_workers(),
                                     progress=_progress("ingest")))
-    if out:
-        publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
-        click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
-        for warning in publication.warnings[:10]:
-            click.secho(f"  warning: {warning}", fg="yellow")
+        if out:
+            publication = publish_from_store(store, out, config, SchemaResolver.from_env(), progress=_progress("publish"))
+            click.echo(f"published {publication.releases:,} releases of {publication.processes:,} processes to {out}")
+            for warning in publication.warnings[:10]:
+                click.secho(f"  warning: {warning}", fg="yellow")
 
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from .resources import read_yaml
+
 
 class ConfigError(Exception):
     """The configuration file is unreadable or has unknown or mistyped keys."""
@@ -69,7 +71,7 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     values: dict[str, Any] = {}
     if path is not None:
         try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            loaded = read_yaml(Path(path)) or {}
         except (OSError, yaml.YAMLError) as error:
             raise ConfigError(f"cannot read config {path}: {error}") from None
         if not isinstance(loaded, dict):

@@ -10,8 +10,13 @@ import sys
 from typing import Any, Callable, Iterator
 
 from .atomic import write_bytes
-from .resources import ROOT, data_path
+from .resources import ROOT, data_path, read_yaml
 from .sources.tableschema import FieldSpec, load_tables
+
+
+def _cell(text: str) -> str:
+    """Text that stays inside one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _constraints(field: FieldSpec) -> str:
@@ -81,7 +86,7 @@ def render_source_data() -> str:
             lines.append(f"- Foreign key: {', '.join(fk.fields)} → `{fk.table}` ({', '.join(fk.reference)})")
         lines += ["", "| column | type | required | meaning | rules |", "|---|---|---|---|---|"]
         for field in spec.fields:
-            meaning = f"**{field.title}**. {field.description}".replace("|", "\\|")
+            meaning = _cell(f"**{field.title}**. {field.description}")
             lines.append(f"| `{field.name}` | {field.type} | {'yes' if field.required else ''} | {meaning} | {_constraints(field).replace('|', chr(92) + '|')} |")
         lines.append("")
     with open(data_path("mappings", "sercop", "codelists", "procedure_types.csv"), encoding="utf-8", newline="") as handle:
@@ -123,7 +128,7 @@ def _mapping_rows(rules, prefix: tuple[str, ...], schema: dict[str, Any]) -> Ite
         node = _schema_node(schema, path) or {}
         title = node.get("title", "**not in schema**")
         how = f"`{rule.transform}`" + (f" ({', '.join(f'{k}: {v}' for k, v in rule.args.items())})" if rule.args else "") if rule.transform else ""
-        notes = " ".join(str(rule.notes).split()).replace("|", "\\|")
+        notes = _cell(" ".join(str(rule.notes).split()))
         yield f"| `{'/'.join(path)}` | {title} | {rule.describe_source()} | {how} | {notes} |"
         if rule.for_each:
             yield from _mapping_rows(rule.fields, path, schema)
@@ -176,7 +181,7 @@ def render_mapping() -> str:
             rows = list(csv.reader(handle))
         lines += [f"### `{path.relative_to(ROOT)}`", "", "| " + " | ".join(rows[0]) + " |",
                   "|" + "---|" * len(rows[0])]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows[1:]]
+        lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows[1:]]
         lines.append("")
     return "\n".join(lines)
 
@@ -238,9 +243,7 @@ def render_indicators() -> str:
 
 def render_quality() -> str:
     """``docs/quality.md``: every data-quality check of schemas/quality/checks.yaml."""
-    import yaml
-
-    doc = yaml.safe_load(data_path("schemas", "quality", "checks.yaml").read_text(encoding="utf-8"))
+    doc = read_yaml(data_path("schemas", "quality", "checks.yaml"))
     lines = [
         "# Data-quality checks",
         "",
@@ -276,7 +279,46 @@ def render_quality() -> str:
     return "\n".join(lines) + "\n"
 
 
+CORPUS_START, CORPUS_END = "<!-- corpus:start -->", "<!-- corpus:end -->"
+_SOURCES = {"": "CSV", "sqlite postgresql": "CSV, SQLite, PostgreSQL", "sqlite": "CSV, SQLite"}
+
+
+def _outcome(rows: list[dict[str, str]]) -> str:
+    first = rows[0]
+    if first["outcome"] == "error":
+        return "refused: " + _cell(first["reason"].format(table=f"`…/{first['table']}.csv`"))
+    if first["outcome"] == "accepted":
+        shown = f"accepted; `{first['column']}` read as `{_cell(first['value'])}`" if first["column"] else "accepted"
+        return shown + (f" (note: {_cell(first['reason'])})" if first["reason"] else "") + f"; rows read: {first['read']}"
+    cascade = [r["table"] for r in rows[1:]]
+    where = f"line {first['line']}" + (f", `{_cell(first['column'])}`" if first["column"] else "")
+    text = f"row rejected ({first['table']} {where}): {_cell(first['reason'])}"
+    return text + (f"; its dependants rejected too ({', '.join(cascade)})" if cascade else "")
+
+
+def render_corpus() -> str:
+    """The table of fixtures/bad/expected.csv: each bad-input case and its outcome, as the tests check it."""
+    with open(ROOT / "fixtures" / "bad" / "expected.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    cases: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        cases.setdefault(row["file"], []).append(row)
+    lines = [f"{len(cases)} cases; `tests/sources/test_bad_fixtures.py` runs each from every source listed.", "",
+             "| case | outcome | sources |", "|---|---|---|"]
+    lines += [f"| `{name}` | {_outcome(case)} | {_SOURCES[case[0]['sql']]} |" for name, case in sorted(cases.items())]
+    return "\n".join(lines)
+
+
+def render_reliability() -> str:
+    """``docs/reliability.md``, with its corpus table regenerated from fixtures/bad/expected.csv."""
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    head, _, rest = text.partition(CORPUS_START)
+    _, _, tail = rest.partition(CORPUS_END)
+    return f"{head}{CORPUS_START}\n{render_corpus()}\n{CORPUS_END}{tail}"
+
+
 DOCS: dict[str, Callable[[], str]] = {
+    "docs/reliability.md": render_reliability,
     "docs/quality.md": render_quality,
     "docs/indicators.md": render_indicators,
     "docs/source-data.md": render_source_data,

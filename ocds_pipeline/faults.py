@@ -11,26 +11,32 @@ from __future__ import annotations
 
 import os
 import signal
+from collections import Counter
 
 ENV = "OCDS_PIPELINE_KILL_AT"
 
+_TARGET: tuple[str, int] | None = None
+REACHED: Counter[str] = Counter()  # passages through each point since the process was armed
 
-def _target() -> tuple[str, int] | None:
-    value = os.environ.get(ENV)
+
+def arm(value: str | None) -> None:
+    """Kill at ``<point>:<n>`` (``<point>:0`` never kills: it only counts every point); None disarms."""
+    global _TARGET
+    REACHED.clear()
     if not value:
-        return None
+        _TARGET = None
+        return
     point, _, count = value.rpartition(":")
-    return point, int(count)
-
-
-_TARGET = _target()
-_REACHED: dict[str, int] = {}
+    _TARGET = point, int(count)
 
 
 def checkpoint(point: str) -> None:
     """Count one more passage through ``point``; die there if a test asked for this one."""
-    if _TARGET is None or _TARGET[0] != point:
+    if _TARGET is None:
         return
-    _REACHED[point] = _REACHED.get(point, 0) + 1
-    if _REACHED[point] == _TARGET[1]:
+    REACHED[point] += 1
+    if _TARGET == (point, REACHED[point]):
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+arm(os.environ.get(ENV))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -27,18 +30,20 @@ def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> 
     results are pickled. They work on parsed JSON, which holds no reference cycles, so they turn
     the cycle collector off: its passes over the many young objects cost time and free nothing.
 
-    Once every result is in, the pool is closed and joined: its workers finish and its threads end.
-    ``Pool.terminate`` (what ``with Pool`` does) is kept for failures and early exits: when every
-    result was already taken, it could block for ever joining the pool's task-handler thread (seen
-    under the test suite with py-spy, in a process that also ran Dask).
+    At most two items per worker are in flight, so results wait in memory only that long. When the
+    caller stops early or an item fails, the items not started are cancelled and the running ones
+    finish: workers are never killed. ``multiprocessing.Pool.terminate`` was used before, and could
+    block for ever joining the pool's task-handler thread (seen twice under the test suite with py-spy).
     """
-    items = list(items)
-    pool = multiprocessing.get_context("fork").Pool(max(1, min(workers, len(items))), initializer=gc.disable)
-    try:
-        yield from pool.imap(function, items)
-        pool.close()
-    except BaseException:  # a failure, or the caller stopped reading: stop the workers now
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    items = iter(items)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=gc.disable) as executor:
+        pending = deque(executor.submit(function, item) for item in islice(items, 2 * max(1, workers)))
+        try:
+            while pending:
+                result = pending.popleft().result()
+                pending.extend(executor.submit(function, item) for item in islice(items, 1))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()

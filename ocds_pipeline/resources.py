@@ -7,6 +7,9 @@ project's publication policy annexes; the package is installed from a checkout (
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = ROOT / "schemas"
@@ -23,3 +26,9 @@ def data_path(*parts: str) -> Path:
             "(pip install -e .) so that schemas/ and mappings/ sit beside the package"
         )
     return path
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content, parsed safely, with libyaml's C parser when PyYAML has it (~10× faster)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)

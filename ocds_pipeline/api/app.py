@@ -26,7 +26,7 @@ from .. import __version__
 from ..config import Config
 from ..indicators.groups import GROUPS
 from ..packaging import package_metadata
-from ..publish import RELEASES, package_fields, record_builder
+from ..publish import package_fields, record_builder
 from ..publish.cache import release_links
 from ..schemas import SchemaResolver
 from ..store import Store

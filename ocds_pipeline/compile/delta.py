@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 
 from ..mapping.lifecycle import content_id
-from ..resources import data_path
+from ..resources import data_path, read_yaml
 from .merge import MergeConflict, Merger, _is_leaf, id_key
 from .rules import OMIT, Fields, RuleTree
 
@@ -43,7 +42,7 @@ class CorrectionRules:
 
     @classmethod
     def load(cls, source: str = "sercop") -> "CorrectionRules":
-        doc = yaml.safe_load(data_path("mappings", source, "corrections.yaml").read_text(encoding="utf-8"))
+        doc = read_yaml(data_path("mappings", source, "corrections.yaml"))
         return cls(doc.get("deleted") or {}, doc.get("tags") or {})
 
     def tag(self, path: Path, kind: str, status: Any = None) -> str:

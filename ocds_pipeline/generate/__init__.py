@@ -13,8 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
+from ..resources import read_yaml
 from ..sources.tableschema import load_tables
 from .lifecycle import ProcedureFactory, money
 from .parties import Registry
@@ -27,7 +26,7 @@ PROJECT_TYPES = ["Construcción", "Rehabilitación", "Reemplazo", "Ampliación"]
 
 
 def load_vocabulary() -> dict[str, Any]:
-    return yaml.safe_load(Path(__file__).with_name("vocabulary.yaml").read_text(encoding="utf-8"))
+    return read_yaml(Path(__file__).with_name("vocabulary.yaml"))
 
 
 def _projects(rng: random.Random, vocab: dict[str, Any], registry: Registry, count: int,

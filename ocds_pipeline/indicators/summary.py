@@ -8,9 +8,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ..resources import data_path
+from ..resources import data_path, read_yaml
 from ..sources.ocds import ocds_paths
 from .facts import MONEY, Facts, facts
 from .groups import GROUPS
@@ -47,7 +46,7 @@ class Indicator:
 
 
 def load_registry(path: Path | None = None) -> list[Indicator]:
-    doc = yaml.safe_load((path or data_path("schemas", "indicators", "registry.yaml")).read_text(encoding="utf-8"))
+    doc = read_yaml(path or data_path("schemas", "indicators", "registry.yaml"))
     registry = []
     for raw in doc["indicators"]:
         indicator = Indicator(**{**raw, "fields": tuple(raw.get("fields", ()))})

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import yaml
 
-from ..resources import data_path
+from ..resources import data_path, read_yaml
 from .transforms import TRANSFORMS
 
 Context = dict[str, Any]
@@ -160,7 +160,7 @@ class Section:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
     except (OSError, yaml.YAMLError) as error:
         raise MappingError(f"cannot read mapping {path}: {error}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("fields"), list):

@@ -80,19 +80,22 @@ class Published:
 
 def publish(store: Store, root: Path, config: Config, resolver: SchemaResolver, *, workers: int = 1,
             progress: Callable[[str, int], None] | None = None) -> Published:
-    """Write the whole publication from the store into ``root`` (a link to its current version)."""
-    refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
-    versions = Versions(root)
-    previous = _Previous.load(versions.current())
-    staged = versions.stage()
-    try:
-        published = _Build(store, staged, config, resolver, previous, versions, progress).run()
-    except BaseException:
-        versions.discard(staged)
-        raise
-    published.root = Path(root)
-    published.version = versions.swap(staged)
-    return published
+    """Write the whole publication from the store into ``root`` (a link to its current version).
+
+    Holds the store's writer lock (:meth:`.Store.exclusive`): a second writer is refused."""
+    with store.exclusive("publish"):
+        refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
+        versions = Versions(root)
+        previous = _Previous.load(versions.current())
+        staged = versions.stage()
+        try:
+            published = _Build(store, staged, config, resolver, previous, versions, progress).run()
+        except BaseException:
+            versions.discard(staged)
+            raise
+        published.root = Path(root)
+        published.version = versions.swap(staged)
+        return published
 
 
 def fingerprint(config: Config) -> str:

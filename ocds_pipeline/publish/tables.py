@@ -17,9 +17,8 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 import orjson
-import yaml
 
-from ..resources import data_path
+from ..resources import data_path, read_yaml
 
 _TYPES = {"string": "string", "number": "number", "integer": "integer", "array": "array", "boolean": "boolean"}
 
@@ -70,7 +69,7 @@ class SchemaWalk:
 @lru_cache(maxsize=1)
 def spanish_titles() -> dict[str, dict[str, str]]:
     """``Owner.property`` -> {title, description} in Spanish."""
-    return yaml.safe_load(data_path("schemas", "publication", "titles.es.yaml").read_text(encoding="utf-8"))
+    return read_yaml(data_path("schemas", "publication", "titles.es.yaml"))
 
 
 def spanish_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +161,7 @@ def cell(value: Any) -> Any:
 
 
 def _spec() -> dict[str, Any]:
-    return yaml.safe_load(data_path("schemas", "publication", "tables.yaml").read_text(encoding="utf-8"))
+    return read_yaml(data_path("schemas", "publication", "tables.yaml"))
 
 
 class Tables:

@@ -48,6 +48,7 @@ class Versions:
         numbers = [int(p.name) for p in self.home.iterdir() if p.name.isdigit()]
         staged = self.home / f"{max(numbers, default=0) + 1:06d}.partial"
         staged.mkdir()
+        checkpoint("publication.staged")
         return staged
 
     def carry(self, staged: Path, relative: str) -> bool:
@@ -77,6 +78,7 @@ class Versions:
         versions = sorted(p for p in self.home.iterdir() if p.name.isdigit())
         for old in versions[:-KEEP]:
             shutil.rmtree(old)
+            checkpoint("publication.pruned")
         return final
 
     def discard(self, staged: Path) -> None:

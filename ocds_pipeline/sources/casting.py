@@ -18,6 +18,7 @@ _GROUPED = {
     ",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+$"),
 }
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_CURRENCY_SIGNS = frozenset("$€£¥")
 _ZERO_FIRST = re.compile(r"^[+-]?0+[.,]")  # a first group of zeros: cannot start thousands
 _DMY = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
@@ -33,6 +34,8 @@ def parse_number(text: str, decimal_char: str = ".") -> Decimal:
     value = text.strip().replace(" ", "").replace("\u00a0", "")
     if not value:
         raise ValueError("empty number")
+    if value.lstrip("+-")[:1] in _CURRENCY_SIGNS or value[-1:] in _CURRENCY_SIGNS:
+        raise ValueError("not a number (write the amount without a currency sign)")
     if "." in value and "," in value:
         decimal = "." if value.rfind(".") > value.rfind(",") else ","
         group = "," if decimal == "." else "."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,8 @@ from .rejects import Reject, truncate
 from .tableschema import FieldSpec, TableSpec
 
 Key = tuple[Any, ...]
+# Readers of JSON hold numbers as doubles, exact to 15 digits; more is a typing error in an amount.
+_TOO_LARGE = Decimal(10) ** 15
 
 
 def _digest(key: Key) -> bytes:
@@ -90,6 +93,10 @@ def check_value(spec: FieldSpec, raw: Any, decimal_char: str = ".") -> Any:
         if spec.required:
             raise FieldError("required value is missing")
         return None
+    if isinstance(raw, str):
+        if "\x00" in raw:
+            raise FieldError("contains a NUL character (0x00): a corrupt export or binary data?")
+        raw = raw.strip()  # padding carries no meaning, and would split one code into two keys
     value = _cast(spec, raw, decimal_char)
     if spec.identifier:
         value = _check_identifier(spec.identifier, str(value))
@@ -100,10 +107,18 @@ def check_value(spec: FieldSpec, raw: Any, decimal_char: str = ".") -> Any:
     if spec.pattern is not None and not spec.pattern.match(value):
         raise FieldError(f"does not match the pattern {spec.pattern.pattern}")
     if isinstance(value, (int, Decimal)):
+        if abs(value) >= _TOO_LARGE:
+            raise FieldError("too large: more than 15 digits before the decimal mark")
         if spec.minimum is not None and value < Decimal(str(spec.minimum)):
             raise FieldError(f"below the minimum {spec.minimum}")
         if spec.maximum is not None and value > Decimal(str(spec.maximum)):
             raise FieldError(f"above the maximum {spec.maximum}")
+    elif isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        if spec.minimum is not None and day < spec.minimum:
+            raise FieldError(f"before the minimum {spec.minimum} (a typing error or a placeholder?)")
+        if spec.maximum is not None and day > spec.maximum:
+            raise FieldError(f"after the maximum {spec.maximum} (a typing error?)")
     return value
 
 

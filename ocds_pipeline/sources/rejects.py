@@ -61,7 +61,8 @@ class Accounting:
 
 
 def truncate(value: Any, limit: int = 120) -> str:
-    text = "" if value is None else str(value)
+    """A value as a reject shows it: at most ``limit`` characters, a NUL shown as ␀ (files never hold one)."""
+    text = "" if value is None else str(value).replace("\x00", "\u2400")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ..resources import data_path
@@ -22,8 +23,8 @@ class FieldSpec:
     description: str
     required: bool = False
     enum: frozenset[str] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: float | date | None = None  # a date for date and datetime fields
+    maximum: float | date | None = None
     pattern: re.Pattern | None = None
     identifier: str | None = None
     format: str | None = None
@@ -54,6 +55,13 @@ class TableSpec:
         return tuple(f.name for f in self.fields)
 
 
+def _bound(type_: str, value: float | str | None) -> float | date | None:
+    """A constraint's bound, as a date for date and datetime fields (Table Schema writes them ISO)."""
+    if type_ in {"date", "datetime"} and value is not None:
+        return date.fromisoformat(str(value)[:10])
+    return value
+
+
 def _field(raw: dict) -> FieldSpec:
     cons = raw.get("constraints", {})
     return FieldSpec(
@@ -63,8 +71,8 @@ def _field(raw: dict) -> FieldSpec:
         description=raw.get("description", ""),
         required=bool(cons.get("required")),
         enum=frozenset(cons["enum"]) if "enum" in cons else None,
-        minimum=cons.get("minimum"),
-        maximum=cons.get("maximum"),
+        minimum=_bound(raw["type"], cons.get("minimum")),
+        maximum=_bound(raw["type"], cons.get("maximum")),
         pattern=re.compile(cons["pattern"]) if "pattern" in cons else None,
         identifier=raw.get("identifier"),
         format=raw.get("format"),

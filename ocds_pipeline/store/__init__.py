@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -19,13 +20,15 @@ import orjson
 from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert, select, update
 
 from ..faults import checkpoint
+from ..redaction import redact
 from ..sources.ocds import Declared
 from ..sources.rejects import Reject
 from . import search as search_index
 from . import tables
+from .lock import StoreBusy, postgresql_lock, sqlite_lock
 from .migrations import StoreVersionError, upgrade
 
-__all__ = ["Store", "StoreError", "StoreVersionError", "content_hash", "normalise_url"]
+__all__ = ["Store", "StoreBusy", "StoreError", "StoreVersionError", "content_hash", "normalise_url"]
 
 BATCH = 500
 
@@ -78,12 +81,15 @@ class Store:
         """Open (and migrate) the store; with ``timeout``, every statement taking longer than that many
         seconds is interrupted with an :class:`sqlalchemy.exc.OperationalError` (the API's time limit)."""
         self.url = normalise_url(url)
+        self._writing = False
         try:
             postgresql = self.url.startswith("postgresql")
             options = {"connect_args": {"options": f"-c statement_timeout={int(timeout * 1000)}"}} if timeout and postgresql else {}
             self.engine: Engine = create_engine(self.url, **options)
             self.arm_deadline: Callable[[Any], None] = lambda _connection: None
             if self.engine.dialect.name == "sqlite":
+                if self.engine.url.database not in (None, "", ":memory:"):
+                    Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)  # a new store's folder
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 if timeout:
                     self.arm_deadline = _sqlite_deadlines(self.engine, timeout)
@@ -91,22 +97,49 @@ class Store:
         except StoreVersionError:
             raise
         except Exception as error:  # driver, URL or permission problems, reported at the edge
-            raise StoreError(f"cannot open the store {url!r}: {error}") from None
+            raise StoreError(redact(f"cannot open the store {url!r}: {error}")) from None
 
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def exclusive(self, command: str) -> Iterator[None]:
+        """Hold the store's writer lock while ``command`` writes; :class:`StoreBusy` if another holds it.
+
+        Re-entrant for this object (``run`` publishes under its own lock); see :mod:`.lock`.
+        """
+        if self._writing:
+            yield
+            return
+        if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            held = sqlite_lock(Path(database), command) if database and database != ":memory:" else nullcontext()
+        else:
+            held = postgresql_lock(self.engine, redact(self.url), command)
+        with held:
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
+
     # -- runs --------------------------------------------------------------------------------
     def start_run(self, kind: str, source: str) -> int:
+        """Record a new run. Under the writer lock, runs still marked running were killed: they are marked
+        interrupted (a live one would hold the lock)."""
         with self.engine.begin() as connection:
+            if self._writing:
+                connection.execute(update(tables.runs).where(tables.runs.c.status == "running").values(status="interrupted"))
             result = connection.execute(insert(tables.runs).values(
                 kind=kind, source=source, started_at=_now(), status="running"))
-            return result.inserted_primary_key[0]
+        checkpoint("store.run_recorded")
+        return result.inserted_primary_key[0]
 
     def finish_run(self, run_id: int, counts: dict[str, Any], status: str = "finished") -> None:
         with self.engine.begin() as connection:
             connection.execute(update(tables.runs).where(tables.runs.c.id == run_id).values(
                 finished_at=_now(), status=status, counts=json.dumps(counts, sort_keys=True)))
+        checkpoint("store.run_finished")
 
     def declared(self) -> tuple[list[Declared], bool]:
         """What the packages of every ingest run declared (publisher, licence, policy, extensions), and
@@ -346,6 +379,7 @@ class Store:
             connection.execute(insert(tables.projects), [
                 {"code": code, "row": _typed_json(row), "entity": _typed_json(entities.get(row.get(entity_key)))}
                 for code, row in rows.items()])
+        checkpoint("store.projects_saved")
 
     def projects(self, entity_key: str = "ruc_entidad") -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         """The works-project rows kept, and their entities by ``entity_key``."""
@@ -383,6 +417,7 @@ class Store:
             if batch:
                 connection.execute(insert(tables.rejects), batch)
                 count += len(batch)
+        checkpoint("store.rejects_saved")
         return count
 
     def rejects(self, run_id: int) -> list[Reject]:

@@ -1,7 +1,6 @@
 """Limits: a rate limit per client (429 with Retry-After), request size and target length, and a time
 limit on queries (503), each answered as problem details."""
 
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient

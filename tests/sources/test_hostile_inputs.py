@@ -113,8 +113,9 @@ def run(command: str, path: Path, out: Path) -> tuple[int, str, str]:
 
 
 def produced(command: str, out: Path) -> dict[str, bytes]:
-    """What a command wrote into its folder (the SQLite store apart: its bytes vary)."""
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix not in {".sqlite", ".sqlite-wal", ".sqlite-shm"}
+    """What a command wrote into its folder (the SQLite store and its lock apart: their bytes vary)."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())
+            if p.suffix not in {".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock"}
             and not p.name.startswith(".") and p.name not in {"report.json"}}
 
 

@@ -90,5 +90,15 @@ def test_urls():
 def test_unreachable_store_is_a_clear_error(tmp_path):
     from ocds_pipeline.store import StoreError
 
-    with pytest.raises(StoreError, match="cannot open the store"):
-        Store(f"sqlite:///{tmp_path}/missing/dir/store.sqlite")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(StoreError) as refused:
+        Store(f"sqlite:///{tmp_path}/file/store.sqlite")
+    assert str(refused.value) == (f"cannot open the store 'sqlite:///{tmp_path}/file/store.sqlite': "
+                                  f"[Errno 17] File exists: '{tmp_path}/file'")
+
+
+def test_a_store_in_a_folder_not_made_yet_makes_it(tmp_path):
+    store = Store(f"sqlite:///{tmp_path}/new/folder/store.sqlite")
+    assert store.count() == {"releases": 0, "processes": 0}
+    store.close()
+    assert (tmp_path / "new" / "folder" / "store.sqlite").is_file()

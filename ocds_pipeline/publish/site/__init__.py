@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
-import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...atomic import write_bytes
@@ -27,7 +26,7 @@ from ...indicators.facts import fact_row, party_rows
 from ...indicators.redflags import CODES, Settings, red_flags
 from ...indicators.summary import load_registry
 from ...procedure_types import ProcedureTypes
-from ...resources import data_path
+from ...resources import data_path, read_yaml
 from .entities import Entities
 from .processes import process_page, search_row
 
@@ -64,12 +63,12 @@ def fingerprint() -> str:
 
 def labels() -> dict[str, dict[str, str]]:
     """The site's texts in Spanish and English (schemas/site/labels.yaml)."""
-    return yaml.safe_load(data_path("schemas", "site", "labels.yaml").read_text(encoding="utf-8"))
+    return read_yaml(data_path("schemas", "site", "labels.yaml"))
 
 
 def flag_texts() -> dict[str, dict[str, dict[str, str]]]:
     """Each red flag explained in Spanish and English (schemas/site/redflags.yaml)."""
-    return yaml.safe_load(data_path("schemas", "site", "redflags.yaml").read_text(encoding="utf-8"))
+    return read_yaml(data_path("schemas", "site", "redflags.yaml"))
 
 
 def _script(key: str, value: Any) -> bytes:

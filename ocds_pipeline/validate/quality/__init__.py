@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import yaml
 
-from ...resources import data_path
+from ...resources import data_path, read_yaml
 from ..html import Markup, escape, page, table
 from .coverage import Coverage, schema_paths
 from .dataset import REPORT_ONLY, DatasetCounts, dataset_results
@@ -202,5 +201,5 @@ def check_quality(compiled_releases: Iterable[dict[str, Any]], examples: int = 5
 
 def load_descriptions() -> dict[str, dict[str, str]]:
     """Each check's description in Spanish and English, from schemas/quality/checks.yaml."""
-    doc = yaml.safe_load(data_path("schemas", "quality", "checks.yaml").read_text(encoding="utf-8"))
+    doc = read_yaml(data_path("schemas", "quality", "checks.yaml"))
     return {check["name"]: {"en": check["en"], "es": check["es"]} for check in doc["checks"]}

@@ -1,0 +1,75 @@
+"""One writer at a time: a command that writes the store holds its lock, and a second one is refused.
+
+Two daily runs started at once (cron twice, a retry while the first still runs) would otherwise
+interleave their batches and publications. On SQLite the lock is an ``flock`` on ``<store>.lock``
+beside the database file; on PostgreSQL it is a session advisory lock on a connection held for the
+command. Both are released by the operating system or the server when the process ends, however
+it ends, so a killed run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Iterator
+
+from sqlalchemy import Engine, text
+
+# The advisory lock's two keys: "OCDS" and "pipe" in ASCII, so that it reads in pg_locks.
+_KEYS = {"classid": 0x4F434453, "objid": 0x70697065}
+
+
+class StoreBusy(Exception):
+    """Another ocds-pipeline command is writing the store."""
+
+
+def _holder(command: str) -> str:
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"ocds-pipeline {command}, pid {os.getpid()}, since {started}"
+
+
+def _busy(store: str, holder: str) -> StoreBusy:
+    return StoreBusy(f"the store {store} is being written by another command ({holder or 'holder unknown'}): "
+                     "wait for it to finish and run again; two writers at once would interleave their changes")
+
+
+@contextmanager
+def sqlite_lock(database: Path, command: str) -> Iterator[None]:
+    """Hold ``<database>.lock`` exclusively, or raise :class:`StoreBusy` saying who holds it."""
+    path = database.with_name(database.name + ".lock")
+    handle: IO[str] = open(path, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise _busy(str(database), handle.read().strip()) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(_holder(command) + "\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+@contextmanager
+def postgresql_lock(engine: Engine, shown: str, command: str) -> Iterator[None]:
+    """Hold the store's advisory lock on a connection of its own, or raise :class:`StoreBusy`."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": _holder(command)[:63]})
+        taken = connection.execute(text("SELECT pg_try_advisory_lock(:classid, :objid)"), _KEYS).scalar()
+        connection.commit()
+        if not taken:
+            holder = connection.execute(text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :classid AND l.objid = :objid"), _KEYS).scalar()
+            raise _busy(shown, holder or "")
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:classid, :objid)"), _KEYS)
+            connection.commit()
