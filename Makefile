@@ -15,7 +15,7 @@ ifneq ($(wildcard $(SHARED_SCHEMAS)),)
 export OCDS_PIPELINE_SCHEMA_PATH ?= $(SHARED_SCHEMAS)
 endif
 
-.PHONY: run serve test mutation docs fixtures bench clean
+.PHONY: run serve test fuzz mutation docs fixtures bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(BIN)/.installed
 	scripts/ensure-postgresql
 	scripts/ensure-chromium
 	$(BIN)/pytest -n 2
+
+# The fuzz properties of tests/test_fuzz.py, run long (FUZZ_EXAMPLES examples each; `make test` runs
+# 40). A failure prints the input that caused it: add it as an @example or a fixtures/bad/ case.
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(BIN)/.installed
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:randomly -p no:xdist tests/test_fuzz.py -k "any_"
 
 # Mutation testing (docs/testing.md): not part of `make test`; bounded by MUTATION_BUDGET per call,
 # and a second call continues where the first stopped.

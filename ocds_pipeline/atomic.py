@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import tempfile
@@ -13,14 +14,27 @@ from .faults import checkpoint
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class DiskFull(Exception):
+    """A file could not be written for lack of space (device full, quota, file size limit)."""
+
+
+def no_space(error: OSError, target: Path) -> DiskFull:
+    return DiskFull(f"no space left to write {target} ({error.strerror}): free some space and run again; "
+                    "no file was left half written, and the last publication is intact")
 
 
 @contextmanager
 def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``target``; on success fsync it and rename it over ``target``."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise (no_space(error, target) if error.errno in NO_SPACE else error) from None
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -30,6 +44,9 @@ def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
         checkpoint("file.before_rename")
         os.replace(tmp, target)
         checkpoint("file.after_rename")
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise (no_space(error, target) if error.errno in NO_SPACE else error) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

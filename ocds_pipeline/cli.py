@@ -18,12 +18,13 @@ from typing import Iterator
 import click
 
 from . import __version__
+from .atomic import NO_SPACE, DiskFull, no_space
 from .config import ConfigError, load_config
 from .indicators.groups import GROUPS
 from .progress import Progress
 from .schemas import ENV_OFFLINE, SchemaError, SchemaResolver
 from .redaction import redact
-from .sources import SourceError
+from .sources import SourceError, limits
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -65,7 +66,29 @@ class PipelineGroup(click.Group):
         except Exception as error:
             if isinstance(error, _expected_errors()):
                 _fail(str(error))
+            message = _environment_failure(error)
+            if message:
+                _fail(message)
             raise
+
+
+def _environment_failure(error: Exception) -> str | None:
+    """A message for what failed around the pipeline rather than in it (a full disk, a database that went
+    away), or None. Whatever was committed or renamed into place before it stays whole."""
+    if isinstance(error, OSError) and error.errno in NO_SPACE:
+        return str(no_space(error, Path(error.filename or "a file")))
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        if isinstance(error, DBAPIError):
+            cause = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+            if any(text in cause for text in ("disk is full", "No space left", "could not extend file")):
+                return (f"the store ran out of disk space ({cause}): free some space and run again; "
+                        "the store keeps every batch committed before, and the rerun finishes the job")
+            if error.connection_invalidated or isinstance(error, OperationalError):
+                return (f"the store's database failed or went away ({cause}): run again once it is back; "
+                        "the store keeps every batch committed before, and the rerun finishes the job")
+    return None
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:
@@ -73,7 +96,7 @@ def _expected_errors() -> tuple[type[Exception], ...]:
     from .mapping.engine import MappingError
     from .store import StoreBusy, StoreError, StoreVersionError
 
-    return SchemaError, SourceError, ConfigError, StoreError, StoreBusy, StoreVersionError, MappingError
+    return SchemaError, SourceError, ConfigError, StoreError, StoreBusy, StoreVersionError, MappingError, DiskFull
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -106,6 +129,7 @@ def main(ctx: click.Context, config_path: Path | None, offline: bool, quiet: boo
         ctx.obj = load_config(config_path)
     except ConfigError as error:
         _fail(str(error))
+    ctx.call_on_close(limits.use(limits.ReaderLimits.of(ctx.obj)))
 
 
 def _print_summary(accounting, rejects_count: int, rejects_where: str | None) -> None:

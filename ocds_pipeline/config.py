@@ -37,6 +37,13 @@ class Config:
     max_reject_rate: float = 0.01
     # The longest source line (CSV) or value (SQL), in bytes; a longer one is rejected alone.
     max_field_size: int = 1 << 20
+    # What the OCDS readers refuse (docs/reliability.md): JSON nested deeper than this (at most 250),
+    # an input file or archive member larger than this once decompressed, a zip archive of more
+    # files, a member or gzip file that decompresses to more than this many times its size.
+    max_nesting: int = 200
+    max_input_bytes: int = 256 << 30
+    max_zip_members: int = 10_000
+    max_compression_ratio: int = 1_000
     # The publication (docs/publication.md): licence, contact and limits of the bulk files.
     license_title: str = "Creative Commons Atribución 3.0 Ecuador (CC BY 3.0 EC)"
     license_attribution: str = ("Fuente: Servicio Nacional de Contratación Pública (SERCOP), datos abiertos de "
@@ -66,6 +73,9 @@ class Config:
         return self.publication_policy or f"{self.base_uri}policy.es.md"
 
 
+LIMITS = ("max_field_size", "max_nesting", "max_input_bytes", "max_zip_members", "max_compression_ratio")
+
+
 def load_config(path: Path | None = None, **overrides: Any) -> Config:
     """Read ``path`` (YAML mapping of Config fields) over the defaults, then apply ``overrides``."""
     values: dict[str, Any] = {}
@@ -88,4 +98,8 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
             values[name] = float(value)
         elif not isinstance(values[name], expected):
             raise ConfigError(f"config key {name!r} must be {expected.__name__}, got {value!r}")
+    limits = {name: values[name] for name in LIMITS if name in values}
+    if any(value < 1 for value in limits.values()) or limits.get("max_nesting", 0) > 250:
+        raise ConfigError(f"config keys {', '.join(LIMITS)} must be positive, and max_nesting at most 250 "
+                          f"(orjson reads no deeper); got {limits}")
     return Config(**values)

@@ -186,11 +186,19 @@ class Outputs:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        """Close every writer, or abort every one on error; one that fails to close (a full disk) aborts
+        the rest, so that no temporary file is left behind, and its error is raised."""
+        failure: BaseException | None = None
         for writer in self.writers.values():
-            if exc is None:
-                writer.close()
-            else:
-                writer.abort(exc)
+            try:
+                if exc is None and failure is None:
+                    writer.close()
+                else:
+                    writer.abort(exc or failure)
+            except BaseException as error:
+                failure = failure or error
+        if failure is not None and failure is not exc:
+            raise failure
 
 
 def write_releases(releases: Iterable[dict[str, Any]], directory: Path, stem: str, metadata: dict[str, Any]) -> int:

@@ -169,45 +169,46 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     With ``publication_root``, the run ends by writing the publication there (:func:`.publish.publication.publish`).
     """
     store = Store(store_url)
-    with store.exclusive("run"):  # before anything is written, the out folder's stale files included
-        out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(".*.tmp"):
-            stale.unlink()  # temporary files of a run that was killed before renaming them
-        run_id = store.start_run("map", redact(source))
-        accounting, stats = Accounting(), MappingStats()
-        now = now or datetime.now(ECUADOR)
-        reconciler = Reconciler(store, run_id, patched_release_schema(resolver), now)
-        try:
-            with RejectLog(out / "rejects.csv") as rejects:
-                batch: list[MappedProcess] = []
-                for process in map_processes(source, config, rejects=rejects, accounting=accounting, stats=stats,
-                                             progress=progress, **reader_options):
-                    batch.append(process)
-                    if len(batch) >= batch_size:
-                        reconciler.add(batch)
-                        batch = []
-                reconciler.add(batch)
-            store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
-            store.save_projects(stats.projects or {}, stats.project_entities)
-            projects = ProjectSource(stats.projects, stats.project_entities)
-            publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
-            write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
-            publication.files += QUALITY_FILES
-            published = publish(store, publication_root, config, resolver, progress=progress) if publication_root else None
-        except BaseException:
-            store.finish_run(run_id, {"added": reconciler.added}, status="failed")
-            raise
-        files = ["rejects.csv", "summary.json", *publication.files]
-        summary = RunSummary(redact(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
-        _write_summary(out / "summary.json", {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
-                                              "reconcile_errors": reconciler.errors,
-                                              "merge_errors": publication.merge_errors, "warnings": publication.warnings,
-                                              **({"publication": published.summary()} if published else {})})
-        store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
-                                  **store.count()})
-        daily = DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication, published)
-    store.close()
-    return daily
+    try:
+        with store.exclusive("run"):  # before anything is written, the out folder's stale files included
+            out.mkdir(parents=True, exist_ok=True)
+            for stale in out.glob(".*.tmp"):
+                stale.unlink()  # temporary files of a run that was killed before renaming them
+            run_id = store.start_run("map", redact(source))
+            accounting, stats = Accounting(), MappingStats()
+            now = now or datetime.now(ECUADOR)
+            reconciler = Reconciler(store, run_id, patched_release_schema(resolver), now)
+            try:
+                with RejectLog(out / "rejects.csv") as rejects:
+                    batch: list[MappedProcess] = []
+                    for process in map_processes(source, config, rejects=rejects, accounting=accounting, stats=stats,
+                                                 progress=progress, **reader_options):
+                        batch.append(process)
+                        if len(batch) >= batch_size:
+                            reconciler.add(batch)
+                            batch = []
+                    reconciler.add(batch)
+                store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
+                store.save_projects(stats.projects or {}, stats.project_entities)
+                projects = ProjectSource(stats.projects, stats.project_entities)
+                publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
+                write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
+                publication.files += QUALITY_FILES
+                published = publish(store, publication_root, config, resolver, progress=progress) if publication_root else None
+            except BaseException:
+                store.finish_run(run_id, {"added": reconciler.added}, status="failed")
+                raise
+            files = ["rejects.csv", "summary.json", *publication.files]
+            summary = RunSummary(redact(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
+            _write_summary(out / "summary.json", {**summary.as_dict(), "store": store.count(), "projects": publication.projects,
+                                                  "reconcile_errors": reconciler.errors,
+                                                  "merge_errors": publication.merge_errors, "warnings": publication.warnings,
+                                                  **({"publication": published.summary()} if published else {})})
+            store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
+                                      **store.count()})
+            return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication, published)
+    finally:
+        store.close()  # on failure too: its connections (and an SQLite file's handles) are released
 
 
 @dataclass

@@ -354,7 +354,7 @@ class _Build:
         coverage = {"processes": self.result.processes, "releases": self.result.releases, "latest_date": dated,
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
-        for path in Site(self.staged, self.config, self.progress).build(
+        for path in Site(self.staged, self.config, self.progress, self.versions.current()).build(
                 lambda: compiled_rows(self.store.compiled_index()), coverage, downloads, self.store.release_headers()):
             self._add(path)
 

@@ -22,6 +22,7 @@ from typing import IO, Any, Callable, Iterator
 import ijson
 import orjson
 
+from .limits import Capped, ReaderLimits, current
 from .package_ends import WINDOW, package_head, package_tail
 from .readers import SourceError
 from .rejects import Reject, truncate
@@ -30,9 +31,6 @@ from .upgrade import is_10, upgrade_10
 _STREAMED = ("releases", "records")
 LINE_LIMIT = 4 << 20  # what is read of a line at first
 BIG_LINE = 64 << 20  # a JSON Lines line up to this is parsed whole (a 10 MB description); longer ones are streamed
-# The deepest nesting of objects and arrays a release may have (OCDS needs about 10; orjson writes
-# at most 254, and records and versioned releases add a few levels): deeper input is refused.
-MAX_DEPTH = 200
 METADATA_KEPT = 1000  # package fields kept for the package schema (a JSON Lines file may hold millions)
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
                type(None): "null"}
@@ -130,13 +128,14 @@ def nesting_depth(value: Any) -> int:
 
 
 def too_deep(value: Any) -> bool:
-    """Whether ``value`` nests deeper than ``MAX_DEPTH``: its brackets are counted first (cheap and
-    almost always conclusive), and only a value with more brackets than the limit is walked."""
+    """Whether ``value`` nests deeper than the limit (``max_nesting``): its brackets are counted first (cheap
+    and almost always conclusive), and only a value with more brackets than the limit is walked."""
+    limit = current().max_nesting
     try:
         raw = orjson.dumps(value)
     except orjson.JSONEncodeError:
         return True  # deeper than orjson writes
-    return raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and nesting_depth(value) > MAX_DEPTH
+    return raw.count(b"{") + raw.count(b"[") > limit and nesting_depth(value) > limit
 
 
 def _build(events: Iterator, prefix: str, event: str, value: Any) -> Any:
@@ -215,9 +214,10 @@ class ReleaseParser:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
             if "recursion" in str(error).lower():
-                raise NotOCDSError(f"{self.name}: line {number} nests deeper than {MAX_DEPTH} levels (the limit): refused") from None
+                raise NotOCDSError(f"{self.name}: line {number} nests deeper than {current().max_nesting} levels "
+                                  "(the limit, max_nesting): refused") from None
             raise NotOCDSError(f"{self.name}: line {number} is not valid JSON ({error})") from None
-        self.shallow = line.count(b"{") + line.count(b"[") <= MAX_DEPTH
+        self.shallow = line.count(b"{") + line.count(b"[") <= current().max_nesting
         try:
             yield from self._line_value(value, number)
         finally:
@@ -333,7 +333,7 @@ class ReleaseParser:
                 return False
         if not self.shallow and too_deep(release):
             raise NotOCDSError(f"{self.name}: release {release['id']!r} of {release['ocid']!r} nests deeper than "
-                               f"{MAX_DEPTH} levels (the limit): refused")
+                               f"{current().max_nesting} levels (the limit, max_nesting): refused")
         self.stats.releases += 1
         if is_10(release, self.version):
             upgrade_10(release)
@@ -400,33 +400,65 @@ def open_inputs(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
     """
     if not path.is_file():
         raise SourceError(f"{path} is not a file")
+    limits = current()
+    size = path.stat().st_size
     with open(path, "rb") as raw:
         kind = _kind(path.name, path, raw.read(4))
         raw.seek(0)
         if kind == "plain":
+            _check_size(path.name, size, limits)
             yield path.name, kind, _skip_bom(raw)
             return
         if kind == "gzip":
             with gzip.open(raw, "rb") as stream:
-                yield path.name, kind, _skip_bom(stream)
+                yield path.name, kind, _skip_bom(_decompressed(path.name, stream, size, limits))
             return
         with zipfile.ZipFile(raw) as archive:
             members = [info for info in archive.infolist() if not info.is_dir()]
             if not members:
                 raise NotOCDSError(f"{path.name} is a zip archive with no files in it")
+            if len(members) > limits.max_zip_members:
+                raise NotOCDSError(f"{path.name} is a zip archive of {len(members):,} files, more than the limit "
+                                   f"({limits.max_zip_members:,}, max_zip_members); refusing the archive")
             for info in members:
                 member = PurePosixPath(info.filename)
                 if member.is_absolute() or ".." in member.parts:
                     raise NotOCDSError(f"{path.name}: member {info.filename!r} has an unsafe path; refusing the archive")
                 name = f"{path.name}:{info.filename}"
-                with archive.open(info) as stream:
+                _check_size(name, info.file_size, limits)
+                _check_ratio(name, info.file_size, info.compress_size, limits)
+                with archive.open(info) as stream:  # zipfile reads no more than the size checked above
                     if _kind(name, member, stream.read(4)) == "gzip":
                         stream.seek(0)
                         with gzip.open(stream, "rb") as inner:
-                            yield name, "member", _skip_bom(inner)
+                            yield name, "member", _skip_bom(_decompressed(name, inner, info.file_size, limits))
                     else:
                         stream.seek(0)
                         yield name, "member", _skip_bom(stream)
+
+
+def _check_size(name: str, size: int, limits: ReaderLimits) -> None:
+    if size > limits.max_input_bytes:
+        raise NotOCDSError(f"{name} is {size:,} bytes, more than the limit ({limits.max_input_bytes:,}, "
+                           "max_input_bytes); refusing it")
+
+
+def _check_ratio(name: str, size: int, compressed: int, limits: ReaderLimits) -> None:
+    if size > limits.max_compression_ratio * max(compressed, 1):
+        raise NotOCDSError(f"{name} decompresses to {size:,} bytes from {compressed:,}, more than "
+                           f"{limits.max_compression_ratio:,} times (max_compression_ratio): a zip bomb? refusing it")
+
+
+def _decompressed(name: str, stream: IO[bytes], compressed: int, limits: ReaderLimits) -> IO[bytes]:
+    """A gzip stream that stops, with the limit's message, past the most its compressed size may give."""
+    ratio_bound = limits.max_compression_ratio * max(compressed, 1)
+    if ratio_bound < limits.max_input_bytes:
+        error = NotOCDSError(f"{name} decompresses to more than {ratio_bound:,} bytes from {compressed:,}, more than "
+                             f"{limits.max_compression_ratio:,} times (max_compression_ratio): a gzip bomb? refusing it")
+    else:
+        error = NotOCDSError(f"{name} decompresses to more than {limits.max_input_bytes:,} bytes, the limit "
+                             "(max_input_bytes); refusing it")
+    return Capped(stream, min(ratio_bound, limits.max_input_bytes), error)  # type: ignore[return-value]
 
 
 class _Prefixed(io.RawIOBase):

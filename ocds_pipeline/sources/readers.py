@@ -11,6 +11,7 @@ from typing import Any, Iterator, Protocol
 
 from ..redaction import redact
 from .csvrecords import BadRecord, CsvRecords, open_lines
+from .limits import current
 from .rejects import Reject, truncate
 from .tableschema import TableSpec
 
@@ -127,6 +128,9 @@ class CsvFolderReader:
 
     def open_table(self, spec: TableSpec) -> RawTable:
         path = self.path(spec)
+        size, limit = path.stat().st_size, current().max_input_bytes
+        if size > limit:
+            raise SourceError(f"{path} is {size:,} bytes, more than the limit ({limit:,}, max_input_bytes)")
         encoding = self.encoding or detect_encoding(path)
         try:
             codecs.lookup(encoding)

@@ -22,7 +22,7 @@ runs = Table(
     Column("source", Text, nullable=False),
     Column("started_at", String(40), nullable=False),
     Column("finished_at", String(40)),
-    Column("status", String(20), nullable=False),        # running | finished | failed
+    Column("status", String(20), nullable=False),        # running | finished | failed | interrupted
     Column("counts", Text),                               # JSON
 )
 

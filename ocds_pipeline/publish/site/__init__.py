@@ -12,7 +12,9 @@ in parts of :data:`SEARCH_PART` rows, organisations in shards of :data:`SHARD`. 
 from __future__ import annotations
 
 import csv
+import filecmp
 import heapq
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -78,8 +80,10 @@ def _script(key: str, value: Any) -> bytes:
 class Site:
     """Writes the site into a staged publication; :meth:`build` returns the paths it wrote."""
 
-    def __init__(self, root: Path, config: Config, progress: Callable[[str, int], None] | None = None) -> None:
-        self.root, self.config, self.progress = root, config, progress
+    def __init__(self, root: Path, config: Config, progress: Callable[[str, int], None] | None = None,
+                 previous: Path | None = None) -> None:
+        """``previous``: the current version, whose identical static assets are hard-linked, not copied."""
+        self.root, self.config, self.progress, self.previous = root, config, progress, previous
         self.written: list[str] = []
         self.types = ProcedureTypes.load()
 
@@ -209,7 +213,11 @@ class Site:
         for relative, source in targets.items():
             target = self.root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            before = self.previous / relative if self.previous else None
+            if before is not None and before.is_file() and filecmp.cmp(source, before, shallow=False):
+                os.link(before, target)  # plotly.min.js alone is 4.6 MB a version
+            else:
+                shutil.copyfile(source, target)
             self.written.append(relative)
 
     def _pages(self) -> None:
