@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 
 # The advisory lock's two keys: "OCDS" and "pipe" in ASCII, so that it reads in pg_locks.
 _KEYS = {"classid": 0x4F434453, "objid": 0x70697065}
+_MIGRATION_KEYS = {"classid": 0x4F434453, "objid": 0x6D696772}  # "OCDS", "migr"
 
 
 class StoreBusy(Exception):
@@ -72,4 +73,31 @@ def postgresql_lock(engine: Engine, shown: str, command: str) -> Iterator[None]:
             yield
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:classid, :objid)"), _KEYS)
+            connection.commit()
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema migrations: two commands opening a new store at once would both create its tables.
+
+    Held only while migrating, and waited for (a migration takes a moment): an ``flock`` on
+    ``<store>.migration.lock`` (never on the database file: closing any handle on it would drop SQLite's
+    own locks), or a second advisory lock on PostgreSQL. Neither waits for a writer's lock.
+    """
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(Path(database).with_name(Path(database).name + ".migration.lock"), "a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:classid, :objid)"), _MIGRATION_KEYS)
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:classid, :objid)"), _MIGRATION_KEYS)
             connection.commit()

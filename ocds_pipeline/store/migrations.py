@@ -13,6 +13,7 @@ from typing import Callable
 from sqlalchemy import Connection, Engine, delete, inspect, insert, select, text
 
 from . import tables
+from .lock import migration_lock
 
 
 class StoreVersionError(RuntimeError):
@@ -55,7 +56,13 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 
 
 def upgrade(engine: Engine) -> list[int]:
-    """Apply pending migrations; return the versions applied now."""
+    """Apply pending migrations; return the versions applied now. Two processes opening a new store at once
+    migrate one after the other (:func:`.lock.migration_lock`)."""
+    with migration_lock(engine):
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> list[int]:
     applied_now = []
     with engine.begin() as connection:
         if not inspect(connection).has_table("schema_version"):

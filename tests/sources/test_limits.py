@@ -75,7 +75,7 @@ def test_zip_bomb(tmp_path):
 
 def test_gzip_bomb_is_stopped_while_it_is_read(tmp_path):
     path = tmp_path / "bomb.json.gz"
-    path.write_bytes(gzip.compress(package({**RELEASE, "description": " " * 50_000_000})))
+    path.write_bytes(gzip.compress(package({**RELEASE, "description": " " * 5_000_000})))
     size = path.stat().st_size
     with applied(ReaderLimits(max_compression_ratio=100)), pytest.raises(NotOCDSError) as error:
         list(read_ocds(path))

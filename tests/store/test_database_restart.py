@@ -36,7 +36,7 @@ def releases(store_url) -> set[tuple[str, str, str]]:
 
 
 def test_a_restart_in_the_middle_of_a_run(tmp_path):
-    generate(tmp_path / "src", 120, seed=4)
+    generate(tmp_path / "src", 30, seed=4)
     cluster = Cluster()  # its own server: restarting it ends no other test's connections
     try:
         store_url, reference_url = cluster.new_database(), cluster.new_database()

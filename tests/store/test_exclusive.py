@@ -94,7 +94,7 @@ def test_run_publish_and_ingest_are_refused_while_a_run_holds_the_store_and_go_o
 
 @pytest.mark.slow
 def test_two_runs_started_at_once_never_interleave(tmp_path):
-    generate(tmp_path / "src", 300, seed=5)
+    generate(tmp_path / "src", 100, seed=5)
     command = [sys.executable, "-m", "ocds_pipeline.cli", "--quiet", "run", str(tmp_path / "src"),
                "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store.sqlite")]
     started = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
