@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ocds_pipeline.cli import main
 from ocds_pipeline.generate import generate
 from tests.conftest import BAD
-from tests.test_faults import NEW_PAYMENT, NEW_PROCEDURE, Site, comparable
+from tests.test_faults import Site, comparable, todays_source
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def fill(disk, leave_kib: int) -> None:
         handle.write(bytes((free - leave_kib) * 1024))
 
 
-def today(tmp_path):
-    source = tmp_path / "today"
-    shutil.copytree(BAD / "base", source)
-    for table, row in [("procedimientos", NEW_PROCEDURE), ("pagos", NEW_PAYMENT)]:
-        with open(source / f"{table}.csv", "a", encoding="utf-8") as handle:
-            handle.write(row)
-    return source
-
-
 def run(source, out, store, publication=None):
     extra = ["--publication", str(publication)] if publication else []
     return CliRunner().invoke(main, ["--quiet", "run", str(source), "--out", str(out), "--store", str(store), *extra])
@@ -56,7 +47,7 @@ def test_publication_on_a_full_disk(tmp_path, small_disk):
     before = site.published()
     fill(small_disk, leave_kib=40)
 
-    source = today(tmp_path)
+    source = todays_source(tmp_path)
     failed = run(source, site.out, site.store, site.publication)
     assert failed.exit_code == 2
     assert re.fullmatch(re.escape(f"error: no space left to write {small_disk}/") + r"\S+"

@@ -131,15 +131,21 @@ def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
     return kept
 
 
-@pytest.fixture(scope="module")
-def days(tmp_path_factory):
-    """Yesterday's source and state, today's source, and today's uninterrupted result."""
-    folder = tmp_path_factory.mktemp("days")
+def todays_source(folder: Path) -> Path:
+    """The base source a day later: one new procedure, and one more payment of the contract."""
     today = folder / "today"
     shutil.copytree(BAD / "base", today)
     for table, row in [("procedimientos", NEW_PROCEDURE), ("pagos", NEW_PAYMENT)]:
         with open(today / f"{table}.csv", "a", encoding="utf-8") as handle:
             handle.write(row)
+    return today
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory):
+    """Yesterday's source and state, today's source, and today's uninterrupted result."""
+    folder = tmp_path_factory.mktemp("days")
+    today = todays_source(folder)
     yesterday = Site(folder / "yesterday")
     for _ in range(2):  # two versions published, so that today's run also removes the oldest
         assert yesterday.run(BAD / "base") == 0
