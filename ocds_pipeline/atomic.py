@@ -26,6 +26,11 @@ def no_space(error: OSError, target: Path) -> DiskFull:
                     "no file was left half written, and the last publication is intact")
 
 
+def _reported(error: OSError, target: Path) -> Exception:
+    """What a failed write raises: :class:`DiskFull` for lack of space, else the error itself."""
+    return no_space(error, target) if error.errno in NO_SPACE else error
+
+
 @contextmanager
 def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``target``; on success fsync it and rename it over ``target``."""
@@ -34,7 +39,7 @@ def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
-        raise (no_space(error, target) if error.errno in NO_SPACE else error) from None
+        raise _reported(error, target) from None
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
@@ -46,7 +51,7 @@ def atomic_open(target: Path, mode: str = "w", **kwargs) -> Iterator[IO]:
         checkpoint("file.after_rename")
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)
-        raise (no_space(error, target) if error.errno in NO_SPACE else error) from None
+        raise _reported(error, target) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

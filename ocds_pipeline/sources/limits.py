@@ -13,16 +13,20 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from typing import IO, Any, Callable, Iterator
 
+from ..config import Config
+
 @dataclass(frozen=True)
 class ReaderLimits:
-    max_nesting: int = 200  # OCDS needs about 10; records and versioned releases add a few
-    max_input_bytes: int = 256 << 30  # one input file or archive member, decompressed
-    max_zip_members: int = 10_000
-    max_compression_ratio: int = 1_000  # JSON compresses 10–100×; bombs a million times
+    """The readers' limits; each default is the configuration's (where they are explained)."""
+
+    max_nesting: int = Config.max_nesting
+    max_input_bytes: int = Config.max_input_bytes
+    max_zip_members: int = Config.max_zip_members
+    max_compression_ratio: int = Config.max_compression_ratio
 
     @classmethod
-    def of(cls, config: Any) -> "ReaderLimits":
-        """The limits a configuration sets (a :class:`~ocds_pipeline.config.Config`)."""
+    def of(cls, config: Config) -> "ReaderLimits":
+        """The limits a configuration sets."""
         return cls(**{f.name: getattr(config, f.name) for f in fields(cls)})
 
 
@@ -42,11 +46,12 @@ def use(limits: ReaderLimits) -> Callable[[], None]:
 
 @contextmanager
 def applied(limits: ReaderLimits) -> Iterator[None]:
-    token = _CURRENT.set(limits)
+    """:func:`use` for a block of code."""
+    restore = use(limits)
     try:
         yield
     finally:
-        _CURRENT.reset(token)
+        restore()
 
 
 class Capped:
