@@ -27,6 +27,7 @@ PUBLISHED_EXTENSIONS = (
     "ocds_project_extension",
     "procurement_regime",
     "party_scale",
+    "party_type",
 )
 LOCAL_EXTENSIONS_DIR = ("schemas", "extensions")
 

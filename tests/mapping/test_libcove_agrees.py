@@ -18,5 +18,6 @@ def test_libcoveocds_applies_our_extensions_and_reports_no_errors(tmp_path, monk
     assert len(report["extensions"]["extensions"]) == len(json.loads((out / "releases.json").read_text())["extensions"])
     assert report["validation_errors"] == []
     assert report["additional_closed_codelist_values"] == {}
-    # Every field is in the patched schema: parties/details/scale comes with the party_scale extension.
+    # Every field is in the patched schema: parties/details/scale and legalEntityTypeDetail come with the
+    # party_scale and party_type extensions.
     assert report["additional_fields"] == []

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ocds_pipeline.cli import main
 from tests.conftest import FIXTURES, shared_samples
 
-CONFIG_EXTENSIONS = ("procurement_regime", "party_scale")  # this project's own: only with its own releases
+CONFIG_EXTENSIONS = ("procurement_regime", "party_scale", "party_type")  # this project's own: only with its own releases
 
 
 def invoke(*args: str):
