@@ -65,6 +65,9 @@ class Config:
     api_rate_limit: int = 600
     api_cache_seconds: int = 3600
     api_timeout_seconds: float = 10.0
+    # Natural persons' address, telephone, e-mail and identifier, per output (docs/privacy.md): e.g.
+    # {site: {identifier: mask}}; unset outputs and fields keep schemas/publication/privacy.yaml's defaults.
+    privacy: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,4 +105,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
     if any(value < 1 for value in limits.values()) or limits.get("max_nesting", 0) > 250:
         raise ConfigError(f"config keys {', '.join(LIMITS)} must be positive, and max_nesting at most 250 "
                           f"(orjson reads no deeper); got {limits}")
+    from .privacy import PrivacyError, resolve  # here: privacy reads sources/, whose readers read Config
+
+    try:
+        resolve(values.get("privacy", {}))
+    except PrivacyError as error:
+        raise ConfigError(str(error)) from None
     return Config(**values)

@@ -10,6 +10,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from .atomic import write_bytes
+from .privacy import describe, resolve
 from .resources import ROOT, data_path, read_yaml
 from .sources.tableschema import FieldSpec, load_tables
 
@@ -309,16 +310,27 @@ def render_corpus() -> str:
     return "\n".join(lines)
 
 
+def _between(relative: str, start: str, end: str, generated: str) -> str:
+    """The document with what is between its ``start`` and ``end`` markers replaced by ``generated``."""
+    text = (ROOT / relative).read_text(encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{generated}\n{end}{tail}"
+
+
 def render_reliability() -> str:
     """``docs/reliability.md``, with its corpus table regenerated from fixtures/bad/expected.csv."""
-    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
-    head, _, rest = text.partition(CORPUS_START)
-    _, _, tail = rest.partition(CORPUS_END)
-    return f"{head}{CORPUS_START}\n{render_corpus()}\n{CORPUS_END}{tail}"
+    return _between("docs/reliability.md", CORPUS_START, CORPUS_END, render_corpus())
+
+
+def render_privacy() -> str:
+    """``docs/privacy.md``, with the default policy described as the publication policy describes it."""
+    return _between("docs/privacy.md", "<!-- privacy:start -->", "<!-- privacy:end -->", describe(resolve({}), "en"))
 
 
 DOCS: dict[str, Callable[[], str]] = {
     "docs/reliability.md": render_reliability,
+    "docs/privacy.md": render_privacy,
     "docs/quality.md": render_quality,
     "docs/indicators.md": render_indicators,
     "docs/source-data.md": render_source_data,

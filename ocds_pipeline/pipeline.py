@@ -29,6 +29,7 @@ from .publish import (
 )
 from .publish.cache import refresh_compiled
 from .publish.publication import Published, publish
+from .privacy import Privacy
 from .redaction import redact
 from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
@@ -95,7 +96,8 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
     with RejectLog(out / "rejects.csv") as rejects:
         releases = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
                               progress=progress, **reader_options)
-        write_releases(releases, out, RELEASES, metadata)
+        ocds = Privacy.of(config, "ocds")
+        write_releases(map(ocds.document, releases), out, RELEASES, metadata)
     files = [f"{RELEASES}.json", f"{RELEASES}.jsonl", "rejects.csv", "summary.json"]
     summary = RunSummary(redact(source), accounting, stats, rejects.count, out, config.max_reject_rate, files)
     _write_summary(out / "summary.json", summary.as_dict())

@@ -26,6 +26,7 @@ from .. import __version__
 from ..config import Config
 from ..indicators.groups import GROUPS
 from ..packaging import package_metadata
+from ..privacy import Privacy
 from ..publish import package_fields, record_builder
 from ..publish.cache import release_links
 from ..schemas import SchemaResolver
@@ -93,6 +94,7 @@ class Api:
         self.fields = _Timed(lambda: package_fields(self.store, self.config, resolver)[0])
         self.facts = _Facts(self.store)
         self.lookups = Lookups(self.store)  # used from the event loop only (the async endpoints)
+        self.privacy = Privacy.of(settings.config, "api")  # natural persons' data in every response
 
     def metadata(self, uri: str, published: str) -> dict[str, Any]:
         return {**package_metadata(self.fields.get(), uri), "publishedDate": published}
@@ -103,18 +105,20 @@ class Api:
             return None
         if versioned or not process.current:
             builder = self.versioned_builder if versioned else self.builder
-            record: Any = orjson.Fragment(builder((ocid, self.store.bodies([ocid])[ocid])).record)
+            record: Any = orjson.Fragment(self.privacy.body(builder((ocid, self.store.bodies([ocid])[ocid])).record))
         else:
             record = {"ocid": ocid, "releases": release_links(self.builder.releases_uri, process.releases)}
             if process.compiled is not None:
-                record["compiledRelease"] = orjson.Fragment(process.compiled)
+                record["compiledRelease"] = orjson.Fragment(self.privacy.body(process.compiled))
         published = max(release[1] for release in process.releases)
         return orjson.dumps({**self.metadata(uri, published), "packages": [self.builder.releases_uri], "records": [record]})
 
     def release_package(self, uri: str, bodies: list[str | bytes], dates: list[str],
                         links: dict[str, str] | None = None) -> bytes:
-        """A release package of these releases (JSON as stored), published at the latest of their dates."""
-        package = {**self.metadata(uri, max(dates, default="") or _today()), "releases": [orjson.Fragment(b) for b in bodies]}
+        """A release package of these releases (JSON as stored, natural persons' data as the policy says),
+        published at the latest of their dates."""
+        package = {**self.metadata(uri, max(dates, default="") or _today()),
+                   "releases": [orjson.Fragment(self.privacy.body(b)) for b in bodies]}
         if links:
             package["links"] = links
         return orjson.dumps(package)
@@ -192,6 +196,10 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         next page. With ``Accept: application/x-ndjson``, one compiled release per line and the next page in
         the ``Link`` header."""
         filters = Filters(year, buyer, supplier, procurement_method, regime, province, procedure_type, q, updated_since)
+        for name, value in (("buyer", buyer), ("supplier", supplier)):
+            if value is not None and api.privacy.hides(value):
+                return problem(400, "Bad Request", f"{name}: natural persons' identifiers are masked in this API "
+                                                   "(privacy.api.identifier); search by name with q instead")
         after = decode_cursor(cursor) if cursor is not None else None
         if q is None and updated_since is None:  # index range reads of at most `limit` rows: answered in the loop
             page = compiled_page(api.store, filters, after, limit)
@@ -202,7 +210,7 @@ def create_app(settings: ApiSettings, resolver: SchemaResolver | None = None) ->
         bodies = [row[1] for row in page]
         if _wants(request, NDJSON):
             headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
-            return validated(request, b"".join(body.encode("utf-8") + b"\n" for body in bodies), NDJSON, max_age, headers)
+            return validated(request, b"".join(api.privacy.body(body) + b"\n" for body in bodies), NDJSON, max_age, headers)
         body = api.release_package(str(request.url), bodies, [row[2] for row in page], {"next": next_url} if next_url else None)
         return validated(request, body, "application/json", max_age)
 

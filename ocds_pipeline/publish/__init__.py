@@ -16,6 +16,7 @@ from ..compile import merge_rules
 from ..config import Config
 from ..packaging import (OCDS_VERSION, LinesWriter, Outputs, PackageFields, PackageWriter, dumps, extension_urls,
                          package_metadata, republishing)
+from ..privacy import Privacy
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector, aggregates_csv
@@ -139,8 +140,9 @@ def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, reso
         result.files += [f"{PROJECTS}.json", f"{PROJECTS}.csv"]
 
     latest = ""  # the latest release date of every process: an empty project package's publishedDate
+    privacy = Privacy.of(config, "ocds")
     with Outputs(**writers) as files:
-        for process in processes:
+        for process in map(privacy.process, processes):
             if with_releases:
                 for body in process.bodies:
                     files.releases.add(body)

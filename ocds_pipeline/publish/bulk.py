@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageFields, PackageWriter, package_metadata
+from ..privacy import Privacy
 from ..store import Store
 from .cache import cached_processes
 from .records import CompiledProcess
@@ -81,9 +82,10 @@ class Written:
     latest_date: str = ""
 
 
-def write_part(store: Store, part: Part, root: Path, base_uri: str, fields: PackageFields,
+def write_part(store: Store, part: Part, root: Path, base_uri: str, fields: PackageFields, privacy: Privacy,
                each: Callable[[CompiledProcess], None] | None = None) -> Written:
-    """Write one part's three files under ``root``; ``each`` also sees every process (for the tables)."""
+    """Write one part's three files under ``root`` (natural persons' data as ``privacy`` says); ``each``
+    also sees every process, as stored (for the tables, which follow a policy of their own)."""
     releases_uri = f"{base_uri}{part.path('releases')}"
 
     def metadata(kind: str, **extra: Any) -> dict[str, Any]:
@@ -95,7 +97,8 @@ def write_part(store: Store, part: Part, root: Path, base_uri: str, fields: Pack
                "records": PackageWriter(root / part.path("records"), metadata("records", packages=[releases_uri]),
                                         "records")}
     with Outputs(**writers) as files:
-        for process in _processes(store, part, releases_uri):
+        for stored in _processes(store, part, releases_uri):
+            process = privacy.process(stored)
             for body in process.bodies:
                 files.releases.add(body)
             files.releases.saw(process.latest)
@@ -107,7 +110,7 @@ def write_part(store: Store, part: Part, root: Path, base_uri: str, fields: Pack
             written.first_date = min(written.first_date or process.first, process.first)
             written.latest_date = max(written.latest_date, process.latest)
             if each is not None:
-                each(process)
+                each(stored)
     return written
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..config import Config
 from ..extensions import LOCAL_EXTENSIONS_DIR
+from ..privacy import describe, resolve
 from ..resources import data_path
 from .tables import Tables
 
@@ -39,7 +40,7 @@ def policy(config: Config, language: str, facts: dict[str, Any], extensions: lis
         publisher=config.publisher_name, publisher_uri=config.publisher_uri, license=config.license,
         license_title=config.license_title, attribution=config.license_attribution, contact=config.contact_email,
         ocid_prefix=config.ocid_prefix, frequency_es=frequency_es, frequency_en=frequency_en, extensions=listed,
-        **facts)
+        privacy=describe(resolve(config.privacy), language), **facts)
 
 
 def dictionary_rows(tables: Tables) -> list[list[Any]]:

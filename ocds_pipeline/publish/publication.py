@@ -27,6 +27,7 @@ from ..docgen import render_indicators, render_mapping
 from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
+from ..privacy import Privacy, declared
 from ..procedure_types import ProcedureTypes
 from ..resources import data_path
 from ..schemas import SchemaResolver
@@ -103,6 +104,8 @@ def fingerprint(config: Config) -> str:
     the publication's declarative files. A change rewrites every year."""
     digest = hashlib.sha256(__version__.encode())
     digest.update(json.dumps(asdict(config), sort_keys=True, default=str).encode())
+    for output in declared()["outputs"]:  # which key makes the pseudonyms, not only the actions
+        digest.update(Privacy.of(config, output).fingerprint().encode())
     folder = data_path("schemas", "publication")
     for path in sorted(folder.iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -162,6 +165,7 @@ class _Build:
         self.tables = Tables(self.schema)
         self.contracts = ContractRows(self.tables, config, ProcedureTypes.load())
         self.fields, warnings = package_fields(store, config, resolver)
+        self.ocds, self.spreadsheets, self.site = (Privacy.of(config, output) for output in ("ocds", "spreadsheets", "site"))
         self.fingerprint = fingerprint(config)
         self.same_rules = previous.state.get("fingerprint") == self.fingerprint
         self.run_id = max(store.run_totals(), default=0)  # the last store run that added releases
@@ -203,7 +207,7 @@ class _Build:
         written = Written()
         try:
             for part in parts:
-                one = self._part(part, lambda process: sheets.add(orjson.loads(process.compiled))
+                one = self._part(part, lambda process: sheets.add(self.spreadsheets.document(orjson.loads(process.compiled)))
                                  if process.compiled is not None else None)
                 written.processes += one.processes
                 written.releases += one.releases
@@ -220,7 +224,7 @@ class _Build:
                                      "note": year_sheets.note}
 
     def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
-        written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, each)
+        written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, self.ocds, each)
         temporal = {"start": written.first_date, "end": written.latest_date} if written.processes else None
         for kind in ("compiled", "releases", "records"):
             self._add(part.path(kind), processes=written.processes, releases=written.releases, temporal=temporal,
@@ -264,7 +268,7 @@ class _Build:
                 continue
             with Outputs(lines=LinesWriter(self.staged / path)) as files:
                 for body in self.store.run_bodies(run_id):
-                    files.lines.add(body.encode("utf-8"))
+                    files.lines.add(self.ocds.body(body))
             self._add(path, releases=count, run=run_id)
 
     def _statistics(self) -> None:
@@ -291,10 +295,10 @@ class _Build:
                     self.result.merge_errors[ocid] = error or "cannot be merged"
                     continue
                 compiled = orjson.loads(body)
-                quality.add(compiled)
+                quality.add(compiled)  # quality is of the data as stored; the supplier ranking is a spreadsheet
                 if names_project(compiled):
                     with_projects.append((ocid, self._releases_uri(year, first_date)))
-                yield compiled
+                yield self.spreadsheets.document(compiled)
 
         tables, suppliers = fact_tables(compiled_releases())
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
@@ -312,7 +316,7 @@ class _Build:
             ocids = [ocid for ocid, _ in chunk]
             compiled, bodies = self.store.compiled_bodies(ocids), self.store.bodies(ocids)
             for ocid, uri in chunk:
-                collector.add(orjson.loads(compiled[ocid]), [orjson.loads(body) for body in bodies[ocid]], uri)
+                collector.add(*self.ocds.group(orjson.loads(compiled[ocid]), bodies[ocid]), uri)
         latest = max((t["latest_date"] for t in self.totals.values()), default="")
         uri = f"{self.config.base_uri}oc4ids/projects.json"
         metadata = package_metadata(self.fields, uri, OC4IDS_VERSION, with_extensions=False)
@@ -355,8 +359,12 @@ class _Build:
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
         for path in Site(self.staged, self.config, self.progress, self.versions.current()).build(
-                lambda: compiled_rows(self.store.compiled_index()), coverage, downloads, self.store.release_headers()):
+                lambda: self._site_rows(), coverage, downloads, self.store.release_headers()):
             self._add(path)
+
+    def _site_rows(self) -> Iterator[tuple[str, str, bytes | None]]:
+        for ocid, year, body in compiled_rows(self.store.compiled_index()):
+            yield ocid, year, None if body is None else self.site.body(body)
 
     def _manifest(self, dated: str) -> None:
         """datapackage.json, after checking every file against it."""
