@@ -83,10 +83,11 @@ def publish(store: Store, root: Path, config: Config, resolver: SchemaResolver, 
             progress: Callable[[str, int], None] | None = None) -> Published:
     """Write the whole publication from the store into ``root`` (a link to its current version).
 
-    Holds the store's writer lock (:meth:`.Store.exclusive`): a second writer is refused."""
-    with store.exclusive("publish"):
+    Holds the store's writer lock (:meth:`.Store.exclusive`) and the publication folder's: a second writer
+    of either is refused."""
+    versions = Versions(root)
+    with store.exclusive("publish"), versions.lock("publish"):
         refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
-        versions = Versions(root)
         previous = _Previous.load(versions.current())
         staged = versions.stage()
         try:

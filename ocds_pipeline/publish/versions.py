@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import ContextManager
 
 from ..faults import checkpoint
+from ..store.lock import file_lock
 
 KEEP = 2  # the current version and the one before it
 
@@ -27,6 +29,17 @@ class Versions:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.home = self.root.parent / f".{self.root.name}.versions"
+
+    def lock(self, command: str) -> ContextManager[None]:
+        """One writer per publication folder: ``.<name>.lock`` beside it, whatever store each writer reads
+        (the store's own lock does not cover two stores publishing into one folder)."""
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+
+        def busy(holder: str) -> PublicationError:
+            return PublicationError(f"the publication {self.root} is being written by another command "
+                                    f"({holder or 'holder unknown'}): wait for it to finish and publish again")
+
+        return file_lock(self.root.parent / f".{self.root.name}.lock", command, busy)
 
     def current(self) -> Path | None:
         """The complete version the publication points to, if any."""

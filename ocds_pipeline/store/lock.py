@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, ContextManager, Iterator
 
 from sqlalchemy import Engine, text
 
@@ -38,16 +38,16 @@ def _busy(store: str, holder: str) -> StoreBusy:
 
 
 @contextmanager
-def sqlite_lock(database: Path, command: str) -> Iterator[None]:
-    """Hold ``<database>.lock`` exclusively, or raise :class:`StoreBusy` saying who holds it."""
-    path = database.with_name(database.name + ".lock")
+def file_lock(path: Path, command: str, busy: Callable[[str], Exception]) -> Iterator[None]:
+    """Hold ``path`` exclusively (an ``flock``), noting who holds it in the file; when another process
+    holds it, raise ``busy(holder)``."""
     handle: IO[str] = open(path, "a+", encoding="utf-8")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            raise _busy(str(database), handle.read().strip()) from None
+            raise busy(handle.read().strip()) from None
         handle.seek(0)
         handle.truncate()
         handle.write(_holder(command) + "\n")
@@ -55,6 +55,11 @@ def sqlite_lock(database: Path, command: str) -> Iterator[None]:
         yield
     finally:
         handle.close()  # closing releases the lock
+
+
+def sqlite_lock(database: Path, command: str) -> ContextManager[None]:
+    """Hold ``<database>.lock`` exclusively, or raise :class:`StoreBusy` saying who holds it."""
+    return file_lock(database.with_name(database.name + ".lock"), command, lambda holder: _busy(str(database), holder))
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from ocds_pipeline.pipeline import run
 from ocds_pipeline.publish.cache import process_year
 from ocds_pipeline.publish.publication import publish
 from ocds_pipeline.publish.tables import Tables
-from ocds_pipeline.publish.versions import PublicationError
+from ocds_pipeline.publish.versions import PublicationError, Versions
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store
 from ocds_pipeline.store.ingest import ingest
@@ -273,7 +273,7 @@ def test_own_extensions_are_served_where_the_packages_say(tmp_path, daily, serve
     publish_store(store_path, root, Config(base_uri=base))
     package = json.loads(gzip.decompress((root / "ocds" / "2023" / "releases.json.gz").read_bytes()))
     own = [url for url in package["extensions"] if url.startswith(base)]
-    assert len(own) == 2
+    assert len(own) == 3  # procurement_regime, party_scale, party_type
     for url in own:
         extension = json.loads(urllib.request.urlopen(url).read())
         schema = json.loads(urllib.request.urlopen(url.rsplit("/", 1)[0] + "/release-schema.json").read())
@@ -430,6 +430,17 @@ def test_a_folder_that_is_not_a_publication_is_refused(tmp_path, daily):
         publish_store(store_path, tmp_path / "pub")
     assert (tmp_path / "pub" / "notes.txt").read_text() == "mine"
 
+
+
+def test_a_second_writer_of_the_publication_folder_is_refused_whatever_store_it_reads(tmp_path, daily):
+    """The store's lock covers one store; two stores publishing into one folder need the folder's own."""
+    store_path = small_store(tmp_path, daily, years=("2023",))
+    root = tmp_path / "pub"
+    with Versions(root).lock("publish"):  # as another publish, from another store, holds it
+        with pytest.raises(PublicationError, match=r"being written by another command \(ocds-pipeline publish, pid"):
+            publish_store(store_path, root)
+        assert not root.exists()
+    assert publish_store(store_path, root).processes > 0  # once it is free
 
 # -- limits -------------------------------------------------------------------------------------
 def test_large_years_split_by_months_and_large_sheets_are_said_so(tmp_path, daily):
