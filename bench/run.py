@@ -1,6 +1,6 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site;
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy;
        default all)
 Figures go into bench/README.md together with the command that produced them.
 """
@@ -309,6 +309,25 @@ def bench_publish(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str,
     return rows
 
 
+def bench_privacy(n: int = 10_000) -> list[tuple[str, float, float]]:
+    """The publication with the default privacy policy, then with every output masking every natural person's
+    field (pseudonyms everywhere: every process is parsed and rewritten), from the same store."""
+    store, rows = _store(n), []
+    strict = OUT / "privacy-strict.yaml"
+    outputs = ("ocds", "spreadsheets", "site", "api")
+    strict.write_text("privacy:\n" + "".join(f"  {output}: {{identifier: mask, address: drop, email: mask, telephone: mask}}\n"
+                                             for output in outputs))
+    os.environ["OCDS_PIPELINE_PRIVACY_KEY"] = "bench-key-of-sixteen-characters-or-more"  # the subprocesses inherit it
+    measure([*CLI, "publish", "--store", str(store), "--out", str(OUT / "privacy-warm")])  # compiled releases cached
+    for label, config in (("default policy", []), ("every field of every output masked or dropped", ["--config", str(strict)])):
+        root = OUT / f"privacy-{n}"
+        _fresh(root)
+        seconds, rss = measure([*CLI, *config, "publish", "--store", str(store), "--out", str(root)])
+        rows.append((f"ocds-pipeline publish, {n:,} procedures, {label}", seconds, rss))
+    _fresh(OUT / "privacy-warm", OUT / f"privacy-{n}")
+    return rows
+
+
 def _size(folder: Path) -> tuple[int, int]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
@@ -341,7 +360,7 @@ def bench_site(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, fl
 
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
-         "publish": bench_publish, "site": bench_site}
+         "publish": bench_publish, "site": bench_site, "privacy": bench_privacy}
 
 
 def main() -> None:

@@ -43,10 +43,16 @@ class Pseudonyms:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
+        self.tokens: dict[str, str] = {}  # made once per identifier (a national run meets each supplier often)
 
     def token(self, value: str) -> str:
         """16 hex digits of HMAC-SHA256(key, value): 64 bits, so distinct identifiers do not collide."""
-        return hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        token = self.tokens.get(value)
+        if token is None:
+            if len(self.tokens) >= 1 << 20:
+                self.tokens.clear()
+            token = self.tokens[value] = hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        return token
 
     def party_id(self, value: str) -> str:
         return PSEUDONYM_PREFIX + self.token(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..sources.identifiers import PUBLIC_WEIGHTS, InvalidIdentifier, modulo11_check_digit, validate_cedula
@@ -17,6 +18,7 @@ def _folded(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=1 << 16)  # the same suppliers come back in process after process
 def natural_ruc(value: str) -> bool:
     """Whether a RUC (13 digits) or cédula (10) belongs to a natural person: third digit 0-5 with a valid
     cédula, or 6 without the public entities' check digit (SRI also gives 6 to some foreign residents)."""
@@ -55,7 +57,7 @@ class Recognition:
 
     def by_id(self, party_id: Any) -> bool:
         """A party id that embeds a natural person's RUC (EC-RUC-<RUC>)."""
-        if not isinstance(party_id, str):
+        if not isinstance(party_id, str) or not party_id.startswith(self.ruc_id_prefixes):
             return False
         return any(party_id.startswith(prefix) and natural_ruc(party_id[len(prefix):]) for prefix in self.ruc_id_prefixes)
 
