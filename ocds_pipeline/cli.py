@@ -95,10 +95,11 @@ def _expected_errors() -> tuple[type[Exception], ...]:
     """Errors with a message for people; imported only when one happens (the store pulls in SQLAlchemy)."""
     from .mapping.engine import MappingError
     from .privacy import PrivacyError
+    from .publish.versions import PublicationError
     from .store import StoreBusy, StoreError, StoreVersionError
 
     return (SchemaError, SourceError, ConfigError, StoreError, StoreBusy, StoreVersionError, MappingError, DiskFull,
-            PrivacyError)
+            PrivacyError, PublicationError)
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -14,7 +14,9 @@ import openpyxl
 import orjson
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from ocds_pipeline.cli import main
 from ocds_pipeline.config import Config
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.faults import ENV
@@ -441,6 +443,9 @@ def test_a_second_writer_of_the_publication_folder_is_refused_whatever_store_it_
             publish_store(store_path, root)
         assert not root.exists()
     assert publish_store(store_path, root).processes > 0  # once it is free
+    with Versions(root).lock("publish"):
+        refused = CliRunner().invoke(main, ["publish", "--store", str(store_path), "--out", str(root)])
+    assert refused.exit_code == 2 and "error: the publication" in refused.output and "Traceback" not in refused.output
 
 # -- limits -------------------------------------------------------------------------------------
 def test_large_years_split_by_months_and_large_sheets_are_said_so(tmp_path, daily):
