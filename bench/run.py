@@ -1,6 +1,6 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy;
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy, daily;
        default all)
 Figures go into bench/README.md together with the command that produced them.
 """
@@ -328,6 +328,62 @@ def bench_privacy(n: int = 10_000) -> list[tuple[str, float, float]]:
     return rows
 
 
+def _next_day(source: Path, folder: Path) -> tuple[int, int]:
+    """The export a day later: 1 % of the procedures corrected (their description), 1 % new (copies of others
+    under new codes, without awards yet); every other table as it was. How many of each."""
+    import csv
+    import shutil
+
+    _fresh(folder)
+    shutil.copytree(source, folder)
+    with open(source / "procedimientos.csv", encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    changed = added = 0
+    new_rows = []
+    for number, row in enumerate(rows):
+        if number % 100 == 0:
+            row["descripcion"] = row["descripcion"] + " (corregido)"
+            row["fecha_ultima_modificacion"] = "2026-01-02 12:00:00"
+            changed += 1
+        elif number % 100 == 50:
+            new_rows.append({**row, "codigo": row["codigo"] + "-B", "fecha_ultima_modificacion": "2026-01-02 12:00:00"})
+            added += 1
+    with open(folder / "procedimientos.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        writer.writerows(rows + new_rows)
+    return changed, added
+
+
+def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, float]]:
+    """The whole daily job (`run` with a store and a publication: map, store, compile, validate, quality,
+    indicators, OC4IDS, every publication format) on a fresh store, then the next day's export on it, with
+    the orjson floor on the same releases."""
+    rows = []
+    for n in sizes:
+        source, store, root, out = _generated(n), OUT / f"daily-{n}.sqlite", OUT / f"daily-publication-{n}", OUT / f"daily-run-{n}"
+        _fresh(root, out)
+        for path in OUT.glob(f"daily-{n}.sqlite*"):
+            path.unlink()
+        command = [*CLI, "run", "--store", str(store), "--publication", str(root), "--out", str(out)]
+        full, full_rss = measure([*command, str(source)])
+        releases = json.loads((out / "summary.json").read_text())["releases"]
+        rows.append((f"ocds-pipeline run, {n:,} procedures ({releases:,} releases), fresh store, whole publication", full, full_rss))
+        floor, floor_rss = measure([sys.executable, "-c", ORJSON_FLOOR.replace("count = sum(1 for line in handle if orjson.loads(line))",
+                                                                           "count = sum(1 for line in handle if orjson.dumps(orjson.loads(line)))"),
+                                    str(out / "releases.jsonl")])
+        rows.append((f"orjson floor: parse and dump the same {releases:,} releases (the whole run is {full / floor:.0f}× it)",
+                     floor, floor_rss))
+        changed, added = _next_day(source, OUT / f"daily-next-{n}")
+        seconds, rss = measure([*command, str(OUT / f"daily-next-{n}")])
+        rows.append((f"the next day on that store: the full export with {changed:,} procedures corrected and {added:,} new "
+                     f"({seconds / full:.0%} of the first run)", seconds, rss))
+        seconds, rss = measure([*command, str(OUT / f"daily-next-{n}")])
+        rows.append((f"the same export again: nothing changed ({seconds / full:.0%} of the first run)", seconds, rss))
+    return rows
+
+
 def _size(folder: Path) -> tuple[int, int]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
@@ -360,7 +416,7 @@ def bench_site(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, fl
 
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
-         "publish": bench_publish, "site": bench_site, "privacy": bench_privacy}
+         "publish": bench_publish, "site": bench_site, "privacy": bench_privacy, "daily": bench_daily}
 
 
 def main() -> None:
