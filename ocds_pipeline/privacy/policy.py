@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 KEY_VARIABLE = "OCDS_PIPELINE_PRIVACY_KEY"
 MIN_KEY_LENGTH = 16
-Path_ = tuple[str, ...]
+FieldPath = tuple[str, ...]  # a path below a party: ('contactPoint', 'email')
 
 
 class PrivacyError(ValueError):
@@ -60,7 +60,7 @@ def resolve(configured: Any) -> dict[str, dict[str, str]]:
     return actions
 
 
-def _path(text: str) -> Path_:
+def _path(text: str) -> FieldPath:
     return tuple(text.split("/"))
 
 
@@ -86,8 +86,8 @@ class Privacy:
         rules = declared()
         self.output, self.actions = output, actions
         self.recognition = Recognition.of(rules["natural_persons"])
-        self.removals: list[Path_] = []
-        self.maskers: list[tuple[Path_, Callable[[Any], Any]]] = []
+        self.removals: list[FieldPath] = []
+        self.maskers: list[tuple[FieldPath, Callable[[Any], Any]]] = []
         for name, action in actions.items():
             field = rules["fields"][name]
             if action == "drop":
@@ -103,8 +103,8 @@ class Privacy:
                                    f"{MIN_KEY_LENGTH} characters, and keep it: the pseudonyms are made from it")
             self.pseudonyms = Pseudonyms(key.encode("utf-8"))
         self.active = bool(self.removals or self.maskers or self.pseudonyms)
-        touched = [*self.removals, *(path for path, _ in self.maskers)]
-        self._keys = tuple({f'"{path[-1]}"'.encode() for path in touched})
+        self._touched = [*self.removals, *(path for path, _ in self.maskers)]
+        self._keys = tuple({f'"{path[-1]}"'.encode() for path in self._touched})
 
     @classmethod
     def of(cls, config: "Config", output: str) -> "Privacy":
@@ -133,8 +133,7 @@ class Privacy:
         document without top-level parties (a record, a package) is walked."""
         if self.pseudonyms is not None or not isinstance(document, dict) or not isinstance(document.get("parties"), list):
             return True
-        paths = [*self.removals, *(path for path, _ in self.maskers)]
-        return any(_present(party, path) for party in document["parties"] for path in paths)
+        return any(_present(party, path) for party in document["parties"] for path in self._touched)
 
     def plan(self, documents: Iterable[Any]) -> _Rewrite:
         """The natural persons among these documents' parties, at any depth, and among the ids that embed a
@@ -266,7 +265,7 @@ def _identifiers(party: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _present(node: Any, path: Path_) -> bool:
+def _present(node: Any, path: FieldPath) -> bool:
     if isinstance(node, list):
         return any(_present(item, path) for item in node)
     if not isinstance(node, dict) or path[0] not in node:
@@ -274,7 +273,7 @@ def _present(node: Any, path: Path_) -> bool:
     return len(path) == 1 or _present(node[path[0]], path[1:])
 
 
-def _remove(node: Any, path: Path_) -> bool:
+def _remove(node: Any, path: FieldPath) -> bool:
     """Remove ``path`` under ``node`` (through arrays); True when ``node`` is left empty."""
     if isinstance(node, list):
         for item in node:
@@ -287,7 +286,7 @@ def _remove(node: Any, path: Path_) -> bool:
     return not node
 
 
-def _mask(node: Any, path: Path_, masker: Callable[[Any], Any]) -> None:
+def _mask(node: Any, path: FieldPath, masker: Callable[[Any], Any]) -> None:
     if isinstance(node, list):
         for item in node:
             _mask(item, path, masker)
