@@ -33,7 +33,7 @@ serve: $(BIN)/.installed
 test: $(BIN)/.installed
 	scripts/ensure-postgresql
 	scripts/ensure-chromium
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # The fuzz properties of tests/test_fuzz.py, run long (FUZZ_EXAMPLES examples each; `make test` runs
 # 40). A failure prints the input that caused it: add it as an @example or a fixtures/bad/ case.

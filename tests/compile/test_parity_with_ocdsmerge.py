@@ -51,7 +51,7 @@ def test_fixtures_compiled_and_versioned_equal_ocdsmerge(tmp_path, versioned):
         assert [link["url"].rsplit("#", 1)[1] for link in record["releases"]] == [r["id"] for r in releases]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=85)
 def test_ten_thousand_generated_procedures_compile_like_ocdsmerge(tmp_path):
     generate(tmp_path / "src", 10_000, seed=13)
     by_ocid, reference, records = compile_with_both(tmp_path / "src", tmp_path, versioned=False)

@@ -10,7 +10,7 @@ from ocds_pipeline.sources import Accounting, RejectLog
 from ocds_pipeline.validate import ReleaseValidator
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=30)
 def test_ten_thousand_generated_procedures_validate(tmp_path):
     generate(tmp_path, 10_000, seed=11)
     resolver = SchemaResolver.from_env()
