@@ -35,7 +35,7 @@ from .schemas import SchemaResolver
 from .sources import Accounting, Reject, RejectLog, read_rejects
 from .sources.casting import ECUADOR
 from .sources.ocds import OcdsReadStats
-from .store import Store, StoredRelease
+from .store import Reconciliation, Store, StoredRelease
 from .store.incremental import Change, mapping_digest, plan, recorded_date, release_kind
 from .store.ingest import IngestResult, ingest
 from .validate.quality.files import QUALITY_FILES, check_quality_file, write_quality_report
@@ -121,6 +121,7 @@ class Reconciler:
         self.errors: dict[str, str] = {}  # processes that could not be reconciled, with why
 
     def add(self, batch: list[MappedProcess]) -> None:
+        """Reconcile a batch of mapped processes; each is recorded with its mapping and source digests."""
         digests = {process.ocid: mapping_digest(process.releases) for process in batch}
         reconciled = self.store.mappings(digests)
         todo = [process for process in batch if reconciled.get(process.ocid) != digests[process.ocid]]
@@ -144,7 +145,8 @@ class Reconciler:
             if correction is not None:
                 new.append(StoredRelease.of(correction, release_kind(correction)))
                 self.corrections += 1
-        self.added += self.store.insert(self.run_id, new, {p.ocid: digests[p.ocid] for p in todo if p.ocid in digests})
+        self.added += self.store.insert(self.run_id, new, {p.ocid: Reconciliation(digests[p.ocid], p.source, p.outline)
+                                                           for p in batch if p.ocid in digests})
 
 
 @dataclass
@@ -184,7 +186,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                 with RejectLog(out / "rejects.csv") as rejects:
                     batch: list[MappedProcess] = []
                     for process in map_processes(source, config, rejects=rejects, accounting=accounting, stats=stats,
-                                                 progress=progress, **reader_options):
+                                                 progress=progress, reconciled=store.reconciled, **reader_options):
                         batch.append(process)
                         if len(batch) >= batch_size:
                             reconciler.add(batch)

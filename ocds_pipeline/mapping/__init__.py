@@ -10,13 +10,17 @@ codelist mappings are the CSV files in ``mappings/sercop/codelists/``; the relea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+import orjson
 
 from ..config import Config
 from ..procedure_types import default_procedure_types
 from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
 from ..sources.bundles import Bundle, Staging
+from .fingerprint import mapping_fingerprint, source_digest
 from .identifiers import make_ocid, safe_filename
 from .lifecycle import ProcessBuilder, Sections
 from .transforms import rfc3339
@@ -37,15 +41,40 @@ class MappingStats:
     # The works-project table and the entities responsible for those projects (for OC4IDS).
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     project_entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unchanged: int = 0  # processes not mapped again: their source is the one last reconciled
+
+    def count(self, outline: str) -> None:
+        """Count one process's releases from its :func:`outline`."""
+        counts = orjson.loads(outline)
+        self.processes += 1
+        self.releases += counts["releases"]
+        for tag, n in counts["tags"].items():
+            self.tags[tag] = self.tags.get(tag, 0) + n
+
+
+def outline(releases: list[dict[str, Any]]) -> str:
+    """How many releases a process has, and of which tags: what a run counts of a process it does not map again."""
+    tags: dict[str, int] = {}
+    for release in releases:
+        for tag in release["tag"]:
+            tags[tag] = tags.get(tag, 0) + 1
+    return orjson.dumps({"releases": len(releases), "tags": tags}, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass
 class MappedProcess:
-    """One procedure's releases (oldest first) and when the source last changed it (RFC 3339), if it says."""
+    """One procedure's releases (oldest first) and when the source last changed it (RFC 3339), if it says;
+    the digest of what its mapping read (:func:`.fingerprint.source_digest`) and its :func:`outline`."""
 
     ocid: str
     releases: list[dict[str, Any]]
     modified: str | None = None
+    source: str | None = None
+    outline: str | None = None
+
+
+# Given {ocid: source digest} for some processes, the outlines of those whose digest is the one last reconciled.
+Reconciled = Callable[[dict[str, str]], dict[str, str]]
 
 
 def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
@@ -75,13 +104,20 @@ def map_processes(
     stats: MappingStats | None = None,
     progress: Callable[[str, int], None] | None = None,
     staging_dir: Path | None = None,
+    reconciled: Reconciled | None = None,
+    chunk: int = 500,
     **reader_options: Any,
 ) -> Iterator[MappedProcess]:
-    """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments."""
+    """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments.
+
+    With ``reconciled``, processes whose source digest it knows are counted (from their outline) but not
+    mapped nor yielded; it is asked once per ``chunk`` of processes.
+    """
     stats = stats if stats is not None else MappingStats()
     reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)
     sections = Sections.load()
     types = default_procedure_types()
+    fingerprint = mapping_fingerprint(config.ocid_prefix)
     with Staging(staging_dir) as staging:
         for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
             staging.add(table, line, row)
@@ -89,27 +125,33 @@ def map_processes(
         stats.projects = dict(staging.projects)
         stats.project_entities = {row["ruc_entidad"]: staging.entities[row["ruc_entidad"]] for row in staging.projects.values()}
         used: dict[str, set[str]] = {name: set() for name in LOOKUP_TABLES}
-        for bundle in staging.bundles():
-            procedure = bundle.procedure
-            ptype = types.classify(procedure["tipo_procedimiento"])
-            if ptype is None:
-                _reject_bundle(bundle, "unknown procedure type: add it to mappings/sercop/codelists/procedure_types.csv",
-                               "tipo_procedimiento", procedure["tipo_procedimiento"], rejects, accounting)
-                continue
-            builder = ProcessBuilder(bundle, ptype, make_ocid(config.ocid_prefix, procedure["codigo"]), sections,
-                                     staging.supplier)
-            releases = builder.build()
-            used["entidades"].add(bundle.entity["ruc"])
-            used["proveedores"].update(r for r, (_, kind) in builder.orgs.items() if kind == "supplier")
-            if bundle.project is not None:
-                used["proyectos"].add(bundle.project["codigo_proyecto"])
-            stats.processes += 1
-            for release in releases:
-                stats.releases += 1
-                for tag in release["tag"]:
-                    stats.tags[tag] = stats.tags.get(tag, 0) + 1
-            yield MappedProcess(builder.ocid, releases, rfc3339(procedure["fecha_ultima_modificacion"]))
-            if progress and stats.processes % 10_000 == 0:
-                progress("mapped procedures", stats.processes)
+        bundles = staging.bundles()
+        while batch := list(islice(bundles, chunk)):
+            typed = []
+            for bundle in batch:
+                procedure = bundle.procedure
+                ptype = types.classify(procedure["tipo_procedimiento"])
+                if ptype is None:
+                    _reject_bundle(bundle, "unknown procedure type: add it to mappings/sercop/codelists/procedure_types.csv",
+                                   "tipo_procedimiento", procedure["tipo_procedimiento"], rejects, accounting)
+                    continue
+                typed.append((bundle, ptype, make_ocid(config.ocid_prefix, procedure["codigo"]),
+                              source_digest(bundle, staging, fingerprint)))
+            known = reconciled({ocid: digest for _, _, ocid, digest in typed}) if reconciled else {}
+            for bundle, ptype, ocid, digest in typed:
+                used["entidades"].add(bundle.entity["ruc"])
+                used["proveedores"].update(bundle.supplier_rucs())
+                if bundle.project is not None:
+                    used["proyectos"].add(bundle.project["codigo_proyecto"])
+                if ocid in known:
+                    stats.count(known[ocid])
+                    stats.unchanged += 1
+                else:
+                    releases = ProcessBuilder(bundle, ptype, ocid, sections, staging.supplier).build()
+                    shape = outline(releases)
+                    stats.count(shape)
+                    yield MappedProcess(ocid, releases, rfc3339(bundle.procedure["fecha_ultima_modificacion"]), digest, shape)
+                if progress and stats.processes % 10_000 == 0:
+                    progress("mapped procedures", stats.processes)
         for name in LOOKUP_TABLES:
             stats.unused[name] = staging.counts.get(name, 0) - len(used[name])

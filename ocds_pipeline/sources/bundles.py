@@ -3,10 +3,15 @@
 Rows are staged in a temporary SQLite file (pickled, keyed by procedure or contract code), then
 read back ordered by procedure code with one sorted cursor per child table, merge-joined. Only
 the small lookup tables (entidades, proyectos) and a bounded cache of suppliers stay in memory.
+
+Each row's source line is kept beside its pickle, not in it, so that the pickles say only what the
+source says: a bundle's digest (:attr:`Bundle.digest`) and a lookup row's (:meth:`Staging.digest`)
+stay the same when rows before it in the file moved. Daily runs skip unchanged processes by them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import sqlite3
 import tempfile
@@ -43,6 +48,11 @@ class Bundle:
     amendments: dict[str, list[Row]] = field(default_factory=dict)
     payments: dict[str, list[Row]] = field(default_factory=dict)
     documents: list[Row] = field(default_factory=list)
+    digest: bytes = b""  # of the procedure's own rows and its children's, as staged (lines left out)
+
+    def supplier_rucs(self) -> list[str]:
+        """The suppliers the procedure names (bidders and awardees), each once, in order of appearance."""
+        return list(dict.fromkeys(row["ruc_proveedor"] for row in [*self.bids, *self.awards]))
 
     def rows(self) -> Iterator[tuple[str, Row]]:
         """Every source row of the procedure, with its table (for accounting and rejects)."""
@@ -68,9 +78,10 @@ class Staging:
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         for table in [*BY_PROCEDURE, *BY_CONTRACT, *LOOKUPS, "procedimientos"]:
-            self.db.execute(f'CREATE TABLE "{table}" (k TEXT, k2 TEXT, seq INTEGER PRIMARY KEY, body BLOB)')
+            self.db.execute(f'CREATE TABLE "{table}" (k TEXT, k2 TEXT, seq INTEGER PRIMARY KEY, line INTEGER, body BLOB)')
         self.entities: dict[str, Row] = {}
         self.projects: dict[str, Row] = {}
+        self._lookup_digests: dict[tuple[str, str], bytes] = {}  # entidades and proyectos rows
         self._pending: dict[str, list[tuple]] = {}
         self._supplier_cache: OrderedDict[str, Row | None] = OrderedDict()
         self._supplier_cache_size = supplier_cache
@@ -78,13 +89,13 @@ class Staging:
 
     def add(self, table: str, line: int, row: Row) -> None:
         """Stage one accepted row of ``table``, remembering its source line as ``row["_line"]``."""
+        body = pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
         row["_line"] = line
         self.counts[table] = self.counts.get(table, 0) + 1
-        if table == "entidades":
-            self.entities[row["ruc"]] = row
-            return
-        if table == "proyectos":
-            self.projects[row["codigo_proyecto"]] = row
+        if table in ("entidades", "proyectos"):
+            key = row[LOOKUPS[table]]
+            (self.entities if table == "entidades" else self.projects)[key] = row
+            self._lookup_digests[table, key] = _digest(body)
             return
         if table == "procedimientos":
             key, key2 = row["codigo"], None
@@ -95,14 +106,14 @@ class Staging:
         else:
             key, key2 = row[LOOKUPS[table]], None
         batch = self._pending.setdefault(table, [])
-        batch.append((key, key2, pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)))
+        batch.append((key, key2, line, body))
         if len(batch) >= 5000:
             self._flush(table)
 
     def _flush(self, table: str) -> None:
         batch = self._pending.pop(table, [])
         if batch:
-            self.db.executemany(f'INSERT INTO "{table}" (k, k2, body) VALUES (?, ?, ?)', batch)
+            self.db.executemany(f'INSERT INTO "{table}" (k, k2, line, body) VALUES (?, ?, ?, ?)', batch)
 
     def finish(self) -> None:
         """Write pending rows and index them for the ordered reads."""
@@ -113,50 +124,59 @@ class Staging:
         self.db.execute('CREATE INDEX "contratos_k2" ON "contratos" (k2)')
         self.db.commit()
 
-    def supplier(self, ruc: str) -> Row | None:
-        """A proveedores row by RUC, through a bounded LRU cache."""
+    def _supplier(self, ruc: str) -> tuple[Row, bytes] | None:
+        """A proveedores row by RUC and its digest, through a bounded LRU cache."""
         cache = self._supplier_cache
         if ruc in cache:
             cache.move_to_end(ruc)
             return cache[ruc]
-        found = self.db.execute('SELECT body FROM "proveedores" WHERE k = ? ORDER BY seq LIMIT 1', (ruc,)).fetchone()
-        row = pickle.loads(found[0]) if found else None
-        cache[ruc] = row
+        found = self.db.execute('SELECT line, body FROM "proveedores" WHERE k = ? ORDER BY seq LIMIT 1', (ruc,)).fetchone()
+        cache[ruc] = entry = (_row(*found), _digest(found[1])) if found else None
         if len(cache) > self._supplier_cache_size:
             cache.popitem(last=False)
-        return row
+        return entry
 
-    def suppliers(self) -> Iterator[Row]:
-        for (body,) in self.db.execute('SELECT body FROM "proveedores" ORDER BY seq'):
-            yield pickle.loads(body)
+    def supplier(self, ruc: str) -> Row | None:
+        """A proveedores row by RUC."""
+        entry = self._supplier(ruc)
+        return entry[0] if entry else None
+
+    def digest(self, table: str, key: str | None) -> bytes:
+        """The digest of a lookup row (entidades, proyectos, proveedores) as staged; empty when there is none."""
+        if table == "proveedores":
+            entry = self._supplier(key) if key is not None else None
+            return entry[1] if entry else b""
+        return self._lookup_digests.get((table, key), b"")
 
     def _grouped(self, sql: str) -> "_Groups":
         return _Groups(self.db.execute(sql))
 
     def bundles(self) -> Iterator[Bundle]:
         """Yield one bundle per staged procedure, ordered by procedure code."""
-        children = {t: self._grouped(f'SELECT k, body FROM "{t}" ORDER BY k, seq') for t in BY_PROCEDURE}
+        children = {t: self._grouped(f'SELECT k, line, body FROM "{t}" ORDER BY k, seq') for t in BY_PROCEDURE}
         by_contract = {
             t: self._grouped(
-                f'SELECT c.k, x.body FROM "{t}" x JOIN "contratos" c ON c.k2 = x.k ORDER BY c.k, x.seq'
+                f'SELECT c.k, x.line, x.body FROM "{t}" x JOIN "contratos" c ON c.k2 = x.k ORDER BY c.k, x.k, x.seq'
             )
             for t in BY_CONTRACT
         }
-        for (code, body) in self.db.execute('SELECT k, body FROM "procedimientos" ORDER BY k, seq'):
-            procedure = pickle.loads(body)
+        for (code, line, body) in self.db.execute('SELECT k, line, body FROM "procedimientos" ORDER BY k, seq'):
+            procedure = _row(line, body)
+            digest = hashlib.blake2b(body, digest_size=16)
             bundle = Bundle(
                 procedure=procedure,
                 entity=self.entities[procedure["ruc_entidad"]],
                 project=self.projects.get(procedure.get("codigo_proyecto")),
-                items=children["items"].take(code),
-                bids=children["ofertas"].take(code),
-                awards=children["adjudicaciones"].take(code),
-                contracts=children["contratos"].take(code),
-                documents=children["documentos"].take(code),
+                items=children["items"].take(code, digest),
+                bids=children["ofertas"].take(code, digest),
+                awards=children["adjudicaciones"].take(code, digest),
+                contracts=children["contratos"].take(code, digest),
+                documents=children["documentos"].take(code, digest),
             )
             for table, target in (("modificaciones_contrato", bundle.amendments), ("pagos", bundle.payments)):
-                for row in by_contract[table].take(code):
+                for row in by_contract[table].take(code, digest):
                     target.setdefault(row["codigo_contrato"], []).append(row)
+            bundle.digest = digest.digest()
             yield bundle
 
     def close(self) -> None:
@@ -177,12 +197,27 @@ class _Groups:
         self.cursor = cursor
         self.head = cursor.fetchone()
 
-    def take(self, key: str) -> list[Row]:
+    def take(self, key: str, digest: "hashlib._Hash") -> list[Row]:
+        """That key's rows; their pickles, each with its length, then their count, go into ``digest``."""
         rows = []
         while self.head is not None and self.head[0] < key:
             # Foreign keys were checked, so every staged child has a procedure; skip defensively.
             self.head = self.cursor.fetchone()
         while self.head is not None and self.head[0] == key:
-            rows.append(pickle.loads(self.head[1]))
+            _, line, body = self.head
+            digest.update(len(body).to_bytes(4, "big"))
+            digest.update(body)
+            rows.append(_row(line, body))
             self.head = self.cursor.fetchone()
+        digest.update(len(rows).to_bytes(4, "big"))
         return rows
+
+
+def _row(line: int, body: bytes) -> Row:
+    row = pickle.loads(body)
+    row["_line"] = line
+    return row
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()

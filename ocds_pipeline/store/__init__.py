@@ -28,7 +28,7 @@ from . import tables
 from .lock import StoreBusy, postgresql_lock, sqlite_lock
 from .migrations import StoreVersionError, upgrade
 
-__all__ = ["Store", "StoreBusy", "StoreError", "StoreVersionError", "content_hash", "normalise_url"]
+__all__ = ["Reconciliation", "Store", "StoreBusy", "StoreError", "StoreVersionError", "content_hash", "normalise_url"]
 
 BATCH = 500
 
@@ -52,6 +52,16 @@ def content_hash(body: bytes) -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What a process was last reconciled with: the digest of its mapping's release ids, and (for a mapped
+    source) the digest of the source rows that mapping read and its outline (releases and tags)."""
+
+    mapping: str
+    source: str | None = None
+    outline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,8 +200,14 @@ class Store:
         """For each ocid reconciled before, the digest of its last mapping (see :meth:`insert`)."""
         return dict(self._by_ocid(tables.processes, [tables.processes.c.mapping], ocids))
 
-    def insert(self, run_id: int, new: list[StoredRelease], mappings: dict[str, str] | None = None) -> int:
-        """Insert new releases, and record the processes' latest mappings, in one transaction.
+    def reconciled(self, sources: dict[str, str]) -> dict[str, str]:
+        """Of these processes and their source digests, the outlines of those last reconciled from that same source."""
+        p = tables.processes.c
+        return {ocid: outline for ocid, source, outline in self._by_ocid(tables.processes, [p.source, p.outline], sources)
+                if source is not None and source == sources[ocid]}
+
+    def insert(self, run_id: int, new: list[StoredRelease], mappings: dict[str, Reconciliation] | None = None) -> int:
+        """Insert new releases, and record what the processes were reconciled with, in one transaction.
 
         Return how many releases were inserted.
         """
@@ -208,7 +224,8 @@ class Store:
                 ocids = list(mappings)
                 for start in range(0, len(ocids), BATCH):
                     connection.execute(delete(tables.processes).where(p.ocid.in_(ocids[start:start + BATCH])))
-                connection.execute(insert(tables.processes), [{"ocid": o, "mapping": m} for o, m in mappings.items()])
+                connection.execute(insert(tables.processes), [{"ocid": o, "mapping": m.mapping, "source": m.source,
+                                                               "outline": m.outline} for o, m in mappings.items()])
             checkpoint("store.before_commit")
         checkpoint("store.after_commit")
         return len(rows)

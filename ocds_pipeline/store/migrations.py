@@ -46,12 +46,22 @@ def _search(connection: Connection) -> None:
     connection.execute(delete(tables.meta).where(tables.meta.c.key == "compiled_through"))
 
 
+def _sources(connection: Connection) -> None:
+    """Processes reconciled before have no source digest: the next run maps them once more and records it.
+    (A new store's migration 2 created the table with today's columns already.)"""
+    present = {column["name"] for column in inspect(connection).get_columns("processes")}
+    for column, kind in (("source", "VARCHAR(32)"), ("outline", "TEXT")):
+        if column not in present:
+            connection.execute(text(f"ALTER TABLE processes ADD COLUMN {column} {kind}"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
     (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
     (3, "compiled: each process's compiled release and year, kept current for publishing; meta", _compiled),
     (4, "projects: the works-project rows of the last run, for OC4IDS published from the store", _projects),
     (5, "search, search_keys (+ full text): the API's filters and text search over compiled releases", _search),
+    (6, "processes.source, processes.outline: skip mapping processes whose source rows did not change", _sources),
 ]
 
 

@@ -43,11 +43,15 @@ releases = Table(
 )
 
 # What each process's releases were last reconciled with: a digest of the ids of the releases
-# its last mapping gave, so that an unchanged process is recognised with one lookup.
+# its last mapping gave, so that an unchanged process is recognised with one lookup; and a digest
+# of the source rows that mapping read, with how many releases of which tags it gave, so that a
+# daily run need not map again a process whose source did not change.
 processes = Table(
     "processes", metadata,
     Column("ocid", Text, primary_key=True),
     Column("mapping", String(32), nullable=False),
+    Column("source", String(32)),
+    Column("outline", Text),                              # JSON: {"releases": n, "tags": {tag: n}}
 )
 
 # Each process's compiled release, kept current by Store.refresh_compiled so that publishing reads

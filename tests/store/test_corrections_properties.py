@@ -56,6 +56,10 @@ def _base() -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]]]:
     contracts = {c["codigo_contrato"] for c in rows["contratos"]}
     for table in ("modificaciones_contrato", "pagos"):
         rows[table] = [r for r in rows[table] if r["codigo_contrato"] in contracts]
+    # Only the lookup rows they read, so that an edit of one reaches a process (and must be published).
+    suppliers = {r["ruc_proveedor"] for r in rows["ofertas"] + rows["adjudicaciones"]}
+    rows["proveedores"] = [r for r in rows["proveedores"] if r["ruc"] in suppliers]
+    rows["entidades"] = [r for r in rows["entidades"] if r["ruc"] in {p["ruc_entidad"] for p in rows["procedimientos"]}]
     return fields, rows
 
 
@@ -65,7 +69,7 @@ FIELDS, BASE = _base()
 CHANGES = [("procedimientos", "objeto"), ("procedimientos", "descripcion"), ("procedimientos", "presupuesto_referencial"),
            ("adjudicaciones", "monto"), ("contratos", "monto"), ("contratos", "plazo_dias"), ("pagos", "monto"),
            ("items", "descripcion"), ("items", "cantidad"), ("modificaciones_contrato", "justificacion"),
-           ("documentos", "titulo"), ("proveedores", "nombre"), ("adjudicaciones", "estado")]
+           ("documentos", "titulo"), ("proveedores", "nombre"), ("adjudicaciones", "estado"), ("entidades", "nombre")]
 CLEARS = [("procedimientos", "descripcion"), ("procedimientos", "presupuesto_referencial"), ("items", "unidad"),
           ("adjudicaciones", "estado"), ("contratos", "plazo_dias"), ("modificaciones_contrato", "justificacion"),
           ("procedimientos", "codigo_proyecto")]
@@ -150,9 +154,11 @@ def write_export(folder: Path, export: dict[str, list[dict[str, str]]]) -> None:
 
 
 def feed(store: Store, folder: Path, now: datetime) -> Reconciler:
-    """What `run` does to the store for one export (without publishing files)."""
+    """What `run` does to the store for one export (without publishing files): processes whose source it
+    reconciled before are not mapped again."""
     reconciler = Reconciler(store, store.start_run("map", str(folder)), SCHEMA, now)
-    reconciler.add(list(map_processes(folder, Config(), rejects=RejectLog(), accounting=Accounting())))
+    reconciler.add(list(map_processes(folder, Config(), rejects=RejectLog(), accounting=Accounting(),
+                                      reconciled=store.reconciled)))
     return reconciler
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ocds_pipeline.sources import Reject
-from ocds_pipeline.store import Store, StoredRelease, StoreVersionError, normalise_url, tables
+from ocds_pipeline.store import Reconciliation, Store, StoredRelease, StoreVersionError, normalise_url, tables
 from ocds_pipeline.store.migrations import MIGRATIONS
 
 
@@ -58,10 +58,15 @@ def test_releases_are_unique_immutable_and_read_in_order(store_url):
 def test_mappings_are_recorded_with_the_releases(store_url):
     store = Store(store_url)
     run = store.start_run("map", "test")
-    store.insert(run, [StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z"))], {"o-1": "d1", "o-2": "d2"})
+    store.insert(run, [StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z"))],
+                 {"o-1": Reconciliation("d1", "s1", '{"releases": 1}'), "o-2": Reconciliation("d2")})
     assert store.mappings(["o-1", "o-2", "o-3"]) == {"o-1": "d1", "o-2": "d2"}
-    assert store.insert(run, [], {"o-1": "d3"}) == 0  # a mapping is replaced, with or without releases
+    # Only a process reconciled from the same source is known by its source; o-2 has no source digest.
+    assert store.reconciled({"o-1": "s1", "o-2": "s1", "o-3": "s1"}) == {"o-1": '{"releases": 1}'}
+    assert store.reconciled({"o-1": "s2"}) == {}
+    assert store.insert(run, [], {"o-1": Reconciliation("d3", "s2", "{}")}) == 0  # replaced, with or without releases
     assert store.mappings(["o-1"]) == {"o-1": "d3"}
+    assert store.reconciled({"o-1": "s1"}) == {} and store.reconciled({"o-1": "s2"}) == {"o-1": "{}"}
     store.close()
 
 
