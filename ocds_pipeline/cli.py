@@ -48,6 +48,10 @@ reader_options = [
     click.option("--delimiter", help="CSV delimiter (default: detected from the header: ; , tab or |)."),
     click.option("--decimal", "decimal_char", type=click.Choice([".", ","]),
                  help="Decimal mark for ambiguous numbers such as 1.234 (default: ',' for ';'-delimited files, else '.')."),
+    click.option("--modified-since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+                 callback=lambda _, __, value: value and value.strftime("%Y-%m-%d %H:%M:%S"),
+                 help="Database sources: read a delta, only the procedures whose fecha_ultima_modificacion is on or after "
+                      "this date (with their rows, and every entity, supplier and project)."),
 ]
 
 
@@ -178,7 +182,9 @@ def check(config, source, rejects_path, max_reject_rate, **reader_options) -> No
 def _report_run(summary) -> None:
     _print_summary(summary.accounting, summary.rejects, str(summary.out / "rejects.csv"))
     tags = ", ".join(f"{tag} {count:,}" for tag, count in sorted(summary.mapping.tags.items()))
-    click.echo(f"{summary.mapping.processes:,} processes, {summary.mapping.releases:,} releases ({tags})")
+    unchanged = f" ({summary.mapping.unchanged:,} unchanged since they were last reconciled: not mapped again)" \
+        if summary.mapping.unchanged else ""
+    click.echo(f"{summary.mapping.processes:,} processes{unchanged}, {summary.mapping.releases:,} releases ({tags})")
     unused = {k: v for k, v in summary.mapping.unused.items() if v}
     if unused:
         click.echo("valid rows no process refers to (not published): "

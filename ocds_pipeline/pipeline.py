@@ -194,7 +194,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                     reconciler.add(batch)
                 store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
                 store.save_projects(stats.projects or {}, stats.project_entities)
-                projects = ProjectSource(stats.projects, stats.project_entities)
+                projects = ProjectSource(*store.projects())  # a delta export's, and every earlier one's
                 publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
                 write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
                 publication.files += QUALITY_FILES
@@ -209,7 +209,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                                                   "merge_errors": publication.merge_errors, "warnings": publication.warnings,
                                                   **({"publication": published.summary()} if published else {})})
             store.finish_run(run_id, {"added": reconciler.added, "updates": reconciler.corrections, "rejects": rejects.count,
-                                      **store.count()})
+                                      "unchanged": stats.unchanged, **store.count()})
             return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication, published)
     finally:
         store.close()  # on failure too: its connections (and an SQLite file's handles) are released

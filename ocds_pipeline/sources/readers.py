@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from ..redaction import redact
+from .bundles import BY_CONTRACT, BY_PROCEDURE
 from .csvrecords import BadRecord, CsvRecords, open_lines
 from .limits import current
 from .rejects import Reject, truncate
@@ -174,10 +175,13 @@ class CsvFolderReader:
 class SqlReader:
     """Reads each table with ``SELECT *`` through SQLAlchemy, streaming; row number stands for line.
 
-    A text value longer than ``max_field_size`` bytes rejects its row, as a long CSV line does.
+    A text value longer than ``max_field_size`` bytes rejects its row, as a long CSV line does. With
+    ``modified_since``, it reads a delta: the procedures modified on or after it (``fecha_ultima_modificacion``),
+    every row that belongs to them, and every row of the lookup tables (entities, suppliers, projects).
     """
 
-    def __init__(self, url: str, *, batch_size: int = 5000, max_field_size: int = DEFAULT_MAX_FIELD_SIZE) -> None:
+    def __init__(self, url: str, *, batch_size: int = 5000, max_field_size: int = DEFAULT_MAX_FIELD_SIZE,
+                 modified_since: str | None = None) -> None:
         import sqlalchemy
 
         try:
@@ -190,6 +194,7 @@ class SqlReader:
             raise SourceError(redact(f"cannot open database {url!r}: {error}")) from None
         self.batch_size = batch_size
         self.max_field_size = max_field_size
+        self.modified_since = modified_since
 
     def has_table(self, spec: TableSpec) -> bool:
         return spec.name.lower() in self.tables
@@ -203,13 +208,38 @@ class SqlReader:
         mapping, notes = _match_columns(spec, header, f"table {name}")
         return RawTable(self._rows(spec, table, mapping), ".", notes)
 
-    def _rows(self, spec: TableSpec, table, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    def _table(self, name: str, *columns: str):
+        """A source table by its name in the specs, with the named columns (matched without case)."""
         import sqlalchemy
 
+        actual = self.tables.get(name)
+        found = {column.lower(): column for column in self.columns.get(actual, [])}
+        if actual is None or any(column not in found for column in columns):
+            raise SourceError(f"--modified-since needs table {name} with columns {', '.join(columns)}")
+        return sqlalchemy.table(actual, *(sqlalchemy.column(found[column]) for column in columns))
+
+    def _select(self, name: str, table):
+        """All of ``table``; or, for a delta, only its rows that belong to procedures modified since the date."""
+        import sqlalchemy
+
+        query = sqlalchemy.select(table)
+        if self.modified_since is None or name not in ("procedimientos", *BY_PROCEDURE, *BY_CONTRACT):
+            return query
+        own = {column.name.lower(): column for column in table.columns}
+        if name == "procedimientos":
+            return query.where(own["fecha_ultima_modificacion"] >= self.modified_since)
+        procedures = self._table("procedimientos", "codigo", "fecha_ultima_modificacion")
+        changed = sqlalchemy.select(procedures.c[0]).where(procedures.c[1] >= self.modified_since)
+        if name in BY_PROCEDURE:
+            return query.where(own[BY_PROCEDURE[name]].in_(changed))
+        contracts = self._table("contratos", "codigo_contrato", "codigo_procedimiento")
+        return query.where(own[BY_CONTRACT[name]].in_(sqlalchemy.select(contracts.c[0]).where(contracts.c[1].in_(changed))))
+
+    def _rows(self, spec: TableSpec, table, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
         limit = self.max_field_size
         with self.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, yield_per=self.batch_size).execute(
-                sqlalchemy.select(table)
+                self._select(spec.name, table)
             )
             for number, row in enumerate(result, start=1):
                 values = {name: row[i] for name, i in mapping.items()}
@@ -223,9 +253,17 @@ class SqlReader:
                     yield number, values
 
 
-def open_reader(location: str | Path, *, max_field_size: int = DEFAULT_MAX_FIELD_SIZE, **options: Any) -> Reader:
-    """A SQL reader for URLs (``sqlite:///…``, ``postgresql://…``), else a CSV folder reader."""
+def open_reader(location: str | Path, *, max_field_size: int = DEFAULT_MAX_FIELD_SIZE, modified_since: str | None = None,
+                **options: Any) -> Reader:
+    """A SQL reader for URLs (``sqlite:///…``, ``postgresql://…``), else a CSV folder reader.
+
+    ``modified_since`` (a database's delta, see :class:`SqlReader`) is refused for a CSV folder: a delta
+    export of CSV files is read as it is.
+    """
     text = str(location)
     if "://" in text:
-        return SqlReader(text, max_field_size=max_field_size)
+        return SqlReader(text, max_field_size=max_field_size, modified_since=modified_since)
+    if modified_since is not None:
+        raise SourceError("--modified-since selects a delta in a database source; a folder of CSV files is read as it "
+                          "is (a delta export holds the changed procedures' rows and every lookup row: docs/store.md)")
     return CsvFolderReader(Path(text), max_field_size=max_field_size, **options)
