@@ -328,32 +328,53 @@ def bench_privacy(n: int = 10_000) -> list[tuple[str, float, float]]:
     return rows
 
 
-def _next_day(source: Path, folder: Path) -> tuple[int, int]:
-    """The export a day later: 1 % of the procedures corrected (their description), 1 % new (copies of others
-    under new codes, without awards yet); every other table as it was. How many of each."""
+def _csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames), list(reader)
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False) -> tuple[int, int]:
+    """The export a day later: 1 % of the procedures corrected (their description), 1 % new (copies of others
+    under new codes, without awards yet); ``offset`` chooses which. The full export keeps every other row;
+    a ``delta`` export holds only the changed and new procedures' rows, and every lookup row (docs/store.md).
+    How many procedures of each."""
     import shutil
+
+    from ocds_pipeline.sources.bundles import BY_CONTRACT, BY_PROCEDURE
 
     _fresh(folder)
     shutil.copytree(source, folder)
-    with open(source / "procedimientos.csv", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    changed = added = 0
-    new_rows = []
+    fields, rows = _csv(source / "procedimientos.csv")
+    corrected, new_rows = [], []
     for number, row in enumerate(rows):
-        if number % 100 == 0:
+        if number % 100 == offset:
             row["descripcion"] = row["descripcion"] + " (corregido)"
             row["fecha_ultima_modificacion"] = "2026-01-02 12:00:00"
-            changed += 1
-        elif number % 100 == 50:
-            new_rows.append({**row, "codigo": row["codigo"] + "-B", "fecha_ultima_modificacion": "2026-01-02 12:00:00"})
-            added += 1
-    with open(folder / "procedimientos.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fields)
-        writer.writeheader()
-        writer.writerows(rows + new_rows)
-    return changed, added
+            corrected.append(row)
+        elif number % 100 == 50 + offset:
+            new_rows.append({**row, "codigo": f"{row['codigo']}-{offset}", "fecha_ultima_modificacion": "2026-01-02 12:00:00"})
+    _write_csv(folder / "procedimientos.csv", fields, (corrected if delta else rows) + new_rows)
+    if delta:
+        codes = {row["codigo"] for row in corrected}
+        contracts = set()
+        for table, column in {**BY_PROCEDURE, **BY_CONTRACT}.items():  # contratos comes before its children
+            fields, kept = _csv(source / f"{table}.csv")
+            kept = [row for row in kept if row[column] in (contracts if table in BY_CONTRACT else codes)]
+            contracts |= {row["codigo_contrato"] for row in kept if table == "contratos"}
+            _write_csv(folder / f"{table}.csv", fields, kept)
+    return len(corrected), len(new_rows)
 
 
 def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, float]]:
@@ -381,6 +402,10 @@ def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, fl
                      f"({seconds / full:.0%} of the first run)", seconds, rss))
         seconds, rss = measure([*command, str(OUT / f"daily-next-{n}")])
         rows.append((f"the same export again: nothing changed ({seconds / full:.0%} of the first run)", seconds, rss))
+        changed, added = _next_day(OUT / f"daily-next-{n}", OUT / f"daily-delta-{n}", offset=25, delta=True)
+        seconds, rss = measure([*command, str(OUT / f"daily-delta-{n}")])
+        rows.append((f"the day after, from a delta export: {changed:,} other procedures corrected and {added:,} new, "
+                     f"with every lookup row ({seconds / full:.0%} of the first run)", seconds, rss))
     return rows
 
 
