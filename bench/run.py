@@ -345,11 +345,11 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> Non
         writer.writerows(rows)
 
 
-def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False) -> tuple[int, int]:
+def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False, year: str | None = None) -> tuple[int, int]:
     """The export a day later: 1 % of the procedures corrected (their description), 1 % new (copies of others
-    under new codes, without awards yet); ``offset`` chooses which. The full export keeps every other row;
-    a ``delta`` export holds only the changed and new procedures' rows, and every lookup row (docs/store.md).
-    How many procedures of each."""
+    under new codes, without awards yet); ``offset`` chooses which, and ``year`` (of publication) where they
+    are (every year when None). The full export keeps every other row; a ``delta`` export holds only the
+    changed and new procedures' rows, and every lookup row (docs/store.md). How many procedures of each."""
     import shutil
 
     from ocds_pipeline.sources.bundles import BY_CONTRACT, BY_PROCEDURE
@@ -358,12 +358,13 @@ def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False) 
     shutil.copytree(source, folder)
     fields, rows = _csv(source / "procedimientos.csv")
     corrected, new_rows = [], []
-    for number, row in enumerate(rows):
-        if number % 100 == offset:
+    every = 100 if year is None else max(1, sum(row["fecha_publicacion"].startswith(year) for row in rows) * 100 // len(rows))
+    for number, row in enumerate(r for r in rows if year is None or r["fecha_publicacion"].startswith(year)):
+        if number % every == offset % every:
             row["descripcion"] = row["descripcion"] + " (corregido)"
             row["fecha_ultima_modificacion"] = "2026-01-02 12:00:00"
             corrected.append(row)
-        elif number % 100 == 50 + offset:
+        elif number % every == (50 + offset) % every:
             new_rows.append({**row, "codigo": f"{row['codigo']}-{offset}", "fecha_ultima_modificacion": "2026-01-02 12:00:00"})
     _write_csv(folder / "procedimientos.csv", fields, (corrected if delta else rows) + new_rows)
     if delta:
@@ -406,6 +407,12 @@ def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, fl
         seconds, rss = measure([*command, str(OUT / f"daily-delta-{n}")])
         rows.append((f"the day after, from a delta export: {changed:,} other procedures corrected and {added:,} new, "
                      f"with every lookup row ({seconds / full:.0%} of the first run)", seconds, rss))
+        _, latest = _csv(source / "procedimientos.csv")
+        latest = max(row["fecha_publicacion"][:4] for row in latest)
+        changed, added = _next_day(OUT / f"daily-next-{n}", OUT / f"daily-latest-{n}", offset=10, delta=True, year=latest)
+        seconds, rss = measure([*command, str(OUT / f"daily-latest-{n}")])
+        rows.append((f"another day's delta, its {changed:,} corrected and {added:,} new procedures all published in "
+                     f"{latest} ({seconds / full:.0%} of the first run)", seconds, rss))
     return rows
 
 
