@@ -149,3 +149,30 @@ def test_modified_since_is_refused_for_a_folder_of_csv_files(tmp_path):
     with pytest.raises(SourceError, match="--modified-since selects a delta in a database source"):
         run(FIXTURES, tmp_path / "out", CONFIG, SchemaResolver.from_env(), store_url=str(tmp_path / "s.sqlite"),
             modified_since="2026-11-30 00:00:00")
+
+
+def test_the_command_line_takes_a_date_and_refuses_a_csv_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from ocds_pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["run", str(FIXTURES), "--out", str(tmp_path / "out"), "--store",
+                                       str(tmp_path / "s.sqlite"), "--modified-since", "2026-11-30"])
+    assert result.exit_code == 2 and "--modified-since selects a delta in a database source" in result.output
+    result = CliRunner().invoke(main, ["check", str(FIXTURES), "--modified-since", "30/11/2026"])
+    assert result.exit_code == 2 and "'30/11/2026' does not match the formats" in result.output
+
+
+def test_an_empty_delta_adds_nothing_and_keeps_what_the_store_has(tmp_path):
+    from click.testing import CliRunner
+
+    from ocds_pipeline.cli import main
+
+    load_into_sqlite(FIXTURES, tmp_path / "soce.db")
+    args = [f"sqlite:///{tmp_path / 'soce.db'}", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "s.sqlite")]
+    assert CliRunner().invoke(main, ["run", *args]).exit_code == 0
+    before = (tmp_path / "out" / "compiled.jsonl").read_bytes()
+    result = CliRunner().invoke(main, ["--quiet", "run", *args, "--modified-since", "2099-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "added 0 releases" in result.output and "\n0 processes, 0 releases" in result.output
+    assert (tmp_path / "out" / "compiled.jsonl").read_bytes() == before
