@@ -446,9 +446,30 @@ def bench_site(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[tuple[str, fl
     return rows
 
 
+def bench_memory(sizes: tuple[int, ...] = (10_000, 20_000, 50_000, 100_000)) -> list[tuple[str, float, float]]:
+    """Peak RSS of each streaming stage as the input grows: map, compile, validate, quality and indicators
+    on the same generated procedures at each size (issue 16: memory flat in input size)."""
+    rows = []
+    for n in sizes:
+        mapped, compiled = OUT / f"map-{n}", OUT / f"compiled-{n}"
+        stages = {
+            "map": [*CLI, "map", str(_generated(n)), "--out", str(mapped)],
+            "compile": [*CLI, "compile", str(mapped / "releases.jsonl"), "--out", str(compiled)],
+            "validate": [*CLI, "validate", str(mapped / "releases.jsonl"), "--json", str(OUT / f"validate-{n}.json")],
+            "quality": [*CLI, "quality", str(compiled / "compiled.jsonl"), "--out", str(OUT / f"quality-{n}")],
+            "indicators": [*CLI, "indicators", str(compiled / "compiled.jsonl"), "--by", "year,regime",
+                           "--out", str(OUT / f"indicators-{n}.csv")],
+        }
+        for stage, command in stages.items():
+            seconds, rss = measure(command, exit_codes=(0, 1) if stage in ("validate", "quality") else (0,))  # 1: findings
+            rows.append((f"{stage}, {n:,} procedures", seconds, rss))
+    return rows
+
+
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
-         "publish": bench_publish, "site": bench_site, "privacy": bench_privacy, "daily": bench_daily}
+         "publish": bench_publish, "site": bench_site, "privacy": bench_privacy, "daily": bench_daily,
+         "memory": bench_memory}
 
 
 def main() -> None:

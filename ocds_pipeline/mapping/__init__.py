@@ -14,8 +14,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import orjson
-
 from ..config import Config
 from ..procedure_types import default_procedure_types
 from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
@@ -43,22 +41,25 @@ class MappingStats:
     project_entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     unchanged: int = 0  # processes not mapped again: their source is the one last reconciled
 
-    def count(self, outline: str) -> None:
+    def count(self, outline: Outline) -> None:
         """Count one process's releases from its :func:`outline`."""
-        counts = orjson.loads(outline)
         self.processes += 1
-        self.releases += counts["releases"]
-        for tag, n in counts["tags"].items():
+        self.releases += outline["releases"]
+        for tag, n in outline["tags"].items():
             self.tags[tag] = self.tags.get(tag, 0) + n
 
 
-def outline(releases: list[dict[str, Any]]) -> str:
-    """How many releases a process has, and of which tags: what a run counts of a process it does not map again."""
+# {"releases": n, "tags": {tag: n}}: what a run counts of a process, whether it maps it again or not.
+Outline = dict[str, Any]
+
+
+def outline(releases: list[dict[str, Any]]) -> Outline:
+    """How many releases a process has, and of which tags."""
     tags: dict[str, int] = {}
     for release in releases:
         for tag in release["tag"]:
             tags[tag] = tags.get(tag, 0) + 1
-    return orjson.dumps({"releases": len(releases), "tags": tags}, option=orjson.OPT_SORT_KEYS).decode()
+    return {"releases": len(releases), "tags": tags}
 
 
 @dataclass
@@ -70,11 +71,11 @@ class MappedProcess:
     releases: list[dict[str, Any]]
     modified: str | None = None
     source: str | None = None
-    outline: str | None = None
+    outline: Outline | None = None
 
 
 # Given {ocid: source digest} for some processes, the outlines of those whose digest is the one last reconciled.
-Reconciled = Callable[[dict[str, str]], dict[str, str]]
+Reconciled = Callable[[dict[str, str]], dict[str, Outline]]
 
 
 def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
@@ -117,7 +118,7 @@ def map_processes(
     reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)
     sections = Sections.load()
     types = default_procedure_types()
-    fingerprint = mapping_fingerprint(config.ocid_prefix)
+    fingerprint = mapping_fingerprint(config.ocid_prefix) if reconciled else b""
     with Staging(staging_dir) as staging:
         for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
             staging.add(table, line, row)
@@ -136,7 +137,7 @@ def map_processes(
                                    "tipo_procedimiento", procedure["tipo_procedimiento"], rejects, accounting)
                     continue
                 typed.append((bundle, ptype, make_ocid(config.ocid_prefix, procedure["codigo"]),
-                              source_digest(bundle, staging, fingerprint)))
+                              source_digest(bundle, staging, fingerprint) if reconciled else None))
             known = reconciled({ocid: digest for _, _, ocid, digest in typed}) if reconciled else {}
             for bundle, ptype, ocid, digest in typed:
                 used["entidades"].add(bundle.entity["ruc"])

@@ -61,7 +61,7 @@ class Reconciliation:
 
     mapping: str
     source: str | None = None
-    outline: str | None = None
+    outline: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,10 +200,10 @@ class Store:
         """For each ocid reconciled before, the digest of its last mapping (see :meth:`insert`)."""
         return dict(self._by_ocid(tables.processes, [tables.processes.c.mapping], ocids))
 
-    def reconciled(self, sources: dict[str, str]) -> dict[str, str]:
+    def reconciled(self, sources: dict[str, str]) -> dict[str, dict[str, Any]]:
         """Of these processes and their source digests, the outlines of those last reconciled from that same source."""
         p = tables.processes.c
-        return {ocid: outline for ocid, source, outline in self._by_ocid(tables.processes, [p.source, p.outline], sources)
+        return {ocid: orjson.loads(outline) for ocid, source, outline in self._by_ocid(tables.processes, [p.source, p.outline], sources)
                 if source is not None and source == sources[ocid]}
 
     def insert(self, run_id: int, new: list[StoredRelease], mappings: dict[str, Reconciliation] | None = None) -> int:
@@ -224,8 +224,10 @@ class Store:
                 ocids = list(mappings)
                 for start in range(0, len(ocids), BATCH):
                     connection.execute(delete(tables.processes).where(p.ocid.in_(ocids[start:start + BATCH])))
-                connection.execute(insert(tables.processes), [{"ocid": o, "mapping": m.mapping, "source": m.source,
-                                                               "outline": m.outline} for o, m in mappings.items()])
+                connection.execute(insert(tables.processes), [
+                    {"ocid": o, "mapping": m.mapping, "source": m.source,
+                     "outline": None if m.outline is None else orjson.dumps(m.outline, option=orjson.OPT_SORT_KEYS).decode()}
+                    for o, m in mappings.items()])
             checkpoint("store.before_commit")
         checkpoint("store.after_commit")
         return len(rows)

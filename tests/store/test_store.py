@@ -59,14 +59,14 @@ def test_mappings_are_recorded_with_the_releases(store_url):
     store = Store(store_url)
     run = store.start_run("map", "test")
     store.insert(run, [StoredRelease.of(release("o-1", "x", "2024-01-01T00:00:00Z"))],
-                 {"o-1": Reconciliation("d1", "s1", '{"releases": 1}'), "o-2": Reconciliation("d2")})
+                 {"o-1": Reconciliation("d1", "s1", {"releases": 1, "tags": {"tender": 1}}), "o-2": Reconciliation("d2")})
     assert store.mappings(["o-1", "o-2", "o-3"]) == {"o-1": "d1", "o-2": "d2"}
     # Only a process reconciled from the same source is known by its source; o-2 has no source digest.
-    assert store.reconciled({"o-1": "s1", "o-2": "s1", "o-3": "s1"}) == {"o-1": '{"releases": 1}'}
+    assert store.reconciled({"o-1": "s1", "o-2": "s1", "o-3": "s1"}) == {"o-1": {"releases": 1, "tags": {"tender": 1}}}
     assert store.reconciled({"o-1": "s2"}) == {}
-    assert store.insert(run, [], {"o-1": Reconciliation("d3", "s2", "{}")}) == 0  # replaced, with or without releases
+    assert store.insert(run, [], {"o-1": Reconciliation("d3", "s2", {"releases": 0, "tags": {}})}) == 0  # replaced
     assert store.mappings(["o-1"]) == {"o-1": "d3"}
-    assert store.reconciled({"o-1": "s1"}) == {} and store.reconciled({"o-1": "s2"}) == {"o-1": "{}"}
+    assert store.reconciled({"o-1": "s1"}) == {} and store.reconciled({"o-1": "s2"}) == {"o-1": {"releases": 0, "tags": {}}}
     store.close()
 
 
