@@ -74,6 +74,10 @@ def render_source_data() -> str:
         "  12-digit value is reported as a lost leading zero.",
         "- A row that breaks a rule is **rejected** with table, line, column, value and reason; it is",
         "  never dropped silently. Foreign keys must point at *accepted* rows of the parent table.",
+        "- **Deltas**: an export may hold only the changed procedures, with every row that belongs to",
+        "  them and the entities, suppliers and projects they name. A database is read as a delta with",
+        "  `--modified-since DATE` (the procedures whose `fecha_ultima_modificacion` is on or after it);",
+        "  see [the store](store.md), \"Full and delta exports\".",
         "",
         "Tables are read in this order (parents before children): "
         + ", ".join(f"`{name}`" for name in tables) + ".",
