@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import delete, text
 
 from ocds_pipeline.config import Config
@@ -20,7 +22,9 @@ from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.sources import Accounting, RejectLog
 from ocds_pipeline.sources.casting import ECUADOR
 from ocds_pipeline.store import Store, tables
+from ocds_pipeline.store.incremental import mapping_digest
 from tests.conftest import FIXTURES
+from tests.store.test_corrections_properties import BASE, apply_edit, edits, write_export
 
 CONFIG = Config()
 SCHEMA = patched_release_schema(SchemaResolver.from_env())
@@ -149,3 +153,31 @@ def test_a_store_from_before_source_digests_maps_each_process_once_more(store_ur
     mapped, stats, _ = day(store, FIXTURES)
     assert mapped == set() and stats.unchanged == 240
     store.close()
+
+
+
+# Edits of the lookup rows a process reads, besides its own rows: the digest must follow those too.
+lookup_edits = st.tuples(st.just("change"), st.sampled_from([("proveedores", "nombre"), ("entidades", "nombre"),
+                                                             ("proyectos", "nombre")]), st.integers(0, 50), st.integers(0, 1000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(lookup_edits, edits), min_size=1, max_size=3))
+def test_a_process_not_mapped_again_would_map_to_the_releases_it_was_reconciled_with(edited):
+    """The invariant behind the skip: whatever was edited, every process a run does not map again maps,
+    from scratch, to the release ids it was last reconciled with."""
+    export = {table: [dict(row) for row in rows] for table, rows in BASE.items()}
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        write_export(work / "day0", export)
+        store = Store(str(work / "store.sqlite"))
+        day(store, work / "day0")
+        for edit in edited:
+            apply_edit(export, edit)
+        write_export(work / "day1", export)
+        options = {"rejects": RejectLog(), "accounting": Accounting()}
+        mapped = {p.ocid for p in map_processes(work / "day1", CONFIG, reconciled=store.reconciled, **options)}
+        scratch = {p.ocid: mapping_digest(p.releases) for p in map_processes(work / "day1", CONFIG, **options)}
+        skipped = scratch.keys() - mapped
+        assert {ocid: scratch[ocid] for ocid in skipped} == store.mappings(skipped)
+        store.close()
