@@ -144,7 +144,7 @@ class Staging:
     def digest(self, table: str, key: str | None) -> bytes:
         """The digest of a lookup row (entidades, proyectos, proveedores) as staged; empty when there is none."""
         if table == "proveedores":
-            entry = self._supplier(key) if key is not None else None
+            entry = self._supplier(key)
             return entry[1] if entry else b""
         return self._lookup_digests.get((table, key), b"")
 

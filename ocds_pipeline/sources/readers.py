@@ -200,46 +200,43 @@ class SqlReader:
         return spec.name.lower() in self.tables
 
     def open_table(self, spec: TableSpec) -> RawTable:
-        import sqlalchemy
-
         name = self.tables[spec.name.lower()]
-        header = self.columns[name]
-        table = sqlalchemy.table(name, *(sqlalchemy.column(column) for column in header))
-        mapping, notes = _match_columns(spec, header, f"table {name}")
-        return RawTable(self._rows(spec, table, mapping), ".", notes)
+        mapping, notes = _match_columns(spec, self.columns[name], f"table {name}")
+        return RawTable(self._rows(spec, mapping), ".", notes)
 
-    def _table(self, name: str, *columns: str):
-        """A source table by its name in the specs, with the named columns (matched without case)."""
+    def _table(self, name: str):
+        """A source table (by its name in the specs, lower case) with all its columns, and those columns by
+        their lower-case names."""
         import sqlalchemy
 
-        actual = self.tables.get(name)
-        found = {column.lower(): column for column in self.columns.get(actual, [])}
-        if actual is None or any(column not in found for column in columns):
-            raise SourceError(f"--modified-since needs table {name} with columns {', '.join(columns)}")
-        return sqlalchemy.table(actual, *(sqlalchemy.column(found[column]) for column in columns))
+        actual = self.tables[name]
+        table = sqlalchemy.table(actual, *(sqlalchemy.column(column) for column in self.columns[actual]))
+        return table, {column.name.lower(): column for column in table.columns}
 
-    def _select(self, name: str, table):
-        """All of ``table``; or, for a delta, only its rows that belong to procedures modified since the date."""
+    def _select(self, name: str):
+        """All of a table; or, for a delta, only its rows that belong to procedures modified since the date.
+        (The columns named here are required: the tables were checked for them when opened.)"""
         import sqlalchemy
 
+        table, own = self._table(name.lower())
         query = sqlalchemy.select(table)
         if self.modified_since is None or name not in ("procedimientos", *BY_PROCEDURE, *BY_CONTRACT):
             return query
-        own = {column.name.lower(): column for column in table.columns}
         if name == "procedimientos":
             return query.where(own["fecha_ultima_modificacion"] >= self.modified_since)
-        procedures = self._table("procedimientos", "codigo", "fecha_ultima_modificacion")
-        changed = sqlalchemy.select(procedures.c[0]).where(procedures.c[1] >= self.modified_since)
+        _, procedures = self._table("procedimientos")
+        changed = sqlalchemy.select(procedures["codigo"]).where(procedures["fecha_ultima_modificacion"] >= self.modified_since)
         if name in BY_PROCEDURE:
             return query.where(own[BY_PROCEDURE[name]].in_(changed))
-        contracts = self._table("contratos", "codigo_contrato", "codigo_procedimiento")
-        return query.where(own[BY_CONTRACT[name]].in_(sqlalchemy.select(contracts.c[0]).where(contracts.c[1].in_(changed))))
+        _, contracts = self._table("contratos")
+        return query.where(own[BY_CONTRACT[name]].in_(
+            sqlalchemy.select(contracts["codigo_contrato"]).where(contracts["codigo_procedimiento"].in_(changed))))
 
-    def _rows(self, spec: TableSpec, table, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    def _rows(self, spec: TableSpec, mapping: dict[str, int]) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
         limit = self.max_field_size
         with self.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, yield_per=self.batch_size).execute(
-                self._select(spec.name, table)
+                self._select(spec.name)
             )
             for number, row in enumerate(result, start=1):
                 values = {name: row[i] for name, i in mapping.items()}

@@ -3,7 +3,6 @@ files, or a database read with --modified-since) publishes what the full export 
 
 from __future__ import annotations
 
-import csv
 import shutil
 import sqlite3
 from datetime import datetime
@@ -18,6 +17,7 @@ from ocds_pipeline.sources import SourceError
 from ocds_pipeline.sources.casting import ECUADOR
 from ocds_pipeline.store import Store
 from tests.conftest import FIXTURES
+from tests.store.test_corrections import read as rows, write
 from tests.sources.test_readers import load_into_sqlite
 
 CONFIG = Config()
@@ -25,20 +25,6 @@ NOW = datetime(2026, 12, 1, 6, 0, tzinfo=ECUADOR)
 MODIFIED = "2026-11-30 10:00:00"
 CHILDREN = {"items": "codigo_procedimiento", "ofertas": "codigo_procedimiento", "adjudicaciones": "codigo_procedimiento",
             "contratos": "codigo_procedimiento", "documentos": "codigo_procedimiento"}
-
-
-def rows(folder: Path, table: str) -> tuple[list[str], list[dict[str, str]]]:
-    with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames), list(reader)
-
-
-def write(folder: Path, table: str, fields: list[str], data: list[dict[str, str]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(data)
 
 
 def day_two(folder: Path) -> set[str]:
@@ -63,6 +49,7 @@ def day_two(folder: Path) -> set[str]:
 
 def delta(full: Path, codes: set[str], target: Path) -> None:
     """The changed procedures' rows, their suppliers and entities, and only the works projects they name."""
+    target.mkdir(parents=True)
     fields, procedures = rows(full, "procedimientos")
     write(target, "procedimientos", fields, [p for p in procedures if p["codigo"] in codes])
     contracts = set()

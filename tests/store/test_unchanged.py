@@ -3,7 +3,6 @@ mapping reads is kept in the store as a digest, and only a change to it maps the
 
 from __future__ import annotations
 
-import csv
 import shutil
 import tempfile
 from datetime import datetime
@@ -24,6 +23,7 @@ from ocds_pipeline.sources.casting import ECUADOR
 from ocds_pipeline.store import Store, tables
 from ocds_pipeline.store.incremental import mapping_digest
 from tests.conftest import FIXTURES
+from tests.store.test_corrections import read, write
 from tests.store.test_corrections_properties import BASE, apply_edit, edits, write_export
 
 CONFIG = Config()
@@ -39,19 +39,6 @@ def day(store: Store, folder: Path) -> tuple[set[str], MappingStats, Reconciler]
                                 reconciled=store.reconciled))
     reconciler.add(mapped)
     return {process.ocid for process in mapped}, stats, reconciler
-
-
-def read(folder: Path, table: str) -> tuple[list[str], list[dict[str, str]]]:
-    with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames), list(reader)
-
-
-def write(folder: Path, table: str, fields: list[str], rows: list[dict[str, str]]) -> None:
-    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def ocid(code: str) -> str:
