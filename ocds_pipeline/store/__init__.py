@@ -24,6 +24,7 @@ from ..redaction import redact
 from ..sources.ocds import Declared
 from ..sources.rejects import Reject
 from . import search as search_index
+from .bulk import insert_rows
 from . import tables
 from .lock import StoreBusy, postgresql_lock, sqlite_lock
 from .migrations import StoreVersionError, upgrade
@@ -218,13 +219,13 @@ class Store:
             return 0
         with self.engine.begin() as connection:
             if rows:
-                connection.execute(insert(tables.releases), rows)
+                insert_rows(connection, tables.releases, rows)
             if mappings:
                 p = tables.processes.c
                 ocids = list(mappings)
                 for start in range(0, len(ocids), BATCH):
                     connection.execute(delete(tables.processes).where(p.ocid.in_(ocids[start:start + BATCH])))
-                connection.execute(insert(tables.processes), [
+                insert_rows(connection, tables.processes, [
                     {"ocid": o, "mapping": m.mapping, "source": m.source,
                      "outline": None if m.outline is None else orjson.dumps(m.outline, option=orjson.OPT_SORT_KEYS).decode()}
                     for o, m in mappings.items()])
@@ -288,8 +289,7 @@ class Store:
             ocids = [row["ocid"] for row in rows]
             for start in range(0, len(ocids), BATCH):
                 connection.execute(delete(tables.compiled).where(c.ocid.in_(ocids[start:start + BATCH])))
-            if rows:
-                connection.execute(insert(tables.compiled), rows)
+            insert_rows(connection, tables.compiled, rows)
             search_index.replace(connection, ocids, search or [])
             if through is not None:
                 connection.execute(delete(tables.meta).where(tables.meta.c.key == "compiled_through"))
@@ -395,7 +395,7 @@ class Store:
             codes = list(rows)
             for start in range(0, len(codes), BATCH):
                 connection.execute(delete(tables.projects).where(tables.projects.c.code.in_(codes[start:start + BATCH])))
-            connection.execute(insert(tables.projects), [
+            insert_rows(connection, tables.projects, [
                 {"code": code, "row": _typed_json(row), "entity": _typed_json(entities.get(row.get(entity_key)))}
                 for code, row in rows.items()])
         checkpoint("store.projects_saved")
@@ -431,11 +431,10 @@ class Store:
                 batch.append({"run_id": run_id, "stage": reject.stage, "table_name": reject.table, "line": reject.line,
                               "column_name": reject.column, "value": reject.value, "reason": reject.reason})
                 if len(batch) >= BATCH:
-                    connection.execute(insert(tables.rejects), batch)
+                    insert_rows(connection, tables.rejects, batch)
                     count, batch = count + len(batch), []
-            if batch:
-                connection.execute(insert(tables.rejects), batch)
-                count += len(batch)
+            insert_rows(connection, tables.rejects, batch)
+            count += len(batch)
         checkpoint("store.rejects_saved")
         return count
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, insert, literal_column, select, text
+from sqlalchemy import Connection, delete, func, literal_column, select, text
 
 from ..textsearch import fts5_query, stems, unaccented
 from . import tables
+from .bulk import insert_rows
 
 if TYPE_CHECKING:
     from . import Store
@@ -39,12 +40,12 @@ def replace(connection: Connection, ocids: list[str], rows: list[dict[str, Any]]
         connection.execute(delete(tables.search_keys).where(k.ocid.in_(chunk)))
     if not rows:
         return
-    connection.execute(insert(tables.search), [
+    insert_rows(connection, tables.search, [
         {"ocid": row["ocid"], "updated": row["updated"], "text": unaccented(row["text"]),
          **{column: row.get(column) for column in COLUMNS}} for row in rows])
     keys = {(row["ocid"], kind, key) for row in rows for kind, key in row["keys"] if key}
     if keys:
-        connection.execute(insert(tables.search_keys), [{"ocid": o, "kind": kind, "key": key} for o, kind, key in sorted(keys)])
+        insert_rows(connection, tables.search_keys, [{"ocid": o, "kind": kind, "key": key} for o, kind, key in sorted(keys)])
     if sqlite:
         by_ocid = {row["ocid"]: row["text"] for row in rows}
         wanted = list(by_ocid)
