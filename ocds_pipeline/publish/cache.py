@@ -11,7 +11,8 @@ refresh is finished by the next one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator
@@ -19,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from ..ocdsvalues import obj
-from ..procedure_types import ProcedureTypes, default_procedure_types
+from ..procedure_types import default_procedure_types
 from ..store import Store
 from .records import CompiledProcess, Group, RecordBuilder, compile_groups
 from .search_rows import search_row
@@ -52,13 +53,6 @@ def _row(process: CompiledProcess) -> dict[str, Any]:
             "error": process.error}
 
 
-def _search(process: CompiledProcess, types: ProcedureTypes) -> list[dict[str, Any]]:
-    """The process's row in the search index, when it has a compiled release."""
-    if process.compiled is None:
-        return []
-    return [search_row(orjson.loads(process.compiled), process.latest, types)]
-
-
 def _changed_groups(store: Store, after: int, through: int, years: set[str]) -> Iterator[Group]:
     """The release bodies of every process that changed, in ocid order; their former years go to ``years``."""
     ocids = store.changed_ocids(after, through)
@@ -77,14 +71,15 @@ def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,
     result = Refreshed()
     if through <= after:
         return result
-    types = default_procedure_types()
+    builder = replace(builder, derive=partial(search_row, types=default_procedure_types()))  # in the workers
     changed = store.changed_count(after, through) if progress else None
     rows: list[dict[str, Any]] = []
     search: list[dict[str, Any]] = []
     for process in compile_groups(_changed_groups(store, after, through, result.years), builder, workers):
         row = _row(process)
         rows.append(row)
-        search += _search(process, types)
+        if process.derived is not None:
+            search.append(process.derived)
         result.years.add(row["year"])
         if process.error is not None:
             result.errors[process.ocid] = process.error

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -36,15 +36,19 @@ class CompiledProcess:
     error: str | None
     project_input: tuple[dict[str, Any], list[dict[str, Any]]] | None  # for OC4IDS, when it names a project
     bodies: list[bytes] = field(default_factory=list)  # its release bodies (attached in the calling process)
+    derived: Any = None  # what RecordBuilder.derive took from its compiled release
 
 
 @dataclass(frozen=True)
 class RecordBuilder:
-    """Everything a worker needs to build records: merge rules, the release package URL, options."""
+    """Everything a worker needs to build records: merge rules, the release package URL, options, and
+    ``derive``: what else to take from each compiled release (and its latest date) while the worker holds
+    it parsed, such as the process's row in the store's search index."""
 
     rules: RuleTree
     releases_uri: str
     versioned: bool = False
+    derive: Callable[[dict[str, Any], str], Any] | None = None
 
     def __call__(self, group: Group) -> CompiledProcess:
         ocid, bodies = group
@@ -68,8 +72,9 @@ class RecordBuilder:
             if obj(compiled, "planning", "project").get("id"):
                 project_input = (compiled, releases)
         dates = [r["date"] for r in releases]
+        derived = self.derive(compiled, max(dates)) if self.derive is not None and compiled_bytes is not None else None
         return CompiledProcess(ocid, len(releases), min(dates), max(dates), sum(map(len, bodies)), orjson.dumps(record),
-                               compiled_bytes, error, project_input)
+                               compiled_bytes, error, project_input, derived=derived)
 
 
 def _build_batch(builder: RecordBuilder, batch: list[Group]) -> list[CompiledProcess]:
