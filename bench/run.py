@@ -1,7 +1,7 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy, daily;
-       default all)
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy, daily,
+       memory, store; default all)
 Figures go into bench/README.md together with the command that produced them.
 """
 
@@ -466,10 +466,116 @@ def bench_memory(sizes: tuple[int, ...] = (10_000, 20_000, 50_000, 100_000)) -> 
     return rows
 
 
+def _store_input(n: int) -> Path:
+    """The releases of ``n`` processes: the 100,000-procedure mapping, copied ``n / 100,000`` times with
+    distinct ocids (as for the million compiled releases)."""
+    source = OUT / "map-100000" / "releases.jsonl"
+    if not source.exists():
+        measure([*CLI, "map", str(_generated(100_000)), "--out", str(source.parent)])
+    if n == 100_000:
+        return source
+    target = OUT / f"store-input-{n}.jsonl"
+    if not target.exists():
+        with open(target, "wb") as out:
+            for copy in range(n // 100_000):
+                with open(source, "rb") as handle:
+                    for line in handle:
+                        out.write(line.replace(b"ocds-5wno2w-", f"ocds-5wno2w-R{copy}-".encode()))
+    return target
+
+
+def _store_day(source: Path, target: Path) -> tuple[int, int]:
+    """A day's new releases for a store holding ``source``: 1 % of its processes gain a correcting release
+    (a later date, another title) and 1 % new processes (copies of others under new ocids). How many of each."""
+    import zlib
+
+    import orjson
+
+    corrected, added = set(), set()
+    with open(source, "rb") as handle, open(target, "wb") as out:
+        for line in handle:
+            release = orjson.loads(line)
+            ocid = release["ocid"]
+            pick = zlib.crc32(ocid.encode()) % 100
+            if pick == 0 and ocid not in corrected:
+                corrected.add(ocid)
+                tender = release.get("tender") or {}
+                out.write(orjson.dumps({**release, "id": f"{release['id']}-correccion", "date": "2026-01-02T12:00:00-05:00",
+                                        "tender": {**tender, "title": f"{tender.get('title', '')} (corregido)"}}) + b"\n")
+            elif pick == 1:
+                added.add(ocid)
+                out.write(orjson.dumps({**release, "ocid": f"{ocid}-nuevo"}) + b"\n")
+    return len(corrected), len(added)
+
+
+STORE_LOOKUPS = """
+import json, random, sys, time
+from sqlalchemy import func, select
+from ocds_pipeline.store import Store, tables
+from ocds_pipeline.store.search import Filters, Lookups, compiled_page
+store = Store(sys.argv[1])
+with store.engine.connect() as connection:
+    count = connection.execute(select(func.count()).select_from(tables.compiled)).scalar()
+    ocids = [connection.execute(select(tables.compiled.c.ocid).order_by(tables.compiled.c.ocid).offset(i).limit(1)).scalar()
+             for i in random.Random(1).sample(range(count), 200)]
+    buyers = list(connection.execute(select(tables.search_keys.c.key).where(tables.search_keys.c.kind == "buyer")
+                                     .distinct().limit(200)).scalars())
+lookups = Lookups(store)
+start = time.perf_counter()
+for ocid in ocids * 5:
+    assert lookups.process(ocid) is not None
+record = (time.perf_counter() - start) / (len(ocids) * 5)
+start = time.perf_counter()
+for buyer in buyers:
+    assert compiled_page(store, Filters(buyer=buyer), None, 20)
+buyer = (time.perf_counter() - start) / len(buyers)
+start = time.perf_counter()
+for year in ["2016", "2018", "2020", "2022", "2024"] * 20:
+    compiled_page(store, Filters(year=year, regime="special"), None, 20)
+page = (time.perf_counter() - start) / 100
+print(json.dumps({"record": record, "buyer": buyer, "page": page}))
+"""
+
+
+def bench_store(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[tuple[str, float, float]]:
+    """The store's write paths at scale, SQLite against PostgreSQL in the same run: `ingest` of every
+    process's releases (insert, then merge each process and write its compiled release and its row in
+    the API's search index), then a day's 1 % more, then the lookups the API makes, on the loaded store."""
+    sys.path.insert(0, str(HERE.parent))
+    from tests.postgres import Cluster  # the test suite's throwaway cluster (fsync off, as SQLite's synchronous=NORMAL in WAL)
+
+    rows = []
+    cluster = Cluster()
+    try:
+        for n in sizes:
+            source, day = _store_input(n), OUT / f"store-day-{n}.jsonl"
+            corrected, added = _store_day(source, day)
+            sqlite = OUT / f"store-scale-{n}.sqlite"
+            for path in OUT.glob(f"{sqlite.name}*"):
+                path.unlink()
+            for backend, url in (("SQLite", str(sqlite)), ("PostgreSQL", cluster.new_database())):
+                full, full_rss = measure([*CLI, "--quiet", "ingest", str(source), "--store", url])
+                rows.append((f"{backend}: ingest {n:,} processes into an empty store", full, full_rss))
+                seconds, rss = measure([*CLI, "--quiet", "ingest", str(day), "--store", url])
+                rows.append((f"{backend}: the next day, {corrected:,} processes corrected and {added:,} new "
+                             f"({seconds / full:.1%} of the load)", seconds, rss))
+                start = time.perf_counter()
+                done = subprocess.run([sys.executable, "-c", STORE_LOOKUPS, url], check=True, capture_output=True, text=True)
+                times = json.loads(done.stdout)
+                rows.append((f"{backend}: API reads on that store, ms each: a record {times['record'] * 1000:.2f}, "
+                             f"a buyer's first page {times['buyer'] * 1000:.2f}, a year and regime's first page "
+                             f"{times['page'] * 1000:.2f}", time.perf_counter() - start, 0))
+            if sqlite.exists():
+                sqlite.unlink()  # a million-process store is ~20 GB
+    finally:
+        cluster.stop()
+    return rows
+
+
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
          "publish": bench_publish, "site": bench_site, "privacy": bench_privacy, "daily": bench_daily,
-         "memory": bench_memory}
+         "memory": bench_memory, "store": bench_store}
 
 
 def main() -> None:
