@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import groupby, islice
+from itertools import groupby
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator
 
@@ -55,12 +55,13 @@ def _row(process: CompiledProcess) -> dict[str, Any]:
 
 def _changed_groups(store: Store, after: int, through: int, years: set[str]) -> Iterator[Group]:
     """The release bodies of every process that changed, in ocid order; their former years go to ``years``."""
-    ocids = store.changed_ocids(after, through)
-    while chunk := list(islice(ocids, BATCH)):
+    chunk = store.changed_ocids(after, through, limit=BATCH)
+    while chunk:
         years.update(store.compiled_years(chunk).values())
         bodies = store.bodies(chunk)
         for ocid in chunk:
             yield ocid, bodies[ocid]
+        chunk = store.changed_ocids(after, through, start=chunk[-1], limit=BATCH)
 
 
 def refresh_compiled(store: Store, builder: RecordBuilder, *, workers: int = 1,

@@ -261,12 +261,16 @@ class Store:
             value = connection.execute(select(tables.meta.c.value).where(tables.meta.c.key == "compiled_through")).scalar()
         return int(value or 0)
 
-    def changed_ocids(self, after: int, through: int, batch: int = 2000) -> Iterator[str]:
-        """The processes, in ocid order, that gained releases with sequence numbers in (after, through]."""
+    def changed_ocids(self, after: int, through: int, start: str = "", limit: int = BATCH) -> list[str]:
+        """Up to ``limit`` processes, in ocid order after ``start``, that gained releases with sequence numbers
+        in (after, through]. A page, each in its own short read: a refresh writes between pages, and a read
+        held open across its writes would keep SQLite's write-ahead log from starting over. The ocid bound,
+        even the first page's empty one, lets the database read the (ocid, …) index in order and stop at
+        ``limit`` instead of sorting every changed release (0.44 s for the first page of 10,000 processes)."""
         r = tables.releases.c
-        query = select(r.ocid).distinct().where(r.seq > after, r.seq <= through).order_by(r.ocid)
+        query = select(r.ocid).distinct().where(r.seq > after, r.seq <= through, r.ocid > start)
         with self.engine.connect() as connection:
-            yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query).scalars()
+            return list(connection.execute(query.order_by(r.ocid).limit(limit)).scalars())
 
     def changed_count(self, after: int, through: int) -> int:
         """How many processes :meth:`changed_ocids` gives (for progress)."""

@@ -125,3 +125,27 @@ def test_cached_processes_are_what_merging_gives(store, builder):
     assert [vars(p) for p in cached] == [vars(p) for p in merged]
     assert cached[0].project_input is not None and cached[1].project_input is None
     assert [p.ocid for p in cached_processes(store, builder.releases_uri, year="2023")] == ["ocds-x-F"]
+
+
+def test_a_refresh_holds_no_read_open_while_it_writes(store, builder, monkeypatch):
+    """SQLite's write-ahead log can only start over when no reader holds an older snapshot: a refresh that
+    kept its list of changed processes open while writing grew the log without bound (12 GB at 1,000,000
+    processes, beside a 10 GB store). Each batch's write must find the log free to be checkpointed whole."""
+    import sqlite3
+
+    from ocds_pipeline.publish import cache
+
+    add(store, *(release(f"ocds-x-{n:05d}", 1, "2024-01-01T00:00:00Z") for n in range(2500)))  # > one fetch of 2,000
+    monkeypatch.setattr(cache, "BATCH", 400)
+    saving = store.save_compiled
+    checkpoints = []
+
+    def save_compiled(*args, **kwargs):
+        with sqlite3.connect(store.engine.url.database, timeout=0) as other:
+            checkpoints.append(other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])  # 1: blocked
+        return saving(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_compiled", save_compiled)
+    refreshed = refresh_compiled(store, builder)
+    assert refreshed.processes == 2500
+    assert len(checkpoints) == 7 and checkpoints == [0] * 7
