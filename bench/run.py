@@ -565,8 +565,8 @@ def bench_store(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[tuple[str
                 rows.append((f"{backend}: API reads on that store, ms each: a record {times['record'] * 1000:.2f}, "
                              f"a buyer's first page {times['buyer'] * 1000:.2f}, a year and regime's first page "
                              f"{times['page'] * 1000:.2f}", time.perf_counter() - start, 0))
-            if sqlite.exists():
-                sqlite.unlink()  # a million-process store is ~20 GB
+                for path in OUT.glob(f"{sqlite.name}*"):
+                    path.unlink()  # a million-process store is ~15 GB: gone before the next one is loaded
     finally:
         cluster.stop()
     return rows
