@@ -24,8 +24,8 @@ from ..redaction import redact
 from ..sources.ocds import Declared
 from ..sources.rejects import Reject
 from . import search as search_index
-from .bulk import insert_rows
 from . import tables
+from .bulk import insert_rows
 from .lock import StoreBusy, postgresql_lock, sqlite_lock
 from .migrations import StoreVersionError, upgrade
 

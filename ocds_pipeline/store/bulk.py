@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts keyed by column name; a missing key is NULL or the column's default)."""
+    """Insert ``rows``: dicts keyed by column name, each with the keys of the first; a column that none of
+    them names takes its default (the sequence numbers of ``releases``)."""
     if not rows:
         return
     if connection.dialect.name != "postgresql":
