@@ -6,8 +6,9 @@ project's publication policy annexes; the package is installed from a checkout (
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -32,3 +33,16 @@ def read_yaml(path: Path) -> Any:
     """A YAML file's content, parsed safely, with libyaml's C parser when PyYAML has it (~10× faster)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+
+
+def files_digest(paths: Iterable[str], seed: bytes = b"") -> bytes:
+    """A digest of files of the checkout (``paths`` relative to it; a folder stands for every file under
+    it, ``.pyc`` aside): what a cache keyed by it depends on, by name and content."""
+    digest = hashlib.blake2b(seed, digest_size=16)
+    for part in paths:
+        path = ROOT / part
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".pyc") if path.is_dir() else [path]
+        for file in files:
+            digest.update(f"{file.relative_to(ROOT).as_posix()}\n".encode())
+            digest.update(hashlib.blake2b(file.read_bytes(), digest_size=16).digest())
+    return digest.digest()

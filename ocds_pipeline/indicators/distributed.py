@@ -14,7 +14,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .facts import Facts
+from .facts import Facts, combine
 
 PROCESSES, PARTIES = "processes", "parties"
 
@@ -48,27 +48,8 @@ def write_facts(tables: Facts, folder: Path) -> list[str]:
 def read_facts(folder: Path, years: Iterable[str] | None = None) -> Facts:
     """The fact tables of some years (all by default) from :func:`write_facts`' folder, in ocid order."""
     chosen = sorted(years) if years is not None else facts_years(folder)
-    processes, parties, offset = [], [], 0
-    for year in chosen:
-        part = pd.read_parquet(folder / PROCESSES / f"year={year}" / "part-0.parquet")
-        people = pd.read_parquet(folder / PARTIES / f"year={year}" / "part-0.parquet")
-        people["process"] += offset
-        processes.append(part)
-        parties.append(people)
-        offset += len(part)
-    table, people = _concat(processes), _concat(parties)
-    order = table["ocid"].astype(str).to_numpy().argsort(kind="stable")
-    position = pd.Series(range(len(order)), index=order).sort_index().to_numpy()
-    people["process"] = position[people["process"].to_numpy()]
-    people = people.sort_values("process", kind="stable").reset_index(drop=True)
-    return Facts(table.iloc[order].reset_index(drop=True), people)
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The partitions as one table, categorical columns kept categorical (each partition has its own categories)."""
-    categorical = [c for c in frames[0].columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
-    table = pd.concat([f.astype({c: object for c in categorical}) for f in frames], ignore_index=True)
-    return table.astype({c: "category" for c in categorical})
+    return combine([Facts(pd.read_parquet(folder / PROCESSES / f"year={year}" / "part-0.parquet"),
+                          pd.read_parquet(folder / PARTIES / f"year={year}" / "part-0.parquet")) for year in chosen])
 
 
 def facts_years(folder: Path) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -270,9 +270,13 @@ class _Codes:
 
     def categorical(self, codes: Any) -> pd.Categorical:
         """The column back as a categorical, its categories sorted (so groups come out in order)."""
-        categories = list(self.index)
-        column = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
-        return column.reorder_categories(sorted(categories, key=str))
+        return _categorical(codes, list(self.index))
+
+
+def _categorical(codes: Any, categories: list[Any]) -> pd.Categorical:
+    """Codes into ``categories`` as a categorical whose categories are sorted."""
+    column = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    return column.reorder_categories(sorted(categories, key=str))
 
 
 def _table(frames: list[pd.DataFrame], codes: dict[str, _Codes], columns: list[str]) -> pd.DataFrame:
@@ -321,6 +325,31 @@ def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | N
     if process_rows or not process_frames:
         flush()
     return _in_ocid_order(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
+
+
+def combine(parts: Sequence[Facts]) -> Facts:
+    """The fact tables of disjoint sets of processes as one: the tables one :func:`facts` over all of
+    them gives (ocid order, each text column one categorical with sorted categories)."""
+    kept = [part for part in parts if len(part.processes)] or list(parts[:1])
+    if len(kept) == 1:
+        return kept[0]
+    offsets = np.cumsum([0, *(len(part.processes) for part in kept[:-1])])
+    parties = [part.parties.assign(process=part.parties["process"].to_numpy(dtype="int64") + offset)
+               for part, offset in zip(kept, offsets)]
+    return _in_ocid_order(_concat_coded([part.processes for part in kept]), _concat_coded(parties))
+
+
+def _concat_coded(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames as one, each categorical column kept categorical over the union of their categories, sorted.
+    Empty frames are left out: their columns' types are only pandas' guesses."""
+    frames = [frame for frame in frames if len(frame)] or frames[:1]
+    coded = [c for c in frames[0].columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
+    table = pd.concat([frame.astype({c: object for c in coded}) for frame in frames], ignore_index=True)
+    for column in coded:
+        categories = list(dict.fromkeys(value for frame in frames for value in frame[column].cat.categories))
+        codes = pd.Categorical(table[column], categories=pd.Index(categories, dtype=object)).codes
+        table[column] = _categorical(codes, categories)
+    return table
 
 
 def _in_ocid_order(processes: pd.DataFrame, parties: pd.DataFrame) -> Facts:

@@ -9,10 +9,9 @@ store, and do not map again a process whose digest was already reconciled (docs/
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from .. import __version__
-from ..resources import ROOT, data_path
+from ..resources import files_digest
 from ..sources.bundles import Bundle, Staging
 
 # The code between a staged row and a release: a change to any of it may change the releases.
@@ -20,18 +19,10 @@ CODE = ("ocds_pipeline/mapping", "ocds_pipeline/sources/bundles.py", "ocds_pipel
         "ocds_pipeline/procedure_types.py")
 
 
-def _files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".pyc") if path.is_dir() else [path]
-
-
 def mapping_fingerprint(ocid_prefix: str, source: str = "sercop") -> bytes:
     """A digest of everything a mapping depends on besides the source rows: the mapping files, the code
     that applies them, the package's version and the ocid prefix."""
-    digest = hashlib.blake2b(f"{__version__}\n{ocid_prefix}\n".encode(), digest_size=16)
-    for path in [*_files(data_path("mappings", source)), *(p for part in CODE for p in _files(ROOT / part))]:
-        digest.update(f"{path.relative_to(ROOT).as_posix()}\n".encode())
-        digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
-    return digest.digest()
+    return files_digest([f"mappings/{source}", *CODE], f"{__version__}\n{ocid_prefix}\n".encode())
 
 
 def source_digest(bundle: Bundle, staging: Staging, fingerprint: bytes) -> str:

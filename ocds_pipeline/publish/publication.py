@@ -32,7 +32,6 @@ from ..procedure_types import ProcedureTypes
 from ..resources import data_path
 from ..schemas import SchemaResolver
 from ..store import Store
-from ..validate.quality import QualityCounts
 from ..validate.quality.files import QUALITY_FILES, write_quality_report
 from . import package_fields, record_builder, write_projects
 from .bulk import FULL, Part, Written, full_fits, write_part, year_parts
@@ -41,11 +40,12 @@ from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable
-from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, fact_tables, indicator_rows, ranking_rows
+from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, indicator_rows, ranking_rows, year_statistics
 from .site import PAGES, Site, compiled_rows
 from .site import fingerprint as site_fingerprint
 from .tables import Tables
 from .versions import PublicationError, Versions
+from .yearcache import STATISTICS_CODE, YearCache, state_key
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
 
 MANIFEST = "datapackage.json"
@@ -287,26 +287,27 @@ class _Build:
             self.result.merge_errors = self.store.merge_errors()
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
             return
-        quality = QualityCounts()
-        with_projects: list[tuple[str, str]] = []
-
-        def compiled_releases() -> Iterator[dict[str, Any]]:
-            for ocid, year, first_date, body, error in self.store.compiled_index():
-                if body is None:
-                    self.result.merge_errors[ocid] = error or "cannot be merged"
-                    continue
-                compiled = orjson.loads(body)
-                quality.add(compiled)  # quality is of the data as stored; the supplier ranking is a spreadsheet
-                if names_project(compiled):
-                    with_projects.append((ocid, self._releases_uri(year, first_date)))
-                yield self.spreadsheets.document(compiled)
-
-        tables, suppliers = fact_tables(compiled_releases())
+        cache = YearCache(self.versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
+        combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
+        for year, totals in self.totals.items():
+            part = cache.get(year, _signature(totals))
+            if part is None:
+                index = ((ocid, first, body, error) for ocid, _, first, body, error in self.store.compiled_index(year=year))
+                part = year_statistics(index, self.spreadsheets.document)
+                cache.put(year, _signature(totals), part)
+            combined.add(year, part)
+            done += totals["processes"]
+            if self.progress:
+                self.progress("processes counted (statistics)", done, processes)
+        cache.keep(self.totals)
+        self.result.merge_errors = combined.errors
+        tables = combined.tables()
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
-        self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, suppliers))
-        write_quality_report(quality.report(self.schema), self.staged / "quality")
+        self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
+        write_quality_report(combined.quality.report(self.schema), self.staged / "quality")
         for name in QUALITY_FILES:
             self._add(f"quality/{name}")
+        with_projects = [(ocid, self._releases_uri(year, first_date)) for ocid, year, first_date in sorted(combined.projects)]
         self._projects(with_projects, rows, entities)
 
     def _projects(self, with_projects: list[tuple[str, str]], rows: dict[str, dict[str, Any]],
@@ -454,9 +455,3 @@ class _Build:
         return {"fields": [{"name": c.title_es, "title": c.title_en, "type": _TABLE_TYPES.get(c.type, "string"),
                             "description": c.description_es} for c in table.columns]}
 
-
-def names_project(compiled: dict[str, Any]) -> bool:
-    """Whether a compiled release names a works project (planning.project.id), for OC4IDS."""
-    planning = compiled.get("planning")
-    project = planning.get("project") if isinstance(planning, dict) else None
-    return isinstance(project, dict) and bool(project.get("id"))

@@ -5,17 +5,24 @@ Every indicator of the registry is computed over all compiled releases: overall,
 year × regime, province, procedure type and buyer (``year`` is the indicators' own period:
 docs/indicators.md). The supplier ranking gives, per year, each supplier's awarded value and
 number of processes, with its name and RUC.
+
+What these take from the compiled releases is taken one year at a time (:class:`YearStatistics`) and the
+years combined (:class:`Combined`): a publish keeps each year's part (:mod:`.yearcache`) and reads again
+only the years whose processes changed. The result is the same whether the parts were kept or not.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from ..indicators.facts import Facts, facts
+import orjson
+
+from ..indicators.facts import Facts, combine, facts
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
+from ..validate.quality import QualityCounts
 
 GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("month",), ("year", "regime"), ("year", "province"),
                                           ("year", "procedure_type"), ("year", "buyer"))
@@ -27,10 +34,12 @@ RANKING_COLUMNS = ["year", "rank", "supplier", "ruc", "id", "awarded_value", "pr
 
 @dataclass
 class Suppliers:
-    """Each supplier's name and RUC, as first seen (in ocid order)."""
+    """Each supplier's name and RUC, as first seen in ocid order (compiled releases come in ocid order),
+    and the ocid it was first seen in, so that parts of the ocids merge to the same choice."""
 
     names: dict[str, str | None] = field(default_factory=dict)
     rucs: dict[str, str | None] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)
 
     def note(self, compiled: dict[str, Any]) -> None:
         parties = {party.get("id"): party for party in objs(compiled, "parties")}
@@ -43,6 +52,74 @@ class Suppliers:
                 self.names[org] = supplier.get("name") or party.get("name")
                 identifier = obj(party, "identifier")
                 self.rucs[org] = identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None
+                self.first[org] = str(compiled.get("ocid"))
+
+    def merge(self, other: "Suppliers") -> None:
+        """Add another part's suppliers: for each, the name and RUC of the lower ocid."""
+        for org, ocid in other.first.items():
+            if org not in self.first or ocid < self.first[org]:
+                self.names[org], self.rucs[org], self.first[org] = other.names[org], other.rucs[org], ocid
+
+
+@dataclass
+class YearStatistics:
+    """What the statistics take from one year's compiled releases."""
+
+    facts: Facts
+    suppliers: Suppliers
+    quality: QualityCounts  # of the data as stored; the others are of the published documents
+    projects: list[tuple[str, str]]  # (ocid, first release date) of each process naming a works project
+    errors: dict[str, str]  # processes that cannot be merged, with why
+
+
+def year_statistics(rows: Iterable[tuple[str, str, str | None, str | None]],
+                    document: Callable[[dict[str, Any]], dict[str, Any]]) -> YearStatistics:
+    """One pass over a year's (ocid, first release date, compiled release JSON or None, merge error)
+    in ocid order; ``document`` gives what the spreadsheets publish of a compiled release."""
+    quality, projects, errors = QualityCounts(), [], {}
+
+    def documents() -> Iterator[dict[str, Any]]:
+        for ocid, first_date, body, error in rows:
+            if body is None:
+                errors[ocid] = error or "cannot be merged"
+                continue
+            compiled = orjson.loads(body)
+            quality.add(compiled)
+            if names_project(compiled):
+                projects.append((ocid, first_date))
+            yield document(compiled)
+
+    tables, suppliers = fact_tables(documents())
+    return YearStatistics(tables, suppliers, quality, projects, errors)
+
+
+@dataclass
+class Combined:
+    """The years' statistics added one by one (each year's quality and suppliers merged as it comes,
+    its facts kept for :func:`.facts.combine`)."""
+
+    quality: QualityCounts = field(default_factory=QualityCounts)
+    suppliers: Suppliers = field(default_factory=Suppliers)
+    facts: list[Facts] = field(default_factory=list)
+    projects: list[tuple[str, str, str]] = field(default_factory=list)  # (ocid, year, first release date)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, year: str, part: YearStatistics) -> None:
+        self.quality.merge(part.quality)
+        self.suppliers.merge(part.suppliers)
+        self.facts.append(part.facts)
+        self.projects += [(ocid, year, first_date) for ocid, first_date in part.projects]
+        self.errors.update(part.errors)
+
+    def tables(self) -> Facts:
+        return combine(self.facts)
+
+
+def names_project(compiled: dict[str, Any]) -> bool:
+    """Whether a compiled release names a works project (planning.project.id), for OC4IDS."""
+    planning = compiled.get("planning")
+    project = planning.get("project") if isinstance(planning, dict) else None
+    return isinstance(project, dict) and bool(project.get("id"))
 
 
 def _noted(compiled_releases: Iterable[dict[str, Any]], suppliers: Suppliers) -> Iterator[dict[str, Any]]:

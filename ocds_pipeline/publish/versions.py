@@ -64,6 +64,11 @@ class Versions:
         checkpoint("publication.staged")
         return staged
 
+    def state(self, name: str) -> Path:
+        """A folder for the publication's private state (``<versions>/state/<name>``): never published,
+        kept across versions, rebuilt when deleted."""
+        return self.home / "state" / name
+
     def carry(self, staged: Path, relative: str) -> bool:
         """Hard-link one file of the current version into ``staged`` (copy where links are impossible)."""
         current = self.current()

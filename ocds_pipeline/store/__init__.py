@@ -320,11 +320,13 @@ class Store:
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
 
-    def compiled_index(self, batch: int = 2000) -> Iterator[tuple[str, str, str, str | None, str | None]]:
+    def compiled_index(self, batch: int = 2000, year: str | None = None) -> Iterator[tuple[str, str, str, str | None, str | None]]:
         """(ocid, year, first release date, compiled release JSON or None, merge error or None) of every
-        process, by ocid."""
+        process (of one year), by ocid."""
         c = tables.compiled.c
         query = select(c.ocid, c.year, c.first_date, c.body, c.error).order_by(c.ocid)
+        if year is not None:
+            query = query.where(c.year == year)
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
 

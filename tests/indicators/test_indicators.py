@@ -5,6 +5,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocds_pipeline.config import Config
 from ocds_pipeline.indicators import compute, load_registry
@@ -412,3 +414,20 @@ def test_processes_without_a_group_value_are_a_group_of_their_own():
     single = table[table.indicator == "SB-C"]
     assert single["market"].tolist()[0] == "45" and pd.isna(single["market"].tolist()[1])
     assert single["eligible"].tolist() == [1, 2] and single["value"].tolist() == [1.0, 0.5]
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_fact_tables_of_parts_combine_to_those_of_the_whole(published, data):
+    """Facts taken part by part (a publication's years, the Parquet partitions) and combined are exactly
+    the facts of the whole, whatever the parts and the order of their processes."""
+    from ocds_pipeline.indicators.facts import combine, facts
+
+    releases = [json.loads(line) for line in (published / "compiled.jsonl").read_text(encoding="utf-8").splitlines()]
+    count = data.draw(st.integers(1, 5), label="parts")
+    assigned = data.draw(st.lists(st.integers(0, count - 1), min_size=len(releases), max_size=len(releases)))
+    parts = [[r for r, n in zip(releases, assigned) if n == part] for part in range(count)]
+    parts = [data.draw(st.permutations(part)) for part in parts]
+    whole, combined = facts(releases), combine([facts(part) for part in parts])
+    pd.testing.assert_frame_equal(combined.processes, whole.processes, check_exact=True)
+    pd.testing.assert_frame_equal(combined.parties, whole.parties, check_exact=True)

@@ -324,19 +324,15 @@ def test_the_same_store_publishes_the_same_bytes(tmp_path, daily):
     assert again.changed == [] and files(tmp_path / "a") == files(tmp_path / "b")
 
 
-def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
-    store_path = small_store(tmp_path, daily)
-    root = tmp_path / "pub"
-    publish_store(store_path, root)
-    before = manifest(root)
-    inode = (root / "ocds/2021/releases.json.gz").stat().st_ino
-    # A new release of one 2022 process: only 2022 (and what covers every year) is written again.
+def correct_a_process(tmp_path: Path, store_path: Path, year: str, **tender) -> tuple[str, dict]:
+    """Ingest a new release of one process of ``year`` (its tender retitled, and ``tender``'s fields);
+    its ocid and the release."""
     store = Store(str(store_path))
-    ocid = next(iter(store.compiled_bodies([o for o, y, *_ in store.compiled_index() if y == "2022"])))
+    ocid = next(iter(store.compiled_bodies([o for o, y, *_ in store.compiled_index() if y == year])))
     body = orjson.loads(store.bodies([ocid])[ocid][-1])
     store.close()
     update = {**body, "id": body["id"] + "-fix", "date": "2026-02-01T00:00:00-05:00", "tag": ["tenderUpdate"],
-              "tender": {**body.get("tender", {}), "title": "Título corregido"}}
+              "tender": {**body.get("tender", {}), "title": "Título corregido", **tender}}
     package = tmp_path / "update.json"
     package.write_bytes(orjson.dumps({"uri": "https://example.org/u.json", "version": "1.1",
                                       "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
@@ -344,9 +340,48 @@ def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
     store = Store(str(store_path))
     ingest([package], store)
     store.close()
+    return ocid, update
+
+
+STATISTICS_FILES = ("indicators/", "quality/", "oc4ids/")
+
+
+def test_statistics_from_kept_years_are_those_of_a_fresh_publish(tmp_path, daily):
+    """A publish that reads only the changed year and takes the others from its state writes the
+    statistics a publish from nothing writes; a damaged entry is made again, not trusted."""
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    before = files(root)["indicators/indicators.csv"]
+    correct_a_process(tmp_path, store_path, "2022", status="cancelled")  # out of every indicator
+    (tmp_path / ".pub.versions/state/statistics/2021.pickle").write_bytes(b"not a pickle")
+    publish_store(store_path, root)
+    correct_a_process(tmp_path, store_path, "2021", status="cancelled")
+    publish_store(store_path, root)  # 2022 from the state, 2021 read again
+    assert files(root)["indicators/indicators.csv"] != before
+    fresh = tmp_path / "fresh"
+    publish_store(store_path, fresh)
+    kept, made = files(root), files(fresh)
+    compared = [path for path in made if path.startswith(STATISTICS_FILES)]
+    assert {"indicators/indicators.csv", "indicators/suppliers.csv", "quality/quality.json", "oc4ids/projects.json"} <= set(compared)
+    assert {path: kept[path] for path in compared} == {path: made[path] for path in compared}
+
+
+def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    before = manifest(root)
+    inode = (root / "ocds/2021/releases.json.gz").stat().st_ino
+    # A new release of one 2022 process: only 2022 (and what covers every year) is written again.
+    ocid, update = correct_a_process(tmp_path, store_path, "2022")
+    kept = tmp_path / ".pub.versions/state/statistics"
+    made = {path.name: path.stat().st_mtime_ns for path in kept.iterdir()}
     result = publish_store(store_path, root)
     after = manifest(root)
     assert (root / "ocds/2021/releases.json.gz").stat().st_ino == inode  # linked, not rewritten
+    # The statistics read again the year that changed, and only it.
+    assert [name for name, made_ns in made.items() if (kept / name).stat().st_mtime_ns != made_ns] == ["2022.pickle"]
     changed = set(result.changed)
     assert {p for p in changed if p.startswith(("ocds/", "csv/", "xlsx/"))} >= {
         "ocds/2022/compiled.jsonl.gz", "ocds/2022/releases.json.gz", "ocds/2022/records.json.gz",
@@ -365,7 +400,8 @@ def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
         ["Título corregido"]
     assert jsonl_gz(root / "changes/run-000002.jsonl.gz") == [update]
     # The previous version is kept for downloads in progress; older ones are removed.
-    assert sorted(p.name for p in (tmp_path / ".pub.versions").iterdir()) == ["000001", "000002"]
+    # and beside them, the statistics' part of each year (docs/publication.md, "Daily publishes")
+    assert sorted(p.name for p in (tmp_path / ".pub.versions").iterdir()) == ["000001", "000002", "state"]
 
 
 def _publish_command(store_path, root, kill_at=None):

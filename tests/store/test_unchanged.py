@@ -15,6 +15,7 @@ from sqlalchemy import delete, text
 from ocds_pipeline.config import Config
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.mapping import MappingStats, make_ocid, map_processes
+from ocds_pipeline import resources
 from ocds_pipeline.mapping import fingerprint
 from ocds_pipeline.pipeline import Reconciler
 from ocds_pipeline.schemas import SchemaResolver
@@ -114,16 +115,30 @@ def test_a_lookup_row_maps_again_only_the_processes_that_read_it(day_one, tmp_pa
     assert day(store, folder)[0] == set()  # and is known by its new source from then on
 
 
-def test_the_mapping_fingerprint_follows_what_mapping_depends_on(monkeypatch):
+def test_the_mapping_fingerprint_follows_what_mapping_depends_on(monkeypatch, tmp_path):
     base = fingerprint.mapping_fingerprint(CONFIG.ocid_prefix)
     assert fingerprint.mapping_fingerprint(CONFIG.ocid_prefix) == base
     assert fingerprint.mapping_fingerprint("ocds-otro01") != base
     monkeypatch.setattr(fingerprint, "__version__", "9.9.9")
     assert fingerprint.mapping_fingerprint(CONFIG.ocid_prefix) != base
     monkeypatch.undo()
-    # The mapping files and the code that applies them are in it, by content.
-    covered = {path.relative_to(fingerprint.ROOT).as_posix() for path in fingerprint._files(fingerprint.ROOT / "mappings" / "sercop")}
-    assert {"mappings/sercop/awards.yaml", "mappings/sercop/codelists/procedure_types.csv"} <= covered
+    # The mapping files and the code that applies them are in it, by content: in a copy of the
+    # checkout, one more byte in any of them changes it.
+    checkout = tmp_path / "checkout"
+    for part in ("mappings/sercop", *fingerprint.CODE):
+        source, target = resources.ROOT / part, checkout / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target) if source.is_dir() else shutil.copyfile(source, target)
+    monkeypatch.setattr(resources, "ROOT", checkout)
+    copied = fingerprint.mapping_fingerprint(CONFIG.ocid_prefix)
+    for edited in ("mappings/sercop/awards.yaml", "mappings/sercop/codelists/procedure_types.csv",
+                   "ocds_pipeline/mapping/lifecycle.py", "ocds_pipeline/procedure_types.py"):
+        path = checkout / edited
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert fingerprint.mapping_fingerprint(CONFIG.ocid_prefix) != copied, edited
+        path.write_bytes(original)
+    assert fingerprint.mapping_fingerprint(CONFIG.ocid_prefix) == copied
 
 
 def test_a_store_from_before_source_digests_maps_each_process_once_more(store_url):

@@ -1,0 +1,65 @@
+"""A publication's private state kept per year, beside its versions: what a pass over a year's compiled
+releases gave (the statistics' part of that year), so that a publish reads again only the years whose
+processes changed.
+
+Each entry is kept with the key it was made under: the publication's rules and the code that made it
+(:func:`state_key`) and the year's signature (its processes, releases and their bytes, and dates: releases
+are only ever added, so any change to a year changes it). An entry under another key is made again, and
+so is one that cannot be read. The folder is never published and can be deleted at any time: the next
+publish rebuilds it. It is written only under the publication's lock, each entry atomically.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..atomic import write_bytes
+from ..resources import files_digest
+
+# The code between a compiled release and the statistics: a change to any of it may change them.
+STATISTICS_CODE = ("ocds_pipeline/indicators", "ocds_pipeline/validate/quality", "ocds_pipeline/publish/statistics.py",
+                   "ocds_pipeline/ocdsvalues.py", "ocds_pipeline/procedure_types.py", "ocds_pipeline/privacy",
+                   "mappings/sercop/codelists/procedure_types.csv", "schemas/indicators")
+
+
+def state_key(fingerprint: str, code: Iterable[str]) -> str:
+    """The key of a kind of state: the publication's :func:`.publication.fingerprint` and the code that makes it."""
+    return files_digest(code, fingerprint.encode()).hex()
+
+
+class YearCache:
+    """Entries by year under one folder (``<year>.pickle``); the folder and its files are this tool's own."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.folder, self.key = Path(folder), key
+
+    def get(self, year: str, signature: Any) -> Any | None:
+        """The entry of ``year`` if it was made under this key and ``signature``, else None."""
+        try:
+            stored = pickle.loads(self._path(year).read_bytes())  # noqa: S301 (written by this tool, never published)
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 (damaged or of another version of this tool: made again)
+            return None
+        if not isinstance(stored, dict) or stored.get("key") != [self.key, signature]:
+            return None
+        return stored["value"]
+
+    def put(self, year: str, signature: Any, value: Any) -> None:
+        write_bytes(self._path(year), pickle.dumps({"key": [self.key, signature], "value": value},
+                                                   protocol=pickle.HIGHEST_PROTOCOL))
+
+    def keep(self, years: Iterable[str]) -> None:
+        """Delete the entries of every other year (a year no process is in any more)."""
+        kept = {self._path(year).name for year in years}
+        if self.folder.is_dir():
+            for path in self.folder.glob("*.pickle"):
+                if path.name not in kept:
+                    path.unlink()
+
+    def _path(self, year: str) -> Path:
+        if not year.replace("-", "").isalnum():
+            raise ValueError(f"not a year of the store: {year!r}")
+        return self.folder / f"{year}.pickle"
