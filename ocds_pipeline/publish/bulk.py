@@ -5,8 +5,9 @@ its later releases never change, so a process does not move between files when i
 part of the publication has three files: ``compiled.jsonl.gz`` (one compiled release a line),
 ``releases.json.gz`` (a release package) and ``records.json.gz`` (a record package linking to
 those releases). A year whose files would pass ``max_file_bytes`` uncompressed is split into
-runs of whole months (``compiled-2024-01_2024-06.jsonl.gz``); ``full/`` holds everything when it
-fits within the limit, else the years are the only files (the manifest says so).
+runs of whole months (``compiled-2024-01_2024-06.jsonl.gz``), each written again only when its own
+processes change (:func:`part_signature`); ``full/`` holds everything when it fits within the limit,
+else the years are the only files (the manifest says so).
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def _estimate(releases: int, size: int) -> int:
     return size + PER_RELEASE * releases
 
 
-def year_parts(store: Store, year: str, limit: int) -> list[Part]:
-    """The year whole, or runs of whole months each within ``limit`` (a month larger than the limit alone)."""
-    months = store.month_totals(year)
+def year_parts(year: str, months: dict[str, tuple[int, int, int]], limit: int) -> list[Part]:
+    """The year whole, or runs of whole months each within ``limit`` (a month larger than the limit alone);
+    ``months``: :meth:`.Store.month_totals` of the year."""
     if _estimate(sum(m[1] for m in months.values()), sum(m[2] for m in months.values())) <= limit:
         return [Part(year, year)]
     parts, run, total = [], [], 0
@@ -65,6 +66,14 @@ def year_parts(store: Store, year: str, limit: int) -> list[Part]:
     if run:
         parts.append(Part(year, year, (run[0], run[-1])))
     return parts
+
+
+def part_signature(part: Part, months: dict[str, tuple[int, int, int]]) -> list[Any]:
+    """What changes whenever a month part's processes change: its months, and their processes, releases and
+    bytes (releases are only ever added)."""
+    assert part.months is not None
+    return [list(part.months), [[month, *totals] for month, totals in months.items()
+                                if part.months[0] <= month <= part.months[1]]]
 
 
 def full_fits(totals: dict[str, dict[str, Any]], limit: int) -> bool:

@@ -34,7 +34,7 @@ from ..schemas import SchemaResolver
 from ..store import Store
 from ..validate.quality.files import QUALITY_FILES, write_quality_report
 from . import package_fields, record_builder, write_projects
-from .bulk import FULL, Part, Written, full_fits, write_part, year_parts
+from .bulk import FULL, Part, Written, full_fits, part_signature, write_part, year_parts
 from .cache import UNDATED, refresh_compiled
 from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
@@ -54,6 +54,7 @@ _TABLE_TYPES = {"string": "string", "number": "number", "integer": "integer", "b
                 "datetime": "datetime"}
 _PROJECT_BATCH = 500
 STATISTICS = "statistics"
+PART_KINDS = ("compiled", "releases", "records")
 
 
 @dataclass
@@ -202,14 +203,25 @@ class _Build:
             self.result.notes += [state["note"]] if state.get("note") else []
             self._count(totals)
             return
-        parts = year_parts(self.store, year, self.config.max_file_bytes)
+        months = self.store.month_totals(year)
+        parts = year_parts(year, months, self.config.max_file_bytes)
         sheets = YearSpreadsheets(self.staged, year, self.tables, self.contracts, bom=self.config.csv_bom,
                                   max_rows=self.config.xlsx_max_rows, dated=_dated(totals["latest_date"]))
-        written = Written()
+        before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
+        written, signatures = Written(), []
         try:
             for part in parts:
-                one = self._part(part, lambda process: sheets.add(self.spreadsheets.document(orjson.loads(process.compiled)))
-                                 if process.compiled is not None else None)
+                signature_of_part = part_signature(part, months) if part.months else None
+                signatures.append(signature_of_part)
+                if signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part \
+                        and self.same_rules and self._carry_part(part):
+                    one = self._carried(part)
+                    for _, body, _ in self.store.compiled(year, part.months):
+                        if body is not None:
+                            sheets.add(self.spreadsheets.document(orjson.loads(body)))
+                else:
+                    one = self._part(part, lambda process: sheets.add(self.spreadsheets.document(orjson.loads(process.compiled)))
+                                     if process.compiled is not None else None)
                 written.processes += one.processes
                 written.releases += one.releases
         except BaseException:
@@ -221,17 +233,30 @@ class _Build:
             raise PublicationError(f"{year}: {written.processes:,} processes and {written.releases:,} releases "
                                    f"written, the store has {expected[0]:,} and {expected[1]:,}")
         self._sheets(year, year_sheets)
-        self.state["years"][year] = {"signature": signature, "parts": [part.months for part in parts],
-                                     "note": year_sheets.note}
+        self.state["years"][year] = {"signature": signature, "parts": [list(part.months) if part.months else None
+                                                                       for part in parts],
+                                     "signatures": signatures, "note": year_sheets.note}
 
     def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
         written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, self.ocds, each)
         temporal = {"start": written.first_date, "end": written.latest_date} if written.processes else None
-        for kind in ("compiled", "releases", "records"):
+        for kind in PART_KINDS:
             self._add(part.path(kind), processes=written.processes, releases=written.releases, temporal=temporal,
                       ocds_version=OCDS_VERSION, licenses=self._licenses())
         self._count(asdict(written))
         return written
+
+    def _carry_part(self, part: Part) -> bool:
+        """Link a month part's three files from the previous version, when it has all three."""
+        paths = tuple(part.path(kind) for kind in PART_KINDS)
+        return len(self.previous.matching(paths)) == len(PART_KINDS) and self._carry(paths)
+
+    def _carried(self, part: Part) -> Written:
+        """What a linked part holds, as its manifest entry says."""
+        entry = self.previous.resources[part.path("compiled")]
+        carried = Written(entry["processes"], entry["releases"])
+        self._count(asdict(carried))
+        return carried
 
     def _count(self, totals: dict[str, Any]) -> None:
         self.result.processes += totals["processes"]

@@ -324,11 +324,11 @@ def test_the_same_store_publishes_the_same_bytes(tmp_path, daily):
     assert again.changed == [] and files(tmp_path / "a") == files(tmp_path / "b")
 
 
-def correct_a_process(tmp_path: Path, store_path: Path, year: str, **tender) -> tuple[str, dict]:
-    """Ingest a new release of one process of ``year`` (its tender retitled, and ``tender``'s fields);
-    its ocid and the release."""
+def correct_a_process(tmp_path: Path, store_path: Path, year: str, ocid: str | None = None, **tender) -> tuple[str, dict]:
+    """Ingest a new release of one process of ``year`` (the first, or ``ocid``): its tender retitled, and
+    ``tender``'s fields; its ocid and the release."""
     store = Store(str(store_path))
-    ocid = next(iter(store.compiled_bodies([o for o, y, *_ in store.compiled_index() if y == year])))
+    ocid = ocid or next(iter(store.compiled_bodies([o for o, y, *_ in store.compiled_index() if y == year])))
     body = orjson.loads(store.bodies([ocid])[ocid][-1])
     store.close()
     update = {**body, "id": body["id"] + "-fix", "date": "2026-02-01T00:00:00-05:00", "tag": ["tenderUpdate"],
@@ -498,6 +498,35 @@ def test_large_years_split_by_months_and_large_sheets_are_said_so(tmp_path, dail
     notes = manifest(root)["notes"]
     assert any(note.startswith("ocds/full/ is not published") for note in notes)
     assert any(note.startswith("xlsx/2021.xlsx is not published: ") and "ocds_partes" in note for note in notes)
+
+
+def test_a_month_part_is_written_again_only_when_its_processes_change(tmp_path, daily):
+    """A large year comes in month parts; a change in the last part leaves the others linked, and the
+    publication is the one a publish from nothing writes."""
+    config = Config(max_file_bytes=60_000)
+    store_path = small_store(tmp_path, daily, years=("2021",))
+    root = tmp_path / "pub"
+    publish_store(store_path, root, config)
+    parts = sorted(p.name for p in (root / "ocds/2021").glob("compiled-*"))
+    assert len(parts) > 2
+    inodes = {name: (root / "ocds/2021" / name).stat().st_ino for name in parts}
+    last = parts[-1][len("compiled-"):-len(".jsonl.gz")].split("_")
+    store = Store(str(store_path))
+    ocid = next(o for o, _, first, *_ in store.compiled_index(year="2021") if last[0] <= first[:7] <= last[1])
+    store.close()
+    correct_a_process(tmp_path, store_path, "2021", ocid=ocid)
+    result = publish_store(store_path, root, config)
+    assert sorted(p.name for p in (root / "ocds/2021").glob("compiled-*")) == parts
+    linked = [name for name in parts if (root / "ocds/2021" / name).stat().st_ino == inodes[name]]
+    assert linked == parts[:-1]
+    first = parts[0][len("compiled"):-len(".jsonl.gz")]  # -2021-01_2021-03
+    assert {f"ocds/2021/compiled{first}.jsonl.gz", f"ocds/2021/releases{first}.json.gz",
+            f"ocds/2021/records{first}.json.gz"} <= set(result.carried)
+    fresh = tmp_path / "fresh"
+    publish_store(store_path, fresh, config)
+    kept, made = files(root), files(fresh)
+    assert kept.keys() == made.keys()
+    assert [path for path in made if kept[path] != made[path] and path not in ("datapackage.json", "site/data/downloads.js")] == []
 
 
 def test_formulas_are_neutralised_in_csv_and_excel(tmp_path, daily):
