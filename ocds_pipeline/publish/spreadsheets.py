@@ -27,9 +27,13 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _csv_text(value: Any) -> Any:
+def _csv_cell(value: Any) -> Any:
+    """A value as the CSV file writes it: neutralised text, empty for None, true/false for booleans
+    (one call a cell: tables of hundreds of thousands of rows go through it)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
@@ -46,7 +50,7 @@ class CsvTable:
         self._writer.writerow(header)
 
     def add(self, row: list[Any]) -> None:
-        self._writer.writerow([_csv_text(neutralise(value)) for value in row])
+        self._writer.writerow(map(_csv_cell, row))
         self.rows += 1
 
     def close(self) -> None:

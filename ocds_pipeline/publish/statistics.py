@@ -145,28 +145,36 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _column(frame: Any, column: str) -> list[Any]:
+    """A column of a summary as Python values, missing ones as None."""
+    return [_clean(value) for value in frame[column].tolist()]
+
+
 def indicator_rows(tables: Facts) -> list[dict[str, Any]]:
-    """Every indicator for every grouping: exact values, and a rounded one for people."""
+    """Every indicator for every grouping: exact values, and a rounded one for people. Built a column
+    at a time: the buyer grouping alone has a row per buyer, year and indicator."""
     registry = {indicator.code: indicator for indicator in load_registry()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for grouping in GROUPINGS:
         frame = summarise(tables, grouping)
-        for record in frame.to_dict("records"):
-            indicator = registry[record["indicator"]]
-            value = _clean(record["value"])
-            share = indicator.kind == "share"
-            row = {"grouping": "+".join(grouping) or "all", **{column: None for column in GROUP_COLUMNS},
-                   **{column: _clean(record[column]) for column in grouping},
-                   "indicator": indicator.code, "name_es": indicator.name_es, "name_en": indicator.name_en,
-                   "unit": indicator.unit, "numerator": _clean(record["numerator"]),
-                   "denominator": _clean(record["denominator"]), "value": value,
-                   "percent": round(100 * value, 1) if share and value is not None else None,
-                   "rounded": round(value, 2) if not share and value is not None else None,
-                   "eligible": _clean(record["eligible"]), "coverage": _clean(record["coverage"]),
-                   "not_computable": _clean(record["not_computable"])}
-            if row["year"] is not None:
-                row["year"] = int(row["year"])
-            rows.append(row)
+        size = len(frame)
+        indicators = [registry[code] for code in frame["indicator"].tolist()]
+        values = _column(frame, "value")
+        shares = [indicator.kind == "share" and value is not None for indicator, value in zip(indicators, values)]
+        columns = {"grouping": ["+".join(grouping) or "all"] * size,
+                   **{column: _column(frame, column) if column in grouping else [None] * size for column in GROUP_COLUMNS},
+                   "indicator": [indicator.code for indicator in indicators],
+                   "name_es": [indicator.name_es for indicator in indicators],
+                   "name_en": [indicator.name_en for indicator in indicators],
+                   "unit": [indicator.unit for indicator in indicators],
+                   "numerator": _column(frame, "numerator"), "denominator": _column(frame, "denominator"), "value": values,
+                   "percent": [round(100 * value, 1) if share else None for value, share in zip(values, shares)],
+                   "rounded": [round(value, 2) if value is not None and indicator.kind != "share" else None
+                               for value, indicator in zip(values, indicators)],
+                   "eligible": _column(frame, "eligible"), "coverage": _column(frame, "coverage"),
+                   "not_computable": _column(frame, "not_computable")}
+        columns["year"] = [None if year is None else int(year) for year in columns["year"]]
+        rows += [dict(zip(INDICATOR_COLUMNS, row)) for row in zip(*(columns[column] for column in INDICATOR_COLUMNS))]
     return rows
 
 
