@@ -260,9 +260,10 @@ publication_option = click.option(
 @out_option
 @store_option
 @publication_option
+@workers_option
 @with_reader_options
 @click.pass_obj
-def run(config, source, out, store_url, publication, **reader_options) -> None:
+def run(config, source, out, store_url, publication, workers, **reader_options) -> None:
     """The daily job: map SOURCE, add only what changed to the store, publish into --out.
 
     Writes releases.json/.jsonl (every release in the store), records.json (linked releases
@@ -275,10 +276,12 @@ def run(config, source, out, store_url, publication, **reader_options) -> None:
       ocds-pipeline run fixtures/sercop --out build/run --store build/store.sqlite --publication build/publication
       ocds-pipeline run export/ --out /srv/ocds/run --store postgresql://ocds@db/ocds --publication /srv/ocds/pub
     """
+    from .parallel import default_workers
     from .pipeline import run as run_pipeline
 
     daily = run_pipeline(source, out, config, SchemaResolver.from_env(), store_url=store_url or config.store_url,
-                         publication_root=publication, progress=_progress("reading"), **reader_options)
+                         publication_root=publication, progress=_progress("reading"), workers=workers or default_workers(),
+                         **reader_options)
     click.echo(f"run {daily.run_id}: added {daily.added:,} releases ({daily.updates:,} updates of earlier ones); "
                f"the store has {daily.publication.releases:,} releases of {daily.publication.processes:,} processes")
     if daily.publication.merge_errors:

@@ -163,7 +163,7 @@ class DailyRun:
 
 def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *, store_url: str,
         publication_root: Path | None = None, progress: Callable[[str, int], None] | None = None, batch_size: int = 500,
-        now: datetime | None = None, **reader_options: Any) -> DailyRun:
+        now: datetime | None = None, workers: int = 1, **reader_options: Any) -> DailyRun:
     """The daily job: map the day's export, add what changed to the store, publish from the store.
 
     A process's changes are added as new releases when it only moved on, or as one correction
@@ -171,6 +171,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     Rerunning the same input adds nothing and rewrites identical files; a run interrupted at any
     point leaves the store consistent and the previous files in place, and a rerun completes it.
     With ``publication_root``, the run ends by writing the publication there (:func:`.publish.publication.publish`).
+    ``workers`` processes merge the changed processes and take the publication's statistics year by year.
     """
     store = Store(store_url)
     try:
@@ -195,10 +196,12 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                 store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
                 store.save_projects(stats.projects or {}, stats.project_entities)
                 projects = ProjectSource(*store.projects())  # a delta export's, and every earlier one's
-                publication = publish_from_store(store, out, config, resolver, projects=projects, progress=progress)
+                publication = publish_from_store(store, out, config, resolver, projects=projects, workers=workers,
+                                                 progress=progress)
                 write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
                 publication.files += QUALITY_FILES
-                published = publish(store, publication_root, config, resolver, progress=progress) if publication_root else None
+                published = publish(store, publication_root, config, resolver, workers=workers,
+                                    progress=progress) if publication_root else None
             except BaseException:
                 store.finish_run(run_id, {"added": reconciler.added}, status="failed")
                 raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
@@ -28,6 +29,7 @@ from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
 from ..privacy import Privacy, declared
+from ..parallel import map_forked
 from ..procedure_types import ProcedureTypes
 from ..resources import data_path
 from ..schemas import SchemaResolver
@@ -40,7 +42,8 @@ from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable
-from .statistics import INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, indicator_rows, ranking_rows, year_statistics
+from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, YearStatistics, indicator_rows, ranking_rows,
+                         year_statistics)
 from .site import PAGES, Site, compiled_rows
 from .site import fingerprint as site_fingerprint
 from .tables import Tables
@@ -92,7 +95,7 @@ def publish(store: Store, root: Path, config: Config, resolver: SchemaResolver, 
         previous = _Previous.load(versions.current())
         staged = versions.stage()
         try:
-            published = _Build(store, staged, config, resolver, previous, versions, progress).run()
+            published = _Build(store, staged, config, resolver, previous, versions, progress, workers).run()
         except BaseException:
             versions.discard(staged)
             raise
@@ -137,6 +140,27 @@ class _Previous:
         return [path for path in self.resources if path.startswith(prefixes)]
 
 
+# What forked workers inherit from the publish that forks them (only a year goes to each, and its result back).
+_FORKED: dict[str, Any] = {}
+
+
+def _year_statistics(year: str) -> YearStatistics:
+    """What the statistics take from one year of the store; in a forked worker, over its own connections."""
+    store, privacy = _FORKED["store"], _FORKED["privacy"]
+    if _FORKED.get("connected") != os.getpid() and os.getpid() != _FORKED["parent"]:
+        store.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+        _FORKED["connected"] = os.getpid()
+    index = ((ocid, first, body, error) for ocid, _, first, body, error in store.compiled_index(year=year))
+    return year_statistics(index, privacy.document)
+
+
+def _map(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> Iterator[Any]:
+    """``function`` over ``tasks``, in order: in forked workers when there are several tasks and workers."""
+    if workers > 1 and len(tasks) > 1:
+        return map_forked(function, tasks, min(workers, len(tasks)))
+    return map(function, tasks)
+
+
 def _year_prefixes(year: str) -> tuple[str, ...]:
     return f"ocds/{year}/", f"csv/{year}/", f"xlsx/{year}.xlsx"
 
@@ -160,9 +184,9 @@ class _Build:
     """One publish: writes or carries every file into the staged version and builds its manifest."""
 
     def __init__(self, store: Store, staged: Path, config: Config, resolver: SchemaResolver, previous: _Previous,
-                 versions: Versions, progress: Callable[[str, int], None] | None) -> None:
+                 versions: Versions, progress: Callable[[str, int], None] | None, workers: int = 1) -> None:
         self.store, self.staged, self.config, self.previous, self.versions = store, staged, config, previous, versions
-        self.progress = progress
+        self.progress, self.workers = progress, workers
         self.schema = patched_release_schema(resolver, base_uri=config.base_uri)
         self.tables = Tables(self.schema)
         self.contracts = ContractRows(self.tables, config, ProcedureTypes.load())
@@ -313,17 +337,23 @@ class _Build:
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
             return
         cache = YearCache(self.versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
+        kept = {year: cache.get(year, _signature(totals)) for year, totals in self.totals.items()}
+        missing = [year for year, part in kept.items() if part is None]
+        _FORKED.update(store=self.store, privacy=self.spreadsheets, parent=os.getpid())
+        made = iter(_map(_year_statistics, missing, self.workers))
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
-        for year, totals in self.totals.items():
-            part = cache.get(year, _signature(totals))
-            if part is None:
-                index = ((ocid, first, body, error) for ocid, _, first, body, error in self.store.compiled_index(year=year))
-                part = year_statistics(index, self.spreadsheets.document)
-                cache.put(year, _signature(totals), part)
-            combined.add(year, part)
-            done += totals["processes"]
-            if self.progress:
-                self.progress("processes counted (statistics)", done, processes)
+        try:
+            for year, totals in self.totals.items():
+                part = kept.pop(year)
+                if part is None:
+                    part = next(made)
+                    cache.put(year, _signature(totals), part)
+                combined.add(year, part)
+                done += totals["processes"]
+                if self.progress:
+                    self.progress("processes counted (statistics)", done, processes)
+        finally:
+            _FORKED.clear()
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors
         tables = combined.tables()

@@ -68,9 +68,9 @@ def jsonl_gz(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
 
 
-def small_store(tmp_path, daily, years=("2021", "2022"), config: Config | None = None) -> Path:
+def small_store(tmp_path, daily, years=("2021", "2022"), config: Config | None = None, url: str | None = None) -> Path:
     """A store of the fixture processes of some years, ingested from a package that declares this
-    project's extensions (at ``config``'s base URI)."""
+    project's extensions (at ``config``'s base URI); an SQLite file, or the store at ``url``."""
     releases = [orjson.loads(line) for line in (daily[0] / "run" / "releases.jsonl").read_bytes().splitlines()]
     firsts = {}
     for release in releases:
@@ -83,7 +83,7 @@ def small_store(tmp_path, daily, years=("2021", "2022"), config: Config | None =
                                       "extensions": extension_urls(config or Config(), SchemaResolver.from_env()),
                                       "releases": kept}))
     store_path = tmp_path / "small.sqlite"
-    store = Store(str(store_path))
+    store = Store(url or str(store_path))
     ingest([package], store)
     store.close()
     return store_path
@@ -365,6 +365,22 @@ def test_statistics_from_kept_years_are_those_of_a_fresh_publish(tmp_path, daily
     compared = [path for path in made if path.startswith(STATISTICS_FILES)]
     assert {"indicators/indicators.csv", "indicators/suppliers.csv", "quality/quality.json", "oc4ids/projects.json"} <= set(compared)
     assert {path: kept[path] for path in compared} == {path: made[path] for path in compared}
+
+
+def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
+    """The years' statistics taken in two forked workers (each over its own connections) give the
+    same publication, byte for byte, as one process; the parent's connections still work after."""
+    small_store(tmp_path, daily, url=store_url)
+    store = Store(store_url)
+    try:
+        one = publish(store, tmp_path / "one", Config(), SchemaResolver.from_env(), workers=1)
+        two = publish(store, tmp_path / "two", Config(), SchemaResolver.from_env(), workers=2)
+        assert store.count()["processes"] == one.processes  # the parent's connections still work
+    finally:
+        store.close()
+    assert len(list((tmp_path / ".two.versions/state/statistics").iterdir())) == 2
+    assert two.processes == one.processes > 0
+    assert files(tmp_path / "two") == files(tmp_path / "one")
 
 
 def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
