@@ -144,14 +144,29 @@ class _Previous:
 _FORKED: dict[str, Any] = {}
 
 
-def _year_statistics(year: str) -> YearStatistics:
-    """What the statistics take from one year of the store; in a forked worker, over its own connections."""
-    store, privacy = _FORKED["store"], _FORKED["privacy"]
+# What a publish adds to its result's lists when it writes a year.
+_LISTED = ("written", "carried", "changed", "notes")
+
+
+def _forked_store() -> Store:
+    """The publish's store; in a forked worker, over connections of its own (the parent's stay the parent's)."""
+    store = _FORKED["store"]
     if _FORKED.get("connected") != os.getpid() and os.getpid() != _FORKED["parent"]:
-        store.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+        store.engine.dispose(close=False)
         _FORKED["connected"] = os.getpid()
-    index = ((ocid, first, body, error) for ocid, _, first, body, error in store.compiled_index(year=year))
-    return year_statistics(index, privacy.document)
+    return store
+
+
+def _year_statistics(year: str) -> YearStatistics:
+    """What the statistics take from one year of the store."""
+    index = ((ocid, first, body, error) for ocid, _, first, body, error in _forked_store().compiled_index(year=year))
+    return year_statistics(index, _FORKED["privacy"].document)
+
+
+def _year_files(year: str) -> dict[str, Any]:
+    """One year's files written by a forked worker, and what they add to the publish (:meth:`_Build._effects`)."""
+    _forked_store()
+    return _FORKED["build"]._effects(year)
 
 
 def _map(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> Iterator[Any]:
@@ -206,8 +221,7 @@ class _Build:
     def run(self) -> Published:
         dated = max((t["latest_date"] for t in self.totals.values()), default="")
         done, processes = 0, sum(t["processes"] for t in self.totals.values())
-        for year, totals in self.totals.items():
-            self._year(year, totals)
+        for totals in self._years():
             done += totals["processes"]
             if self.progress:
                 self.progress("processes published (per-year files)", done, processes)
@@ -218,6 +232,51 @@ class _Build:
         self._site(dated)
         self._manifest(dated)
         return self.result
+
+    def _years(self) -> Iterator[dict[str, Any]]:
+        """Write or carry each year's files, in year order (yielding its totals when done). With several
+        workers, the years to write are written in forked workers, and what each wrote is added here."""
+        written = [year for year, totals in self.totals.items() if not self._unchanged(year, totals)]
+        if self.workers < 2 or len(written) < 2:
+            for year, totals in self.totals.items():
+                self._year(year, totals)
+                yield totals
+            return
+        _FORKED.update(build=self, store=self.store, parent=os.getpid())
+        try:
+            made = iter(map_forked(_year_files, written, min(self.workers, len(written))))
+            for year, totals in self.totals.items():
+                if year in written:
+                    self._apply(next(made))
+                else:
+                    self._year(year, totals)
+                yield totals
+        finally:
+            _FORKED.clear()
+
+    def _unchanged(self, year: str, totals: dict[str, Any]) -> bool:
+        """Whether a year's files can be linked from the previous version as they are (:meth:`_year` links them)."""
+        state = self.previous.state.get("years", {}).get(year, {})
+        paths = self.previous.matching(_year_prefixes(year))
+        return self.same_rules and state.get("signature") == _signature(totals) and bool(paths) \
+            and self.previous.folder is not None and all((self.previous.folder / path).is_file() for path in paths)
+
+    def _effects(self, year: str) -> dict[str, Any]:
+        """Write one year's files (in a forked worker) and return what that added to this build, for :meth:`_apply`."""
+        before = {name: len(getattr(self.result, name)) for name in _LISTED}
+        resources, processes, releases = len(self.resources), self.result.processes, self.result.releases
+        self._year(year, self.totals[year])
+        return {"year": year, "state": self.state["years"][year], "resources": self.resources[resources:],
+                "processes": self.result.processes - processes, "releases": self.result.releases - releases,
+                **{name: getattr(self.result, name)[count:] for name, count in before.items()}}
+
+    def _apply(self, effects: dict[str, Any]) -> None:
+        self.state["years"][effects["year"]] = effects["state"]
+        self.resources += effects["resources"]
+        self.result.processes += effects["processes"]
+        self.result.releases += effects["releases"]
+        for name in _LISTED:
+            getattr(self.result, name).extend(effects[name])
 
     def _year(self, year: str, totals: dict[str, Any]) -> None:
         signature = _signature(totals)

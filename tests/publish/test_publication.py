@@ -368,8 +368,8 @@ def test_statistics_from_kept_years_are_those_of_a_fresh_publish(tmp_path, daily
 
 
 def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
-    """The years' statistics taken in two forked workers (each over its own connections) give the
-    same publication, byte for byte, as one process; the parent's connections still work after."""
+    """The years' files and statistics made in two forked workers (each over its own connections) give
+    the same publication, byte for byte, as one process; the parent's connections still work after."""
     small_store(tmp_path, daily, url=store_url)
     store = Store(store_url)
     try:
@@ -379,7 +379,9 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     finally:
         store.close()
     assert len(list((tmp_path / ".two.versions/state/statistics").iterdir())) == 2
-    assert two.processes == one.processes > 0
+    assert (two.processes, two.releases, two.written, two.changed, two.notes) == \
+        (one.processes, one.releases, one.written, one.changed, one.notes)
+    assert two.processes > 0 and {"ocds/2021/releases.json.gz", "csv/2022/contratos.csv"} <= set(two.written)
     assert files(tmp_path / "two") == files(tmp_path / "one")
 
 
