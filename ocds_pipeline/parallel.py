@@ -6,12 +6,46 @@ import gc
 import multiprocessing
 import os
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 A = TypeVar("A")
+
+# Descriptors only this process may keep open: a writer's lock (its file, its server connection). A forked
+# worker closes its copies, so that the lock goes with the process that took it (killed, say) and not with
+# the last of its workers, which may be busy for minutes more.
+_PARENT_ONLY: set[int] = set()
+
+
+@contextmanager
+def parent_only(descriptor: int) -> Iterator[None]:
+    """Keep ``descriptor`` out of the workers forked while this is open."""
+    _PARENT_ONLY.add(descriptor)
+    try:
+        yield
+    finally:
+        _PARENT_ONLY.discard(descriptor)
+
+
+def _start_worker(collect_cycles: bool) -> None:
+    for descriptor in _PARENT_ONLY:
+        try:
+            os.close(descriptor)  # this copy only: the parent's stays open, and its lock held
+        except OSError:
+            pass
+    _PARENT_ONLY.clear()
+    if not collect_cycles:
+        gc.disable()
+
+
+def forked_executor(workers: int, collect_cycles: bool = True) -> ProcessPoolExecutor:
+    """A pool of ``workers`` forked processes that hold none of the parent's locks; without
+    ``collect_cycles``, they turn the cycle collector off."""
+    return ProcessPoolExecutor(max(1, workers), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(collect_cycles,))
 
 
 def default_workers(limit: int = 4) -> int:
@@ -36,8 +70,7 @@ def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> 
     block for ever joining the pool's task-handler thread (seen twice under the test suite with py-spy).
     """
     items = iter(items)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=gc.disable) as executor:
+    with forked_executor(workers, collect_cycles=False) as executor:
         pending = deque(executor.submit(function, item) for item in islice(items, 2 * max(1, workers)))
         try:
             while pending:

@@ -8,7 +8,7 @@ flight so memory stays flat. With one worker everything runs in the calling proc
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -17,6 +17,7 @@ import orjson
 from ..compile import MergeError, Merger
 from ..compile.rules import RuleTree
 from ..ocdsvalues import obj
+from ..parallel import forked_executor
 
 Group = tuple[str, list[bytes]]  # an ocid and its release bodies, oldest first
 BATCH = 200
@@ -102,7 +103,7 @@ def compile_groups(groups: Iterable[Group], builder: RecordBuilder, workers: int
         return
     # Forked workers inherit the parent's open store connection but never use it, and they end with
     # os._exit (multiprocessing's fork start method), so it is never closed or finalised there.
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with forked_executor(workers) as pool:
         yield from _ordered(pool, builder, _batches(groups), in_flight=2 * workers)
 
 

@@ -4,7 +4,8 @@ Two daily runs started at once (cron twice, a retry while the first still runs) 
 interleave their batches and publications. On SQLite the lock is an ``flock`` on ``<store>.lock``
 beside the database file; on PostgreSQL it is a session advisory lock on a connection held for the
 command. Both are released by the operating system or the server when the process ends, however
-it ends, so a killed run never leaves a stale lock behind.
+it ends, so a killed run never leaves a stale lock behind: its forked workers close their copies of the
+lock's file or connection (:func:`.parallel.parent_only`), so the lock does not wait for them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import IO, Callable, ContextManager, Iterator
 
 from sqlalchemy import Engine, text
+
+from ..parallel import parent_only
 
 # The advisory lock's two keys: "OCDS" and "pipe" in ASCII, so that it reads in pg_locks.
 _KEYS = {"classid": 0x4F434453, "objid": 0x70697065}
@@ -52,7 +55,8 @@ def file_lock(path: Path, command: str, busy: Callable[[str], Exception]) -> Ite
         handle.truncate()
         handle.write(_holder(command) + "\n")
         handle.flush()
-        yield
+        with parent_only(handle.fileno()):
+            yield
     finally:
         handle.close()  # closing releases the lock
 
@@ -75,7 +79,8 @@ def postgresql_lock(engine: Engine, shown: str, command: str) -> Iterator[None]:
                 "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :classid AND l.objid = :objid"), _KEYS).scalar()
             raise _busy(shown, holder or "")
         try:
-            yield
+            with parent_only(connection.connection.dbapi_connection.fileno()):
+                yield
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:classid, :objid)"), _KEYS)
             connection.commit()

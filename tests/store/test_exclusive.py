@@ -108,3 +108,40 @@ def test_two_runs_started_at_once_never_interleave(tmp_path):
                     "--out", str(tmp_path / "ref"), "--store", str(tmp_path / "ref.sqlite")], check=True)
     for name in ["releases.json", "records.json", "compiled.jsonl"]:
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes(), name
+
+
+HOLD_WITH_A_WORKER = """
+import os, signal, sys, time
+from ocds_pipeline.parallel import map_forked
+from ocds_pipeline.store import Store
+
+def slow(seconds):
+    print("working", flush=True)
+    time.sleep(seconds)
+    return seconds
+
+store = Store(sys.argv[1])
+with store.exclusive("run"):
+    for _ in map_forked(slow, [60], 1):
+        pass
+"""
+
+
+def test_a_killed_writer_leaves_no_lock_behind_in_its_workers(store_url):
+    """A run killed while a forked worker is busy: the worker inherited the lock's file or connection,
+    but the lock goes with the run, not when the worker ends."""
+    process = subprocess.Popen([sys.executable, "-c", HOLD_WITH_A_WORKER, store_url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == "working\n"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        store = Store(store_url)
+        try:
+            with store.exclusive("run"):  # at once, while the orphaned worker still sleeps
+                pass
+        finally:
+            store.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        subprocess.run(["pkill", "-f", "-9", "map_forked\\(slow"], check=False)
