@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
@@ -29,13 +28,12 @@ from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
 from ..privacy import Privacy, declared
-from ..parallel import map_forked
 from ..procedure_types import ProcedureTypes
 from ..resources import data_path
 from ..schemas import SchemaResolver
 from ..store import Store
 from ..validate.quality.files import QUALITY_FILES, write_quality_report
-from . import package_fields, record_builder, write_projects
+from . import forked, package_fields, record_builder, write_projects
 from .bulk import FULL, Part, Written, full_fits, part_signature, write_part, year_parts
 from .cache import UNDATED, refresh_compiled
 from .contracts import ContractRows
@@ -140,40 +138,20 @@ class _Previous:
         return [path for path in self.resources if path.startswith(prefixes)]
 
 
-# What forked workers inherit from the publish that forks them (only a year goes to each, and its result back).
-_FORKED: dict[str, Any] = {}
-
-
 # What a publish adds to its result's lists when it writes a year.
 _LISTED = ("written", "carried", "changed", "notes")
 
 
-def _forked_store() -> Store:
-    """The publish's store; in a forked worker, over connections of its own (the parent's stay the parent's)."""
-    store = _FORKED["store"]
-    if _FORKED.get("connected") != os.getpid() and os.getpid() != _FORKED["parent"]:
-        store.engine.dispose(close=False)
-        _FORKED["connected"] = os.getpid()
-    return store
-
-
 def _year_statistics(year: str) -> YearStatistics:
     """What the statistics take from one year of the store."""
-    index = ((ocid, first, body, error) for ocid, _, first, body, error in _forked_store().compiled_index(year=year))
-    return year_statistics(index, _FORKED["privacy"].document)
+    index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
+    return year_statistics(index, forked.get("privacy").document)
 
 
 def _year_files(year: str) -> dict[str, Any]:
     """One year's files written by a forked worker, and what they add to the publish (:meth:`_Build._effects`)."""
-    _forked_store()
-    return _FORKED["build"]._effects(year)
-
-
-def _map(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> Iterator[Any]:
-    """``function`` over ``tasks``, in order: in forked workers when there are several tasks and workers."""
-    if workers > 1 and len(tasks) > 1:
-        return map_forked(function, tasks, min(workers, len(tasks)))
-    return map(function, tasks)
+    forked.store()
+    return forked.get("build")._effects(year)
 
 
 def _year_prefixes(year: str) -> tuple[str, ...]:
@@ -242,17 +220,14 @@ class _Build:
                 self._year(year, totals)
                 yield totals
             return
-        _FORKED.update(build=self, store=self.store, parent=os.getpid())
-        try:
-            made = iter(map_forked(_year_files, written, min(self.workers, len(written))))
+        with forked.inherited(self.store, build=self):
+            made = iter(forked.in_workers(_year_files, written, self.workers))
             for year, totals in self.totals.items():
                 if year in written:
                     self._apply(next(made))
                 else:
                     self._year(year, totals)
                 yield totals
-        finally:
-            _FORKED.clear()
 
     def _unchanged(self, year: str, totals: dict[str, Any]) -> bool:
         """Whether a year's files can be linked from the previous version as they are (:meth:`_year` links them)."""
@@ -398,10 +373,9 @@ class _Build:
         cache = YearCache(self.versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
         kept = {year: cache.get(year, _signature(totals)) for year, totals in self.totals.items()}
         missing = [year for year, part in kept.items() if part is None]
-        _FORKED.update(store=self.store, privacy=self.spreadsheets, parent=os.getpid())
-        made = iter(_map(_year_statistics, missing, self.workers))
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
-        try:
+        with forked.inherited(self.store, privacy=self.spreadsheets):
+            made = iter(forked.in_workers(_year_statistics, missing, self.workers))
             for year, totals in self.totals.items():
                 part = kept.pop(year)
                 if part is None:
@@ -411,8 +385,6 @@ class _Build:
                 done += totals["processes"]
                 if self.progress:
                     self.progress("processes counted (statistics)", done, processes)
-        finally:
-            _FORKED.clear()
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors
         tables = combined.tables()
