@@ -267,6 +267,11 @@ class _Build:
                                   max_rows=self.config.xlsx_max_rows, dated=_dated(totals["latest_date"]))
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
+
+        def to_sheets(compiled: str | bytes | None) -> None:
+            if compiled is not None:
+                sheets.add(self.spreadsheets.document(orjson.loads(compiled)))
+
         try:
             for part in parts:
                 signature_of_part = part_signature(part, months) if part.months else None
@@ -275,11 +280,9 @@ class _Build:
                         and self.same_rules and self._carry_part(part):
                     one = self._carried(part)
                     for _, body, _ in self.store.compiled(year, part.months):
-                        if body is not None:
-                            sheets.add(self.spreadsheets.document(orjson.loads(body)))
+                        to_sheets(body)
                 else:
-                    one = self._part(part, lambda process: sheets.add(self.spreadsheets.document(orjson.loads(process.compiled)))
-                                     if process.compiled is not None else None)
+                    one = self._part(part, lambda process: to_sheets(process.compiled))
                 written.processes += one.processes
                 written.releases += one.releases
         except BaseException:
