@@ -119,11 +119,17 @@ def _million_compiled() -> Path:
 
 
 def bench_indicators() -> list[tuple[str, float, float]]:
+    """Ours with the CPUs' workers reading the file's blocks (the default), ours in one process, and the floor."""
     path = _million_compiled()
-    ours, ours_rss = measure([*CLI, "indicators", str(path), "--by", "year,regime", "--out", str(OUT / "indicators.csv")])
+    command = [*CLI, "indicators", str(path), "--by", "year,regime"]
+    ours, ours_rss = measure([*command, "--out", str(OUT / "indicators.csv")])
+    alone, alone_rss = measure([*command, "--workers", "1", "--out", str(OUT / "indicators-1.csv")])
+    if (OUT / "indicators.csv").read_bytes() != (OUT / "indicators-1.csv").read_bytes():
+        raise SystemExit("the indicators read by the workers differ from those read in one process")
     floor, floor_rss = measure([sys.executable, "-c", ORJSON_FLOOR, str(path)])
     return [(f"ocds-pipeline indicators, 1,000,000 compiled releases, --by year,regime ({ours / floor:.1f}× the floor)",
              ours, ours_rss),
+            (f"the same with --workers 1 ({alone / floor:.1f}× the floor)", alone, alone_rss),
             ("plain orjson parse of the same file (the floor)", floor, floor_rss)]
 
 
@@ -413,6 +419,10 @@ def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, fl
         seconds, rss = measure([*command, str(OUT / f"daily-latest-{n}")])
         rows.append((f"another day's delta, its {changed:,} corrected and {added:,} new procedures all published in "
                      f"{latest} ({seconds / full:.0%} of the first run)", seconds, rss))
+        changed, added = _next_day(OUT / f"daily-next-{n}", OUT / f"daily-reports-{n}", offset=30, delta=True, year=latest)
+        seconds, rss = measure([*command, "--reports-only", str(OUT / f"daily-reports-{n}")])
+        rows.append((f"the same again with --reports-only (--out gets the run's reports, not the store's files): "
+                     f"{changed:,} corrected and {added:,} new in {latest} ({seconds / full:.0%} of the first run)", seconds, rss))
     return rows
 
 

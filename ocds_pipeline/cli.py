@@ -261,27 +261,32 @@ publication_option = click.option(
 @store_option
 @publication_option
 @workers_option
+@click.option("--reports-only", is_flag=True,
+              help="Write only this run's rejects.csv and summary.json into --out, not the store's files again "
+                   "(with --publication, they are in the publication).")
 @with_reader_options
 @click.pass_obj
-def run(config, source, out, store_url, publication, workers, **reader_options) -> None:
+def run(config, source, out, store_url, publication, workers, reports_only, **reader_options) -> None:
     """The daily job: map SOURCE, add only what changed to the store, publish into --out.
 
     Writes releases.json/.jsonl (every release in the store), records.json (linked releases
     and compiled release per process), compiled.jsonl, rejects.csv and summary.json. Running it
     twice on the same input adds nothing and writes identical files; an interrupted run is
-    completed by running it again. With --publication, it ends by publishing (as `publish`).
+    completed by running it again. With --publication, it ends by publishing (as `publish`);
+    add --reports-only to leave the store's files to the publication (a national store's are
+    gigabytes a day).
 
     \b
     Examples:
       ocds-pipeline run fixtures/sercop --out build/run --store build/store.sqlite --publication build/publication
-      ocds-pipeline run export/ --out /srv/ocds/run --store postgresql://ocds@db/ocds --publication /srv/ocds/pub
+      ocds-pipeline run export/ --out /srv/ocds/run --store postgresql://ocds@db/ocds --publication /srv/ocds/pub --reports-only
     """
     from .parallel import default_workers
     from .pipeline import run as run_pipeline
 
     daily = run_pipeline(source, out, config, SchemaResolver.from_env(), store_url=store_url or config.store_url,
                          publication_root=publication, progress=_progress("reading"), workers=workers or default_workers(),
-                         **reader_options)
+                         reports_only=reports_only, **reader_options)
     click.echo(f"run {daily.run_id}: added {daily.added:,} releases ({daily.updates:,} updates of earlier ones); "
                f"the store has {daily.publication.releases:,} releases of {daily.publication.processes:,} processes")
     if daily.publication.merge_errors:
@@ -523,7 +528,9 @@ def oc4ids(config, paths, out, workers) -> None:
 @click.option("--engine", type=click.Choice(["pandas", "dask"]), default="pandas", show_default=True,
               help="dask: PATHS is a --facts-out folder, summarised by tasks on a Dask cluster (docs/scaling.md).")
 @click.option("--scheduler", help="With --engine dask: the cluster's scheduler address (default: a local cluster).")
-def indicators(paths, by, fmt, out_file, processes_file, facts_out, engine, scheduler) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that read one big file's blocks in parallel (default: CPUs, at most 4).")
+def indicators(paths, by, fmt, out_file, processes_file, facts_out, engine, scheduler, workers) -> None:
     """Compute procurement indicators for any OCDS files (records, compiled releases, releases, API bodies).
 
     Every share comes with its numerator, denominator and coverage; definitions are in
@@ -552,8 +559,11 @@ def indicators(paths, by, fmt, out_file, processes_file, facts_out, engine, sche
     else:
         if any(Path(path).is_dir() for path in paths):
             _fail("PATHS are OCDS files; a folder of Parquet facts is read with --engine dask")
+        from .parallel import default_workers
+
         with _readable(paths) as readable:
-            table = compute(readable, by=groups, processes=processes_file, facts_out=facts_out)
+            table = compute(readable, by=groups, processes=processes_file, facts_out=facts_out,
+                            workers=workers or default_workers())
     if fmt == "parquet":
         if not out_file:
             _fail("--format parquet needs --out FILE")

@@ -23,8 +23,10 @@ from .publish import (
     RELEASES,
     ProjectSource,
     Publication,
+    STORE_FILES,
     publish_from_store,
     record_builder,
+    refresh_store,
     write_publication,
 )
 from .publish.cache import refresh_compiled
@@ -163,7 +165,7 @@ class DailyRun:
 
 def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *, store_url: str,
         publication_root: Path | None = None, progress: Callable[[str, int], None] | None = None, batch_size: int = 500,
-        now: datetime | None = None, workers: int = 1, **reader_options: Any) -> DailyRun:
+        now: datetime | None = None, workers: int = 1, reports_only: bool = False, **reader_options: Any) -> DailyRun:
     """The daily job: map the day's export, add what changed to the store, publish from the store.
 
     A process's changes are added as new releases when it only moved on, or as one correction
@@ -172,6 +174,9 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     point leaves the store consistent and the previous files in place, and a rerun completes it.
     With ``publication_root``, the run ends by writing the publication there (:func:`.publish.publication.publish`).
     ``workers`` processes merge the changed processes and take the publication's statistics year by year.
+    With ``reports_only``, ``out`` gets only the run's rejects.csv and summary.json: the store's releases,
+    records and compiled releases are not written there again (the publication has them), and those an
+    earlier run wrote there are removed rather than left out of date.
     """
     store = Store(store_url)
     try:
@@ -195,11 +200,16 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                     reconciler.add(batch)
                 store.add_rejects(run_id, read_rejects(out / "rejects.csv"))
                 store.save_projects(stats.projects or {}, stats.project_entities)
-                projects = ProjectSource(*store.projects())  # a delta export's, and every earlier one's
-                publication = publish_from_store(store, out, config, resolver, projects=projects, workers=workers,
-                                                 progress=progress)
-                write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
-                publication.files += QUALITY_FILES
+                if reports_only:
+                    publication = refresh_store(store, config, resolver, workers=workers, progress=progress)
+                    for name in (*STORE_FILES, *QUALITY_FILES):
+                        (out / name).unlink(missing_ok=True)
+                else:
+                    projects = ProjectSource(*store.projects())  # a delta export's, and every earlier one's
+                    publication = publish_from_store(store, out, config, resolver, projects=projects, workers=workers,
+                                                     progress=progress)
+                    write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
+                    publication.files += QUALITY_FILES
                 published = publish(store, publication_root, config, resolver, workers=workers,
                                     progress=progress) if publication_root else None
             except BaseException:

@@ -28,6 +28,18 @@ def test_run_on_fixtures_writes_summary_and_exits_0(tmp_path):
     assert "TOTAL" in result.output
 
 
+def test_run_with_reports_only_leaves_the_store_s_files_to_the_publication(tmp_path):
+    out, publication = tmp_path / "out", tmp_path / "publication"
+    result = invoke("run", str(FIXTURES), "--out", str(out), "--store", str(tmp_path / "store.sqlite"),
+                    "--publication", str(publication), "--reports-only")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == ["rejects.csv", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["store"] == {"releases": summary["releases"], "processes": 240}
+    assert summary["publication"]["processes"] == 240
+    assert "the store has" in result.output and "published" in result.output
+
+
 def test_rejects_above_threshold_exit_1(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(BAD / "base", source)

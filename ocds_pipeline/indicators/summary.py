@@ -275,20 +275,21 @@ def _cents(result: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]], by: Iterable[str] = (), *,
             registry: list[Indicator] | None = None, processes: Path | None = None,
-            facts_out: Path | None = None) -> pd.DataFrame:
+            facts_out: Path | None = None, workers: int = 1) -> pd.DataFrame:
     """Indicators for compiled releases (an iterable), or for any OCDS files the ingest step accepts
     (a path or a list of paths: each process counted once, however the files are ordered).
 
     With ``processes``, also write the per-process facts there (CSV): every measure as 1
     (flagged), 0 (not flagged) or empty (not computable), with the reason in ``<measure>_why``.
     With ``facts_out``, also write both fact tables there as Parquet partitioned by year, for
-    :func:`.distributed.summarise_on_dask`.
+    :func:`.distributed.summarise_on_dask`. ``workers`` processes read one big file in blocks
+    (:mod:`.reading`); the result is the same for any number of them.
     """
     paths = ocds_paths(source)
     if paths is not None:
-        from ..compile.stream import with_compiled
+        from .reading import facts_of_files
 
-        tables = with_compiled(paths, facts)
+        tables = facts_of_files(paths, workers)
     else:
         tables = facts(source)
     if processes is not None:

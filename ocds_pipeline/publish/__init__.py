@@ -28,6 +28,9 @@ PROJECTS = "projects"
 RELEASES = "releases"
 RECORDS = "records"
 COMPILED = "compiled"
+# Every file publish_from_store may write.
+STORE_FILES = (f"{RECORDS}.json", f"{COMPILED}.jsonl", f"{RELEASES}.json", f"{RELEASES}.jsonl", f"{PROJECTS}.json",
+               f"{PROJECTS}.csv")
 
 
 @dataclass
@@ -69,6 +72,16 @@ def publish_from_store(store: Store, out: Path, config: Config, resolver: Schema
     publication.warnings += warnings
     publication.merged = refreshed.processes
     return publication
+
+
+def refresh_store(store: Store, config: Config, resolver: SchemaResolver, *, workers: int = 1,
+                  progress: Callable[[str, int], None] | None = None) -> Publication:
+    """What :func:`publish_from_store` does to the store, and no file: the processes that gained releases
+    are merged; the counts and the merge errors are the store's."""
+    refreshed = refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
+    counts = store.count()
+    return Publication(processes=counts["processes"], releases=counts["releases"], merge_errors=store.merge_errors(),
+                       merged=refreshed.processes)
 
 
 def package_fields(store: Store, config: Config, resolver: SchemaResolver) -> tuple[PackageFields, list[str]]:

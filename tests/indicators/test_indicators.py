@@ -8,12 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocds_pipeline.config import Config
 from ocds_pipeline.indicators import compute, load_registry
 from ocds_pipeline.indicators.facts import tenderer_count
-from ocds_pipeline.pipeline import run
-from ocds_pipeline.schemas import SchemaResolver
-from tests.conftest import FIXTURES, read_table
+from tests.conftest import read_table
 from tests.procedure_law import expected
 
 
@@ -119,13 +116,6 @@ def test_grouping_and_unknown_groupings():
     assert single.to_dict() == {2023: 1.0, 2024: 0.0}
     with pytest.raises(ValueError, match="unknown grouping colour"):
         compute(PROCESSES, by=["colour"])
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pub")
-    run(FIXTURES, out, Config(), SchemaResolver.from_env(), store_url=str(out / "store.sqlite"))
-    return out
 
 
 def independent_counts():

@@ -3,6 +3,7 @@
 import csv
 import random
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,28 @@ def test_a_correction_is_dated_when_recorded_and_after_every_release():
     assert recorded_date(["2019-07-04T14:00:00Z"], "2019-07-04T10:00:00-05:00", now) == "2019-07-04T10:00:00-05:00"
     # A release dated after the run (a planned end) is followed one second later.
     assert recorded_date(["2027-01-31T23:59:59-05:00"], None, now) == "2027-02-01T00:00:00-05:00"
+
+
+def test_reports_only_writes_the_run_s_reports_and_merges_what_changed(tmp_path):
+    """With --reports-only, --out holds only the run's rejects and summary (any earlier run's store files
+    there are removed, never left stale); the store is the one a run writing every file leaves."""
+    generate(tmp_path / "day1", 150, seed=8, mix="uniform")
+    day_two(tmp_path / "day1", tmp_path / "day2", share=0.1)
+    resolver, config = SchemaResolver.from_env(), Config()
+    stores = {mode: f"sqlite:///{tmp_path / mode}.sqlite" for mode in ("every", "reports")}
+    for day, now in (("day1", "2026-11-30T20:00:00-05:00"), ("day2", "2026-12-01T20:00:00-05:00")):
+        now = datetime.fromisoformat(now)  # corrections are dated when recorded: the same in both stores
+        every = run(tmp_path / day, tmp_path / "every", config, resolver, store_url=stores["every"], now=now)
+        reports = run(tmp_path / day, tmp_path / "reports", config, resolver, store_url=stores["reports"], now=now,
+                      reports_only=day == "day2")  # day one writes every file, as before the switch
+    assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == ["rejects.csv", "summary.json"]
+    assert reports.summary.files == ["rejects.csv", "summary.json"]
+    assert reports.added == every.added > 0 and reports.updates == every.updates > 0
+    assert (reports.publication.processes, reports.publication.releases) == (every.publication.processes, every.publication.releases)
+    assert reports.publication.merged == every.publication.merged > 0
+    compiled = {}
+    for mode, url in stores.items():
+        store = Store(url)
+        compiled[mode] = {ocid: body for ocid, _, _, body, _ in store.compiled_index()}
+        store.close()
+    assert compiled["reports"] == compiled["every"] and len(compiled["every"]) == 150
