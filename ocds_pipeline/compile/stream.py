@@ -48,26 +48,35 @@ def distinct_releases(ocid: str, releases: Iterable[dict[str, Any]], rejects: li
     return sorted((release for release, _ in kept.values()), key=lambda r: r["date"])
 
 
-def group_releases(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[Group]:
-    """Each process's releases (oldest first) straight from inputs grouped by ocid.
+def runs_by_ocid(releases: Iterable[dict[str, Any]]) -> Iterator[Group]:
+    """Each run of consecutive releases with the same ocid, in input order, as it ends.
 
     Raises :class:`NotGroupedError` when an ocid reappears after another one.
     """
     seen: set[str] = set()
     current, group = None, []
-    for path in paths:
-        for release in read_ocds(Path(path), stats, rejects):
-            ocid = release["ocid"]
-            if ocid != current:
-                if group:
-                    yield current, distinct_releases(current, group, rejects)
-                if ocid in seen:
-                    raise NotGroupedError(ocid)
-                seen.add(ocid)
-                current, group = ocid, []
-            group.append(release)
+    for release in releases:
+        ocid = release["ocid"]
+        if ocid != current:
+            if group:
+                yield current, group
+            if ocid in seen:
+                raise NotGroupedError(ocid)
+            seen.add(ocid)
+            current, group = ocid, []
+        group.append(release)
     if group:
-        yield current, distinct_releases(current, group, rejects)
+        yield current, group
+
+
+def group_releases(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[Group]:
+    """Each process's releases (oldest first) straight from inputs grouped by ocid.
+
+    Raises :class:`NotGroupedError` when an ocid reappears after another one.
+    """
+    read = (release for path in paths for release in read_ocds(Path(path), stats, rejects))
+    for ocid, group in runs_by_ocid(read):
+        yield ocid, distinct_releases(ocid, group, rejects)
 
 
 def spilled_groups(paths: Iterable[Path], stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[Group]:
@@ -119,6 +128,13 @@ def compiled_releases(groups: Iterable[Group], merger: Merger, rejects: list[Rej
             rejects.append(Reject("releases", 0, "ocid", ocid, f"cannot compile: {error}", "compile"))
 
 
+def default_merger(resolver: SchemaResolver | None = None) -> Merger:
+    """A merger of the pinned OCDS 1.1.5 release schema with this project's published extensions."""
+    from ..extensions import patched_release_schema
+
+    return Merger(patched_release_schema(resolver or SchemaResolver.from_env()))
+
+
 def with_compiled(paths: Iterable[Path], consume: Callable[[Iterator[dict[str, Any]]], T], *,
                   merger: Merger | None = None, resolver: SchemaResolver | None = None,
                   stats: OcdsReadStats | None = None, rejects: list[Reject] | None = None) -> T:
@@ -127,10 +143,7 @@ def with_compiled(paths: Iterable[Path], consume: Callable[[Iterator[dict[str, A
     Releases are merged with the pinned OCDS 1.1.5 and this project's published extensions unless
     a ``merger`` is given.
     """
-    if merger is None:
-        from ..extensions import patched_release_schema
-
-        merger = Merger(patched_release_schema(resolver or SchemaResolver.from_env()))
+    merger = merger or default_merger(resolver)
     refused: list[Reject] = []
 
     def run(groups: Iterator[Group], _seen: OcdsReadStats) -> T:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..compile.merge import Merger
-from ..compile.stream import NotGroupedError, compiled_releases, distinct_releases, with_compiled
+from ..compile.stream import (NotGroupedError, compiled_releases, default_merger, distinct_releases, runs_by_ocid,
+                              with_compiled)
 from ..parallel import map_forked
 from ..schemas import SchemaResolver
 from ..sources.ocds import OcdsReadStats
@@ -43,7 +44,7 @@ def facts_of_files(paths: Sequence[Path], workers: int = 1, resolver: SchemaReso
                    block_size: int = BLOCK_SIZE) -> Facts:
     """Both fact tables of any OCDS files, each process once; one big file grouped by ocid is read
     by ``workers`` processes."""
-    merger = _merger(resolver)
+    merger = default_merger(resolver)
     plan = plan_blocks(paths[0], block_size) if workers > 1 and len(paths) == 1 else None
     if plan is not None:
         try:
@@ -51,12 +52,6 @@ def facts_of_files(paths: Sequence[Path], workers: int = 1, resolver: SchemaReso
         except (NotGroupedError, BlockSplitError):
             pass  # read again from the start, sequentially (regrouped by ocid when needed)
     return with_compiled(paths, facts, merger=merger)
-
-
-def _merger(resolver: SchemaResolver | None) -> Merger:
-    from ..extensions import patched_release_schema
-
-    return Merger(patched_release_schema(resolver or SchemaResolver.from_env()))
 
 
 def _in_blocks(blocks: list[Block], merger: Merger, workers: int) -> Facts:
@@ -98,17 +93,7 @@ def _facts(groups: list[Releases], merger: Merger) -> Facts:
 def _block_facts(block: Block) -> _Part:
     """In a worker: read one block, group its releases by ocid, and take the facts of all groups but the edges."""
     assert _MERGER is not None
-    groups: list[Releases] = []
-    ocids: set[str] = set()
-    for release in read_block(block, OcdsReadStats(), []):
-        ocid = release["ocid"]
-        if groups and groups[-1][0] == ocid:
-            groups[-1][1].append(release)
-            continue
-        if ocid in ocids:
-            raise NotGroupedError(ocid)
-        ocids.add(ocid)
-        groups.append((ocid, [release]))
+    groups = list(runs_by_ocid(read_block(block, OcdsReadStats(), [])))
     if len(groups) < 2:
         return _Part(groups[0] if groups else None, None, None)
     return _Part(groups[0], _facts(groups[1:-1], _MERGER), groups[-1])
