@@ -563,7 +563,7 @@ def indicators(paths, by, fmt, out_file, processes_file, facts_out, engine, sche
 
         with _readable(paths) as readable:
             table = compute(readable, by=groups, processes=processes_file, facts_out=facts_out,
-                            workers=workers or default_workers())
+                            workers=workers or default_workers(), progress=_progress("indicators", rows=False))
     if fmt == "parquet":
         if not out_file:
             _fail("--format parquet needs --out FILE")

@@ -80,3 +80,16 @@ def test_the_command_line_reports_progress_unless_quiet(tmp_path):
                                  str(tmp_path / "b.sqlite"), "--publication", str(tmp_path / "pb")])
     assert quiet.exit_code == 0, quiet.output
     assert quiet.stderr == "" and "added" in quiet.stdout
+
+
+def test_indicators_report_the_processes_read_unless_quiet(tmp_path):
+    runner = CliRunner()
+    run = runner.invoke(main, ["--quiet", "run", str(FIXTURES), "--out", str(tmp_path / "out"), "--store",
+                               str(tmp_path / "store.sqlite")])
+    assert run.exit_code == 0, run.output
+    compiled = str(tmp_path / "out" / "compiled.jsonl")
+    loud = runner.invoke(main, ["indicators", compiled, "--by", "year", "--out", str(tmp_path / "i.csv")])
+    assert loud.exit_code == 0, loud.output
+    assert "indicators: 240 processes (" in loud.stderr
+    quiet = runner.invoke(main, ["--quiet", "indicators", compiled, "--by", "year", "--out", str(tmp_path / "q.csv")])
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..compile.merge import Merger
 from ..compile.stream import (NotGroupedError, compiled_releases, default_merger, distinct_releases, runs_by_ocid,
                               with_compiled)
 from ..parallel import map_forked
+from ..progress import Reporter
 from ..schemas import SchemaResolver
 from ..sources.ocds import OcdsReadStats
 from ..sources.ocds_blocks import Block, BlockSplitError, plan_blocks, read_block
 from .facts import Facts, combine, facts
 
 BLOCK_SIZE = 32 << 20  # a worker's share at a time: some 7,000 compiled releases
+PROGRESS_EVERY = 10_000  # processes between two reports, when read in one process
 Releases = tuple[str, list[dict[str, Any]]]  # an ocid and its releases as read, in file order
 
 _MERGER: Merger | None = None  # set for the forked workers, which inherit it
@@ -41,20 +43,30 @@ class _Part:
 
 
 def facts_of_files(paths: Sequence[Path], workers: int = 1, resolver: SchemaResolver | None = None,
-                   block_size: int = BLOCK_SIZE) -> Facts:
+                   block_size: int = BLOCK_SIZE, progress: Reporter | None = None) -> Facts:
     """Both fact tables of any OCDS files, each process once; one big file grouped by ocid is read
-    by ``workers`` processes."""
+    by ``workers`` processes. ``progress`` is told how many processes were summarised so far."""
     merger = default_merger(resolver)
     plan = plan_blocks(paths[0], block_size) if workers > 1 and len(paths) == 1 else None
     if plan is not None:
         try:
-            return _in_blocks(plan.blocks, merger, workers)
+            return _in_blocks(plan.blocks, merger, workers, progress)
         except (NotGroupedError, BlockSplitError):
             pass  # read again from the start, sequentially (regrouped by ocid when needed)
-    return with_compiled(paths, facts, merger=merger)
+    return with_compiled(paths, lambda compiled: facts(_counted(compiled, progress)), merger=merger)
 
 
-def _in_blocks(blocks: list[Block], merger: Merger, workers: int) -> Facts:
+def _counted(compiled: Iterable[dict[str, Any]], progress: Reporter | None) -> Iterator[dict[str, Any]]:
+    done = 0
+    for done, release in enumerate(compiled, 1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress("processes", done)
+        yield release
+    if progress:
+        progress("processes", done)
+
+
+def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Reporter | None) -> Facts:
     """The parts in file order, each edge process between its blocks' parts: a file in ocid order gives
     tables already in ocid order, which :func:`.facts.combine` then need not copy to sort."""
     global _MERGER
@@ -73,10 +85,14 @@ def _in_blocks(blocks: list[Block], merger: Merger, workers: int) -> Facts:
             if part.last is not None:  # the first group ended inside this block
                 parts += [_facts([pending], merger), part.facts]
                 pending = part.last
+            if progress:
+                progress("processes", sum(len(done.processes) for done in parts))
     finally:
         _MERGER = None
     if pending is not None:
         parts.append(_facts([pending], merger))
+    if progress:
+        progress("processes", sum(len(done.processes) for done in parts))
     tables = combine(parts)
     if not tables.processes["ocid"].is_unique:
         raise NotGroupedError("an ocid comes back after another one")

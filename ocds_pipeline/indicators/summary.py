@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..progress import Reporter
 from ..resources import data_path, read_yaml
 from ..sources.ocds import ocds_paths
 from .facts import MONEY, Facts, facts
@@ -275,7 +276,7 @@ def _cents(result: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]], by: Iterable[str] = (), *,
             registry: list[Indicator] | None = None, processes: Path | None = None,
-            facts_out: Path | None = None, workers: int = 1) -> pd.DataFrame:
+            facts_out: Path | None = None, workers: int = 1, progress: Reporter | None = None) -> pd.DataFrame:
     """Indicators for compiled releases (an iterable), or for any OCDS files the ingest step accepts
     (a path or a list of paths: each process counted once, however the files are ordered).
 
@@ -283,13 +284,14 @@ def compute(source: str | Path | Sequence[str | Path] | Iterable[dict[str, Any]]
     (flagged), 0 (not flagged) or empty (not computable), with the reason in ``<measure>_why``.
     With ``facts_out``, also write both fact tables there as Parquet partitioned by year, for
     :func:`.distributed.summarise_on_dask`. ``workers`` processes read one big file in blocks
-    (:mod:`.reading`); the result is the same for any number of them.
+    (:mod:`.reading`); the result is the same for any number of them. ``progress`` hears how many
+    processes were read (:mod:`ocds_pipeline.progress`).
     """
     paths = ocds_paths(source)
     if paths is not None:
         from .reading import facts_of_files
 
-        tables = facts_of_files(paths, workers)
+        tables = facts_of_files(paths, workers, progress=progress)
     else:
         tables = facts(source)
     if processes is not None:

@@ -44,12 +44,17 @@ def test_blocks_read_by_two_workers_give_the_facts_of_one_pass(published, name, 
     def sequential(*args, **kwargs):
         raise AssertionError("read sequentially: the blocks were given up")
 
-    whole = facts_of_files([path], workers=1)
+    told = {1: [], 2: []}
+    whole = facts_of_files([path], workers=1, progress=lambda what, count: told[1].append((what, count)))
     with monkeypatch.context() as patch:
         patch.setattr(reading, "with_compiled", sequential)
-        blocks = facts_of_files([path], workers=2, block_size=BLOCK)
+        blocks = facts_of_files([path], workers=2, block_size=BLOCK, progress=lambda what, count: told[2].append((what, count)))
     assert len(blocks.processes) == len(whole.processes) > 200
     assert_same(blocks, whole)
+    for reports in told.values():  # how many processes were read so far, growing, the last one all of them
+        assert reports[-1] == ("processes", len(whole.processes))
+        assert [count for _, count in reports] == sorted(count for _, count in reports)
+    assert len(told[2]) > 3  # one report per block
 
 
 @pytest.mark.parametrize("disorder", ["shuffled", "one release moved to the end"])
