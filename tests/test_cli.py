@@ -114,7 +114,7 @@ def test_indicators_command_formats(tmp_path):
     releases = str(tmp_path / "map" / "releases.jsonl")
     result = invoke("indicators", releases, "--by", "year,regime")
     assert result.exit_code == 0
-    assert result.output.startswith("year,regime,indicator,name_en,numerator,denominator,value,eligible,coverage")
+    assert result.stdout.startswith("year,regime,indicator,name_en,numerator,denominator,value,eligible,coverage")
     result = invoke("indicators", releases, "--processes", str(tmp_path / "p.csv"), "--out", str(tmp_path / "i.csv"))
     per_process = pd.read_csv(tmp_path / "p.csv", encoding="utf-8-sig")
     assert len(per_process) == 240
@@ -183,7 +183,7 @@ def outputs(command: str, paths: list[str], out, stdin: bytes | None = None) -> 
                 "quality": lambda: (out / "quality.json").read_text(), "compile": lambda: (out / "compiled.jsonl").read_text(),
                 "oc4ids": lambda: (out / "projects.json").read_text(),
                 "ingest": lambda: "".join(line for line in result.output.splitlines(keepends=True)
-                                          if line.startswith(("read ", "added ")))}.get(command, lambda: result.output)
+                                          if line.startswith(("read ", "added ")))}.get(command, lambda: result.stdout)
     return f"exit {result.exit_code}\n{produced()}".encode()
 
 
