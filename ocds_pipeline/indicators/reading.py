@@ -71,6 +71,13 @@ def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Repo
     tables already in ocid order, which :func:`.facts.combine` then need not copy to sort."""
     global _MERGER
     parts: list[Facts] = []
+    done = 0
+
+    def add(*found: Facts) -> None:
+        nonlocal done
+        parts.extend(found)
+        done += sum(len(part.processes) for part in found)
+
     pending: Releases | None = None
     _MERGER = merger
     try:
@@ -80,19 +87,19 @@ def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Repo
                     pending[1].extend(part.first[1])  # one process across the cut
                 else:
                     if pending is not None:
-                        parts.append(_facts([pending], merger))
+                        add(_facts([pending], merger))
                     pending = part.first
             if part.last is not None:  # the first group ended inside this block
-                parts += [_facts([pending], merger), part.facts]
+                add(_facts([pending], merger), part.facts)
                 pending = part.last
             if progress:
-                progress("processes", sum(len(done.processes) for done in parts))
+                progress("processes", done)
     finally:
         _MERGER = None
     if pending is not None:
-        parts.append(_facts([pending], merger))
+        add(_facts([pending], merger))
     if progress:
-        progress("processes", sum(len(done.processes) for done in parts))
+        progress("processes", done)
     tables = combine(parts)
     if not tables.processes["ocid"].is_unique:
         raise NotGroupedError("an ocid comes back after another one")
