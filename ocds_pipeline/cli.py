@@ -222,9 +222,11 @@ def _readable(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
 @main.command("map")
 @click.argument("source")
 @out_option
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that map the procedures once the rows are read (default: CPUs, at most 4).")
 @with_reader_options
 @click.pass_obj
-def map_command(config, source, out, **reader_options) -> None:
+def map_command(config, source, out, workers, **reader_options) -> None:
     """Map the source tables of SOURCE to OCDS releases.
 
     Writes releases.json (a release package), releases.jsonl (one release per line),
@@ -235,10 +237,11 @@ def map_command(config, source, out, **reader_options) -> None:
       ocds-pipeline map fixtures/sercop --out build/map
       ocds-pipeline map sqlite:///soce.db --out build/map
     """
+    from .parallel import default_workers
     from .pipeline import map_to_files
 
     _report_run(map_to_files(source, out, config, SchemaResolver.from_env(), progress=_progress("mapping"),
-                             **reader_options))
+                             workers=workers or default_workers(), **reader_options))
 
 
 store_option = click.option("--store", "store_url", help="Release store: an SQLite file path or URL, or "
@@ -246,7 +249,8 @@ store_option = click.option("--store", "store_url", help="Release store: an SQLi
 
 
 workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
-                              help="Processes that build records in parallel (default: CPUs, at most 4).")
+                              help="Processes that work in parallel: mapping, merging, writing years "
+                                   "(default: CPUs, at most 4).")
 
 
 publication_option = click.option(

@@ -85,8 +85,10 @@ class RunSummary:
 
 
 def map_to_files(source: str | Path, out: Path, config: Config, resolver: SchemaResolver, *,
-                 progress: Callable[[str, int], None] | None = None, **reader_options: Any) -> RunSummary:
-    """Map a source into ``out``: releases.json (package), releases.jsonl, rejects.csv, summary.json.
+                 progress: Callable[[str, int], None] | None = None, workers: int = 1,
+                 **reader_options: Any) -> RunSummary:
+    """Map a source into ``out``: releases.json (package), releases.jsonl, rejects.csv, summary.json;
+    ``workers`` processes map the procedures once the rows are read and checked.
 
     Every file is written beside its target and renamed into place when complete, so an
     interrupted run leaves the previous outputs as they were.
@@ -97,7 +99,7 @@ def map_to_files(source: str | Path, out: Path, config: Config, resolver: Schema
                                 f"{config.base_uri}{RELEASES}.json")
     with RejectLog(out / "rejects.csv") as rejects:
         releases = map_source(source, config, rejects=rejects, accounting=accounting, stats=stats,
-                              progress=progress, **reader_options)
+                              progress=progress, workers=workers, **reader_options)
         ocds = Privacy.of(config, "ocds")
         write_releases(map(ocds.document, releases), out, RELEASES, metadata)
     files = [f"{RELEASES}.json", f"{RELEASES}.jsonl", "rejects.csv", "summary.json"]
@@ -173,7 +175,8 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
     Rerunning the same input adds nothing and rewrites identical files; a run interrupted at any
     point leaves the store consistent and the previous files in place, and a rerun completes it.
     With ``publication_root``, the run ends by writing the publication there (:func:`.publish.publication.publish`).
-    ``workers`` processes merge the changed processes and take the publication's statistics year by year.
+    ``workers`` processes map the export, merge the changed processes and take the publication's statistics
+    year by year.
     With ``reports_only``, ``out`` gets only the run's rejects.csv and summary.json: the store's releases,
     records and compiled releases are not written there again (the publication has them), and those an
     earlier run wrote there are removed rather than left out of date.
@@ -191,8 +194,13 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
             try:
                 with RejectLog(out / "rejects.csv") as rejects:
                     batch: list[MappedProcess] = []
+
+                    def reconciled(sources: dict[str, str]) -> dict[str, Any]:  # asked in the mapping's workers too
+                        return store.in_this_process().reconciled(sources)
+
                     for process in map_processes(source, config, rejects=rejects, accounting=accounting, stats=stats,
-                                                 progress=progress, reconciled=store.reconciled, **reader_options):
+                                                 progress=progress, reconciled=reconciled, workers=workers,
+                                                 **reader_options):
                         batch.append(process)
                         if len(batch) >= batch_size:
                             reconciler.add(batch)

@@ -10,14 +10,15 @@ codelist mappings are the CSV files in ``mappings/sercop/codelists/``; the relea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import orjson
 from ..config import Config
 from ..procedure_types import default_procedure_types
 from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
-from ..sources.bundles import Bundle, Staging
+from ..parallel import map_forked
+from ..sources.bundles import Bundle, CodeRange, Staging
 from .fingerprint import mapping_fingerprint, source_digest
 from .identifiers import make_ocid, safe_filename
 from .lifecycle import ProcessBuilder, Sections
@@ -78,16 +79,90 @@ class MappedProcess:
 Reconciled = Callable[[dict[str, str]], dict[str, Outline]]
 
 
-def _reject_bundle(bundle: Bundle, reason: str, column: str, value: str, rejects: RejectLog, accounting: Accounting) -> None:
-    """Reject a procedure and, in cascade, every row that belongs to it."""
+def _bundle_rejects(bundle: Bundle, reason: str, column: str, value: str) -> list[Reject]:
+    """A rejected procedure's rows, each with why: the procedure's own reason, and in cascade its children's."""
     code = bundle.procedure["codigo"]
+    rejects = []
     for table, row in bundle.rows():
         own = table == "procedimientos"
-        rejects.add(Reject(table, row["_line"], column if own else "codigo_procedimiento", value if own else code,
-                           reason if own else f"its procedure {code} was rejected by the mapping: {reason}", "mapping"))
-        count = accounting.table(table)
-        count.accepted -= 1
-        count.rejected += 1
+        rejects.append(Reject(table, row["_line"], column if own else "codigo_procedimiento", value if own else code,
+                              reason if own else f"its procedure {code} was rejected by the mapping: {reason}", "mapping"))
+    return rejects
+
+
+@dataclass
+class _Mapped:
+    """What mapping one range of procedures gave: the processes mapped, the outlines of those not mapped
+    again, rejected rows and the lookup rows used."""
+
+    processes: list[MappedProcess] = field(default_factory=list)
+    unchanged: list[Outline] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    used: dict[str, set[str]] = field(default_factory=lambda: {name: set() for name in LOOKUP_TABLES})
+
+
+class _RangeMapper:
+    """Maps ranges of staged procedures (in this process, or in a forked worker)."""
+
+    def __init__(self, staging: Staging, ocid_prefix: str, reconciled: Reconciled | None) -> None:
+        self.staging, self.ocid_prefix, self.reconciled = staging, ocid_prefix, reconciled
+        self.sections = Sections.load()
+        self.types = default_procedure_types()
+        self.fingerprint = mapping_fingerprint(ocid_prefix) if reconciled else b""
+
+    def __call__(self, codes: CodeRange) -> _Mapped:
+        mapped, typed = _Mapped(), []
+        for bundle in self.staging.bundles(codes):
+            procedure = bundle.procedure
+            ptype = self.types.classify(procedure["tipo_procedimiento"])
+            if ptype is None:
+                mapped.rejects += _bundle_rejects(bundle, "unknown procedure type: add it to "
+                                                  "mappings/sercop/codelists/procedure_types.csv",
+                                                  "tipo_procedimiento", procedure["tipo_procedimiento"])
+                continue
+            typed.append((bundle, ptype, make_ocid(self.ocid_prefix, procedure["codigo"]),
+                          source_digest(bundle, self.staging, self.fingerprint) if self.reconciled else None))
+        known = self.reconciled({ocid: digest for _, _, ocid, digest in typed}) if self.reconciled else {}
+        for bundle, ptype, ocid, digest in typed:
+            mapped.used["entidades"].add(bundle.entity["ruc"])
+            mapped.used["proveedores"].update(bundle.supplier_rucs())
+            if bundle.project is not None:
+                mapped.used["proyectos"].add(bundle.project["codigo_proyecto"])
+            if ocid in known:
+                mapped.unchanged.append(known[ocid])
+                continue
+            releases = ProcessBuilder(bundle, ptype, ocid, self.sections, self.staging.supplier).build()
+            modified = rfc3339(bundle.procedure["fecha_ultima_modificacion"])
+            mapped.processes.append(MappedProcess(ocid, releases, modified, digest, outline(releases)))
+        return mapped
+
+
+# The mapper of the map_processes call that forks workers: they inherit it, and get only ranges of codes.
+_FORKED: list[_RangeMapper] = []
+
+
+def _map_in_worker(codes: CodeRange) -> _Mapped:
+    """Map a range in a forked worker; each process's releases go back as one JSON array, quicker to
+    send than pickled objects."""
+    mapped = _FORKED[-1](codes)
+    for process in mapped.processes:
+        process.releases = orjson.dumps(process.releases)
+    return mapped
+
+
+def _mapped_ranges(mapper: _RangeMapper, ranges: list[CodeRange], workers: int) -> Iterator[_Mapped]:
+    """What each range gives, in order: in forked workers when there are several of both."""
+    if workers < 2 or len(ranges) < 2:
+        yield from map(mapper, ranges)
+        return
+    _FORKED.append(mapper)
+    try:
+        for mapped in map_forked(_map_in_worker, ranges, workers):
+            for process in mapped.processes:
+                process.releases = orjson.loads(process.releases)
+            yield mapped
+    finally:
+        _FORKED.remove(mapper)
 
 
 def map_source(source: str | Path, config: Config, **options: Any) -> Iterator[dict[str, Any]]:
@@ -107,18 +182,19 @@ def map_processes(
     staging_dir: Path | None = None,
     reconciled: Reconciled | None = None,
     chunk: int = 500,
+    workers: int = 1,
     **reader_options: Any,
 ) -> Iterator[MappedProcess]:
     """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments.
 
-    With ``reconciled``, processes whose source digest it knows are counted (from their outline) but not
-    mapped nor yielded; it is asked once per ``chunk`` of processes.
+    Reading and checking the rows is one process's work; with several ``workers``, ranges of ``chunk``
+    procedures are mapped in forked workers (which call ``reconciled`` themselves: it must work in a
+    forked process), and the processes come in the same order. With ``reconciled``, processes whose
+    source digest it knows are counted (from their outline) but not mapped nor yielded; it is asked once
+    per ``chunk`` of processes.
     """
     stats = stats if stats is not None else MappingStats()
     reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)
-    sections = Sections.load()
-    types = default_procedure_types()
-    fingerprint = mapping_fingerprint(config.ocid_prefix) if reconciled else b""
     with Staging(staging_dir) as staging:
         for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
             staging.add(table, line, row)
@@ -126,33 +202,23 @@ def map_processes(
         stats.projects = dict(staging.projects)
         stats.project_entities = {row["ruc_entidad"]: staging.entities[row["ruc_entidad"]] for row in staging.projects.values()}
         used: dict[str, set[str]] = {name: set() for name in LOOKUP_TABLES}
-        bundles = staging.bundles()
-        while batch := list(islice(bundles, chunk)):
-            typed = []
-            for bundle in batch:
-                procedure = bundle.procedure
-                ptype = types.classify(procedure["tipo_procedimiento"])
-                if ptype is None:
-                    _reject_bundle(bundle, "unknown procedure type: add it to mappings/sercop/codelists/procedure_types.csv",
-                                   "tipo_procedimiento", procedure["tipo_procedimiento"], rejects, accounting)
-                    continue
-                typed.append((bundle, ptype, make_ocid(config.ocid_prefix, procedure["codigo"]),
-                              source_digest(bundle, staging, fingerprint) if reconciled else None))
-            known = reconciled({ocid: digest for _, _, ocid, digest in typed}) if reconciled else {}
-            for bundle, ptype, ocid, digest in typed:
-                used["entidades"].add(bundle.entity["ruc"])
-                used["proveedores"].update(bundle.supplier_rucs())
-                if bundle.project is not None:
-                    used["proyectos"].add(bundle.project["codigo_proyecto"])
-                if ocid in known:
-                    stats.count(known[ocid])
-                    stats.unchanged += 1
-                else:
-                    releases = ProcessBuilder(bundle, ptype, ocid, sections, staging.supplier).build()
-                    shape = outline(releases)
-                    stats.count(shape)
-                    yield MappedProcess(ocid, releases, rfc3339(bundle.procedure["fecha_ultima_modificacion"]), digest, shape)
-                if progress and stats.processes % 10_000 == 0:
-                    progress("mapped procedures", stats.processes)
+        mapper = _RangeMapper(staging, config.ocid_prefix, reconciled)
+        for mapped in _mapped_ranges(mapper, staging.ranges(chunk), workers):
+            before = stats.processes
+            for reject in mapped.rejects:
+                rejects.add(reject)
+                count = accounting.table(reject.table)
+                count.accepted -= 1
+                count.rejected += 1
+            for name, keys in mapped.used.items():
+                used[name] |= keys
+            for shape in mapped.unchanged:
+                stats.count(shape)
+            stats.unchanged += len(mapped.unchanged)
+            for process in mapped.processes:
+                stats.count(process.outline)
+                yield process
+            if progress and stats.processes // 10_000 > before // 10_000:
+                progress("mapped procedures", stats.processes)
         for name in LOOKUP_TABLES:
             stats.unused[name] = staging.counts.get(name, 0) - len(used[name])

@@ -3,7 +3,6 @@ goes to each worker, and its result comes back), and its store over connections 
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -16,7 +15,7 @@ _INHERITED: dict[str, Any] = {}
 @contextmanager
 def inherited(store: Store, **objects: Any) -> Iterator[None]:
     """Make ``store`` and ``objects`` what workers forked meanwhile find (:func:`store`, :func:`get`)."""
-    _INHERITED.update(objects, store=store, parent=os.getpid())
+    _INHERITED.update(objects, store=store)
     try:
         yield
     finally:
@@ -29,11 +28,7 @@ def get(name: str) -> Any:
 
 def store() -> Store:
     """The publish's store; in a forked worker, over connections of its own (the parent's stay the parent's)."""
-    found = _INHERITED["store"]
-    if _INHERITED.get("connected") != os.getpid() and os.getpid() != _INHERITED["parent"]:
-        found.engine.dispose(close=False)
-        _INHERITED["connected"] = os.getpid()
-    return found
+    return _INHERITED["store"].in_this_process()
 
 
 def in_workers(function: Callable[[Any], Any], tasks: list[Any], workers: int) -> Iterator[Any]:

@@ -3,6 +3,8 @@
 Rows are staged in a temporary SQLite file (pickled, keyed by procedure or contract code), then
 read back ordered by procedure code with one sorted cursor per child table, merge-joined. Only
 the small lookup tables (entidades, proyectos) and a bounded cache of suppliers stay in memory.
+Bundles can be read by ranges of procedure codes (:meth:`Staging.ranges`), in forked workers too:
+each process reads the file over a connection of its own.
 
 Each row's source line is kept beside its pickle, not in it, so that the pickles say only what the
 source says: a bundle's digest (:attr:`Bundle.digest`) and a lookup row's (:meth:`Staging.digest`)
@@ -12,6 +14,7 @@ stay the same when rows before it in the file moved. Daily runs skip unchanged p
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 import tempfile
@@ -21,6 +24,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 Row = dict[str, Any]
+# Procedure codes from the first (included) to the second (excluded); None: no limit on that side.
+CodeRange = tuple[str | None, str | None]
 
 # Child table -> column holding the procedure code (contracts also keep their own code as k2).
 BY_PROCEDURE = {
@@ -74,7 +79,8 @@ class Staging:
 
     def __init__(self, directory: Path | None = None, supplier_cache: int = 50_000) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="ocds-staging-", dir=directory)
-        self.db = sqlite3.connect(Path(self._tmp.name) / "staging.sqlite")
+        self._path = Path(self._tmp.name) / "staging.sqlite"
+        self._db, self._pid = sqlite3.connect(self._path), os.getpid()
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         for table in [*BY_PROCEDURE, *BY_CONTRACT, *LOOKUPS, "procedimientos"]:
@@ -86,6 +92,13 @@ class Staging:
         self._supplier_cache: OrderedDict[str, Row | None] = OrderedDict()
         self._supplier_cache_size = supplier_cache
         self.counts: dict[str, int] = {}
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The staging file's connection for this process: a forked worker opens its own."""
+        if self._pid != os.getpid():
+            self._db, self._pid = sqlite3.connect(self._path), os.getpid()
+        return self._db
 
     def add(self, table: str, line: int, row: Row) -> None:
         """Stage one accepted row of ``table``, remembering its source line as ``row["_line"]``."""
@@ -148,19 +161,25 @@ class Staging:
             return entry[1] if entry else b""
         return self._lookup_digests.get((table, key), b"")
 
-    def _grouped(self, sql: str) -> "_Groups":
-        return _Groups(self.db.execute(sql))
+    def ranges(self, size: int) -> list[CodeRange]:
+        """The staged procedure codes cut in consecutive ranges of ``size`` procedures, in code order."""
+        starts = [code for (code,) in self.db.execute(
+            'SELECT k FROM (SELECT k, row_number() OVER (ORDER BY k, seq) - 1 AS n FROM "procedimientos") WHERE n % ? = 0',
+            (size,))]
+        return list(zip([None, *starts[1:]], [*starts[1:], None])) if starts else []
 
-    def bundles(self) -> Iterator[Bundle]:
-        """Yield one bundle per staged procedure, ordered by procedure code."""
-        children = {t: self._grouped(f'SELECT k, line, body FROM "{t}" ORDER BY k, seq') for t in BY_PROCEDURE}
+    def bundles(self, codes: CodeRange = (None, None)) -> Iterator[Bundle]:
+        """Yield one bundle per staged procedure, ordered by procedure code; ``codes`` limits them to
+        those from its first code (included) to its second (excluded), None meaning no limit."""
+        children = {t: _Groups(self._read(f'SELECT k, line, body FROM "{t}" {{where}} ORDER BY k, seq', "k", codes))
+                    for t in BY_PROCEDURE}
         by_contract = {
-            t: self._grouped(
-                f'SELECT c.k, x.line, x.body FROM "{t}" x JOIN "contratos" c ON c.k2 = x.k ORDER BY c.k, x.k, x.seq'
-            )
+            t: _Groups(self._read(
+                f'SELECT c.k, x.line, x.body FROM "{t}" x JOIN "contratos" c ON c.k2 = x.k {{where}} ORDER BY c.k, x.k, x.seq',
+                "c.k", codes))
             for t in BY_CONTRACT
         }
-        for (code, line, body) in self.db.execute('SELECT k, line, body FROM "procedimientos" ORDER BY k, seq'):
+        for (code, line, body) in self._read('SELECT k, line, body FROM "procedimientos" {where} ORDER BY k, seq', "k", codes):
             procedure = _row(line, body)
             digest = hashlib.blake2b(body, digest_size=16)
             bundle = Bundle(
@@ -179,8 +198,14 @@ class Staging:
             bundle.digest = digest.digest()
             yield bundle
 
+    def _read(self, sql: str, column: str, codes: CodeRange) -> sqlite3.Cursor:
+        """Run ``sql``, its ``{where}`` limiting ``column`` (a procedure code) to ``codes``."""
+        low, high = codes
+        limits = [*([f"{column} >= :low"] if low is not None else []), *([f"{column} < :high"] if high is not None else [])]
+        return self.db.execute(sql.format(where=f"WHERE {' AND '.join(limits)}" if limits else ""), {"low": low, "high": high})
+
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
         self._tmp.cleanup()
 
     def __enter__(self) -> "Staging":

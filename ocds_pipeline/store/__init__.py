@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -93,6 +94,7 @@ class Store:
         seconds is interrupted with an :class:`sqlalchemy.exc.OperationalError` (the API's time limit)."""
         self.url = normalise_url(url)
         self._writing = False
+        self._pid = os.getpid()
         try:
             postgresql = self.url.startswith("postgresql")
             options = {"connect_args": {"options": f"-c statement_timeout={int(timeout * 1000)}"}} if timeout and postgresql else {}
@@ -112,6 +114,14 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def in_this_process(self) -> "Store":
+        """This store, over connections of this process: a forked worker opens its own, and leaves its
+        parent's alone (a connection used by two processes at once mixes their replies)."""
+        if self._pid != os.getpid():
+            self.engine.dispose(close=False)
+            self._pid = os.getpid()
+        return self
 
     @contextmanager
     def exclusive(self, command: str) -> Iterator[None]:
