@@ -56,13 +56,22 @@ def _generated(n: int) -> Path:
 
 
 def bench_map() -> list[tuple[str, float, float]]:
+    """Ours with the CPUs' workers (the default), ours in one process (the same files), and the floor:
+    orjson parsing and dumping the releases it wrote."""
     rows = []
     for n in (10_000, 100_000):
-        out = OUT / f"map-{n}"
+        out, alone_out = OUT / f"map-{n}", OUT / f"map-{n}-1"
         seconds, rss = measure([*CLI, "map", str(_generated(n)), "--out", str(out)])
+        alone, alone_rss = measure([*CLI, "map", str(_generated(n)), "--out", str(alone_out), "--workers", "1"])
+        for name in ("releases.jsonl", "releases.json", "rejects.csv"):
+            if (out / name).read_bytes() != (alone_out / name).read_bytes():
+                raise SystemExit(f"map with workers and in one process wrote different {name}")
+        floor, floor_rss = measure([sys.executable, "-c", ORJSON_DUMP_FLOOR, str(out / "releases.jsonl")])
         summary = json.loads((out / "summary.json").read_text())
-        rows.append((f"map ({n:,} procedures → {summary['releases']:,} releases, "
-                     f"{summary['releases'] / seconds:,.0f} releases/s)", seconds, rss))
+        rows += [(f"map ({n:,} procedures → {summary['releases']:,} releases, {summary['releases'] / seconds:,.0f} "
+                  f"releases/s, {seconds / floor:.1f}× the floor)", seconds, rss),
+                 (f"the same with --workers 1 ({alone / floor:.1f}× the floor)", alone, alone_rss),
+                 ("orjson floor: parse and dump the same releases", floor, floor_rss)]
     return rows
 
 
@@ -100,6 +109,7 @@ with open(sys.argv[1], "rb") as handle:
     count = sum(1 for line in handle if orjson.loads(line))
 print(count)
 """
+ORJSON_DUMP_FLOOR = ORJSON_FLOOR.replace("if orjson.loads(line)", "if orjson.dumps(orjson.loads(line))")
 
 
 def _million_compiled() -> Path:
@@ -398,9 +408,7 @@ def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, fl
         full, full_rss = measure([*command, str(source)])
         releases = json.loads((out / "summary.json").read_text())["releases"]
         rows.append((f"ocds-pipeline run, {n:,} procedures ({releases:,} releases), fresh store, whole publication", full, full_rss))
-        floor, floor_rss = measure([sys.executable, "-c", ORJSON_FLOOR.replace("count = sum(1 for line in handle if orjson.loads(line))",
-                                                                           "count = sum(1 for line in handle if orjson.dumps(orjson.loads(line)))"),
-                                    str(out / "releases.jsonl")])
+        floor, floor_rss = measure([sys.executable, "-c", ORJSON_DUMP_FLOOR, str(out / "releases.jsonl")])
         rows.append((f"orjson floor: parse and dump the same {releases:,} releases (the whole run is {full / floor:.0f}× it)",
                      floor, floor_rss))
         changed, added = _next_day(source, OUT / f"daily-next-{n}")

@@ -18,7 +18,7 @@ from ..config import Config
 from ..procedure_types import default_procedure_types
 from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
 from ..parallel import map_forked
-from ..sources.bundles import Bundle, CodeRange, Staging
+from ..sources.bundles import Bundle, CodeRange, Staging, staged
 from .fingerprint import mapping_fingerprint, source_digest
 from .identifiers import make_ocid, safe_filename
 from .lifecycle import ProcessBuilder, Sections
@@ -187,16 +187,16 @@ def map_processes(
 ) -> Iterator[MappedProcess]:
     """Read, check and map a source; yield each procedure's releases. Rejects and counts go to the arguments.
 
-    Reading and checking the rows is one process's work; with several ``workers``, ranges of ``chunk``
-    procedures are mapped in forked workers (which call ``reconciled`` themselves: it must work in a
-    forked process), and the processes come in the same order. With ``reconciled``, processes whose
+    With several ``workers``, forked workers type the rows (their keys are checked here, in order), then
+    map ranges of ``chunk`` procedures (calling ``reconciled`` themselves: it must work in a forked
+    process); the processes come in the same order, with the same rejects. With ``reconciled``, processes whose
     source digest it knows are counted (from their outline) but not mapped nor yielded; it is asked once
     per ``chunk`` of processes.
     """
     stats = stats if stats is not None else MappingStats()
     reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)
     with Staging(staging_dir) as staging:
-        for table, line, row in iter_rows(reader, rejects, accounting, progress=progress):
+        for table, line, row in iter_rows(reader, rejects, accounting, progress=progress, encode=staged, workers=workers):
             staging.add(table, line, row)
         staging.finish()
         stats.projects = dict(staging.projects)

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 Row = dict[str, Any]
+# A staged row: the code it is read back by, its contract's code (children of procedures), its pickle.
+Staged = tuple[str, str | None, bytes]
 # Procedure codes from the first (included) to the second (excluded); None: no limit on that side.
 CodeRange = tuple[str | None, str | None]
 
@@ -74,6 +76,20 @@ class Bundle:
                 yield "pagos", row
 
 
+def staged(table: str, row: Row) -> Staged:
+    """How a row of ``table`` is staged: the code it is read back by (its procedure's, or for the children
+    of contracts their contract's, or a lookup row's own key), its contract's code, and its pickle. Made
+    where the row is typed: in a worker, when there are several."""
+    body = pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
+    if table == "procedimientos":
+        return row["codigo"], None, body
+    if table in BY_PROCEDURE:
+        return row[BY_PROCEDURE[table]], row.get("codigo_contrato"), body
+    if table in BY_CONTRACT:
+        return row[BY_CONTRACT[table]], None, body
+    return row[LOOKUPS[table]], None, body
+
+
 class Staging:
     """A temporary on-disk store of accepted rows, read back as :class:`Bundle` objects."""
 
@@ -100,24 +116,14 @@ class Staging:
             self._db, self._pid = sqlite3.connect(self._path), os.getpid()
         return self._db
 
-    def add(self, table: str, line: int, row: Row) -> None:
-        """Stage one accepted row of ``table``, remembering its source line as ``row["_line"]``."""
-        body = pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
-        row["_line"] = line
+    def add(self, table: str, line: int, staged: Staged) -> None:
+        """Stage one accepted row of ``table`` as :func:`staged` encoded it; ``line`` is its source line."""
+        key, key2, body = staged
         self.counts[table] = self.counts.get(table, 0) + 1
         if table in ("entidades", "proyectos"):
-            key = row[LOOKUPS[table]]
-            (self.entities if table == "entidades" else self.projects)[key] = row
+            (self.entities if table == "entidades" else self.projects)[key] = _row(line, body)
             self._lookup_digests[table, key] = _digest(body)
             return
-        if table == "procedimientos":
-            key, key2 = row["codigo"], None
-        elif table in BY_PROCEDURE:
-            key, key2 = row[BY_PROCEDURE[table]], row.get("codigo_contrato")
-        elif table in BY_CONTRACT:
-            key, key2 = row[BY_CONTRACT[table]], None
-        else:
-            key, key2 = row[LOOKUPS[table]], None
         batch = self._pending.setdefault(table, [])
         batch.append((key, key2, line, body))
         if len(batch) >= 5000:

@@ -122,15 +122,24 @@ def check_value(spec: FieldSpec, raw: Any, decimal_char: str = ".") -> Any:
     return value
 
 
-class RowChecker:
-    """Turns raw rows of one table into typed rows or a :class:`Reject` (never both)."""
+# A row's primary key and each of its foreign keys, as typed values: all that checking its keys needs.
+KeyValues = tuple[Key, tuple[Key, ...]]
 
-    def __init__(self, spec: TableSpec, keys: KeyIndex, decimal_char: str = ".") -> None:
+
+class RowChecker:
+    """Turns raw rows of one table into typed rows or a :class:`Reject` (never both).
+
+    Typing a row (:meth:`typed`) needs nothing but the spec, so it can run anywhere; checking its keys
+    (:meth:`check_keys`) needs the keys accepted so far, so it runs in one place, in the source's order.
+    """
+
+    def __init__(self, spec: TableSpec, keys: KeyIndex | None, decimal_char: str = ".") -> None:
         self.spec = spec
         self.keys = keys
         self.decimal_char = decimal_char
 
-    def check(self, raw: dict[str, Any], line: int) -> tuple[dict[str, Any] | None, Reject | None]:
+    def typed(self, raw: dict[str, Any], line: int) -> tuple[dict[str, Any] | None, Reject | None]:
+        """The row with each value typed and checked against its field, or why not."""
         typed: dict[str, Any] = {}
         problems: list[tuple[str, Any, str]] = []
         for spec in self.spec.fields:
@@ -141,21 +150,28 @@ class RowChecker:
                 problems.append((spec.name, cell, str(error)))
         if problems:
             return None, self._reject(line, problems)
-        for fk in self.spec.foreign_keys:
-            key = tuple(typed[f] for f in fk.fields)
+        return typed, None
+
+    def key_values(self, typed: dict[str, Any]) -> KeyValues:
+        return (tuple(typed[f] for f in self.spec.primary_key),
+                tuple(tuple(typed[f] for f in fk.fields) for fk in self.spec.foreign_keys))
+
+    def check_keys(self, values: KeyValues, line: int) -> Reject | None:
+        """Why a typed row's keys refuse it (a foreign key not accepted, a primary key seen before); None if
+        they do not. An accepted row's primary key is remembered."""
+        primary, foreign = values
+        for fk, key in zip(self.spec.foreign_keys, foreign):
             if any(part is None for part in key):
                 continue
             if not self.keys.has(fk.table, key):
                 shown = "/".join(str(k) for k in key)
                 reason = f"refers to {fk.table} {'/'.join(fk.reference)} {shown}, which is not in the accepted {fk.table} rows"
-                return None, self._reject(line, [("|".join(fk.fields), shown, reason)])
-        if self.spec.primary_key:
-            key = tuple(typed[f] for f in self.spec.primary_key)
-            if not self.keys.add(self.spec.name, key):
-                shown = "/".join(str(k) for k in key)
-                reason = f"duplicate primary key ({', '.join(self.spec.primary_key)}); the first row with it was kept"
-                return None, self._reject(line, [("|".join(self.spec.primary_key), shown, reason)])
-        return typed, None
+                return self._reject(line, [("|".join(fk.fields), shown, reason)])
+        if self.spec.primary_key and not self.keys.add(self.spec.name, primary):
+            shown = "/".join(str(k) for k in primary)
+            reason = f"duplicate primary key ({', '.join(self.spec.primary_key)}); the first row with it was kept"
+            return self._reject(line, [("|".join(self.spec.primary_key), shown, reason)])
+        return None
 
     def _reject(self, line: int, problems: list[tuple[str, Any, str]]) -> Reject:
         column, value, reason = problems[0]
