@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
+
 from ..config import Config
+from ..parallel import map_forked
 from ..procedure_types import default_procedure_types
 from ..sources import Accounting, Reject, RejectLog, iter_rows, open_reader
-from ..parallel import map_forked
 from ..sources.bundles import Bundle, CodeRange, Staging, staged
 from .fingerprint import mapping_fingerprint, source_digest
 from .identifiers import make_ocid, safe_filename
@@ -189,9 +190,9 @@ def map_processes(
 
     With several ``workers``, forked workers type the rows (their keys are checked here, in order), then
     map ranges of ``chunk`` procedures (calling ``reconciled`` themselves: it must work in a forked
-    process); the processes come in the same order, with the same rejects. With ``reconciled``, processes whose
-    source digest it knows are counted (from their outline) but not mapped nor yielded; it is asked once
-    per ``chunk`` of processes.
+    process); the processes come in the same order, with the same rejects. With ``reconciled``,
+    processes whose source digest it knows are counted (from their outline) but not mapped nor
+    yielded; it is asked once per ``chunk`` of processes.
     """
     stats = stats if stats is not None else MappingStats()
     reader = open_reader(source, max_field_size=config.max_field_size, **reader_options)

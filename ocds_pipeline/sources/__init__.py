@@ -65,8 +65,8 @@ def iter_rows(
     keys = KeyIndex()
     tasks = _batches(reader, specs, notes, accounting, encode)
     typed = map_forked(_typed_batch, tasks, workers) if workers > 1 else map(_typed_batch, tasks)
-    for spec, decimal_char, rows in typed:
-        count, checker = accounting.table(spec.name), RowChecker(spec, keys, decimal_char)
+    for spec, rows in typed:
+        count, checker = accounting.table(spec.name), RowChecker(spec, keys)
         for line, row in rows:
             count.read += 1
             reject = row if isinstance(row, Reject) else checker.check_keys(row[0], line)
@@ -101,7 +101,7 @@ def _batches(reader: Reader, specs: dict[str, TableSpec], notes: dict[str, list[
             yield spec, raw.decimal_char, batch, encode
 
 
-def _typed_batch(task: Task) -> tuple[TableSpec, str, list[tuple[int, Reject | tuple[KeyValues, Any]]]]:
+def _typed_batch(task: Task) -> tuple[TableSpec, list[tuple[int, Reject | tuple[KeyValues, Any]]]]:
     """Type one batch of rows: for each, its Reject, or its key values and the typed row (or its encoding)."""
     spec, decimal_char, rows, encode = task
     checker, typed_rows = RowChecker(spec, None, decimal_char), []
@@ -114,7 +114,7 @@ def _typed_batch(task: Task) -> tuple[TableSpec, str, list[tuple[int, Reject | t
             typed_rows.append((line, reject))
         else:
             typed_rows.append((line, (checker.key_values(typed), encode(spec.name, typed) if encode else typed)))
-    return spec, decimal_char, typed_rows
+    return spec, typed_rows
 
 
 def _nothing(_table: str, _row: dict[str, Any]) -> None:
