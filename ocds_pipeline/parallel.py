@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -57,11 +58,23 @@ def default_workers(limit: int = 4) -> int:
     return max(1, min(limit, cpus))
 
 
+# The functions of the map_forked calls under way, by number: forked workers inherit them, so a closure or a
+# bound method can be given, and only the items and the results are pickled.
+_FUNCTIONS: dict[int, Callable] = {}
+_NUMBERS = itertools.count()
+
+
+def _call_inherited(task: tuple[int, A]) -> T:
+    number, item = task
+    return _FUNCTIONS[number](item)
+
+
 def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> Iterator[T]:
     """``function(item)`` for each item, in forked worker processes, results in order.
 
-    Forked workers inherit the parent's state (a compiled schema, say), so only the items and the
-    results are pickled. They work on parsed JSON, which holds no reference cycles, so they turn
+    Forked workers inherit the parent's state, ``function`` included (a closure or a bound method will
+    do, and what it holds is not pickled: a compiled schema, a staging file's reader), so only the items
+    and the results are pickled. They work on parsed JSON, which holds no reference cycles, so they turn
     the cycle collector off: its passes over the many young objects cost time and free nothing.
 
     At most two items per worker are in flight, so results wait in memory only that long. When the
@@ -70,13 +83,18 @@ def map_forked(function: Callable[[A], T], items: Iterable[A], workers: int) -> 
     block for ever joining the pool's task-handler thread (seen twice under the test suite with py-spy).
     """
     items = iter(items)
-    with forked_executor(workers, collect_cycles=False) as executor:
-        pending = deque(executor.submit(function, item) for item in islice(items, 2 * max(1, workers)))
-        try:
-            while pending:
-                result = pending.popleft().result()
-                pending.extend(executor.submit(function, item) for item in islice(items, 1))
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
+    number = next(_NUMBERS)
+    _FUNCTIONS[number] = function  # before any worker is forked: the pool starts them as tasks come
+    try:
+        with forked_executor(workers, collect_cycles=False) as executor:
+            pending = deque(executor.submit(_call_inherited, (number, item)) for item in islice(items, 2 * max(1, workers)))
+            try:
+                while pending:
+                    result = pending.popleft().result()
+                    pending.extend(executor.submit(_call_inherited, (number, item)) for item in islice(items, 1))
+                    yield result
+            finally:
+                for future in pending:
+                    future.cancel()
+    finally:
+        del _FUNCTIONS[number]

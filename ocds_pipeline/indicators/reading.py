@@ -12,6 +12,7 @@ one that turns out not to be grouped by ocid, is read sequentially (:func:`.stre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -29,7 +30,6 @@ BLOCK_SIZE = 32 << 20  # a worker's share at a time: some 7,000 compiled release
 PROGRESS_EVERY = 10_000  # processes between two reports, when read in one process
 Releases = tuple[str, list[dict[str, Any]]]  # an ocid and its releases as read, in file order
 
-_MERGER: Merger | None = None  # set for the forked workers, which inherit it
 
 
 @dataclass
@@ -69,7 +69,6 @@ def _counted(compiled: Iterable[dict[str, Any]], progress: Reporter | None) -> I
 def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Reporter | None) -> Facts:
     """The parts in file order, each edge process between its blocks' parts: a file in ocid order gives
     tables already in ocid order, which :func:`.facts.combine` then need not copy to sort."""
-    global _MERGER
     parts: list[Facts] = []
     done = 0
 
@@ -79,23 +78,19 @@ def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Repo
         done += sum(len(part.processes) for part in found)
 
     pending: Releases | None = None
-    _MERGER = merger
-    try:
-        for part in map_forked(_block_facts, blocks, workers):
-            if part.first is not None:
-                if pending is not None and pending[0] == part.first[0]:
-                    pending[1].extend(part.first[1])  # one process across the cut
-                else:
-                    if pending is not None:
-                        add(_facts([pending], merger))
-                    pending = part.first
-            if part.last is not None:  # the first group ended inside this block
-                add(_facts([pending], merger), part.facts)
-                pending = part.last
-            if progress:
-                progress("processes", done)
-    finally:
-        _MERGER = None
+    for part in map_forked(partial(_block_facts, merger=merger), blocks, workers):
+        if part.first is not None:
+            if pending is not None and pending[0] == part.first[0]:
+                pending[1].extend(part.first[1])  # one process across the cut
+            else:
+                if pending is not None:
+                    add(_facts([pending], merger))
+                pending = part.first
+        if part.last is not None:  # the first group ended inside this block
+            add(_facts([pending], merger), part.facts)
+            pending = part.last
+        if progress:
+            progress("processes", done)
     if pending is not None:
         add(_facts([pending], merger))
     if progress:
@@ -113,10 +108,9 @@ def _facts(groups: list[Releases], merger: Merger) -> Facts:
     return facts(compiled_releases(whole, merger, rejects))
 
 
-def _block_facts(block: Block) -> _Part:
+def _block_facts(block: Block, merger: Merger) -> _Part:
     """In a worker: read one block, group its releases by ocid, and take the facts of all groups but the edges."""
-    assert _MERGER is not None
     groups = list(runs_by_ocid(read_block(block, OcdsReadStats(), [])))
     if len(groups) < 2:
         return _Part(groups[0] if groups else None, None, None)
-    return _Part(groups[0], _facts(groups[1:-1], _MERGER), groups[-1])
+    return _Part(groups[0], _facts(groups[1:-1], merger), groups[-1])

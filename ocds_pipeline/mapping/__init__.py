@@ -137,18 +137,13 @@ class _RangeMapper:
             mapped.processes.append(MappedProcess(ocid, releases, modified, digest, outline(releases)))
         return mapped
 
-
-# The mapper of the map_processes call that forks workers: they inherit it, and get only ranges of codes.
-_FORKED: list[_RangeMapper] = []
-
-
-def _map_in_worker(codes: CodeRange) -> _Mapped:
-    """Map a range in a forked worker; each process's releases go back as one JSON array, quicker to
-    send than pickled objects."""
-    mapped = _FORKED[-1](codes)
-    for process in mapped.processes:
-        process.releases = orjson.dumps(process.releases)
-    return mapped
+    def encoded(self, codes: CodeRange) -> _Mapped:
+        """As a call, each process's releases as one JSON array: what a worker sends back, quicker to send
+        than pickled objects."""
+        mapped = self(codes)
+        for process in mapped.processes:
+            process.releases = orjson.dumps(process.releases)
+        return mapped
 
 
 def _mapped_ranges(mapper: _RangeMapper, ranges: list[CodeRange], workers: int) -> Iterator[_Mapped]:
@@ -156,14 +151,10 @@ def _mapped_ranges(mapper: _RangeMapper, ranges: list[CodeRange], workers: int) 
     if workers < 2 or len(ranges) < 2:
         yield from map(mapper, ranges)
         return
-    _FORKED.append(mapper)
-    try:
-        for mapped in map_forked(_map_in_worker, ranges, workers):
-            for process in mapped.processes:
-                process.releases = orjson.loads(process.releases)
-            yield mapped
-    finally:
-        _FORKED.remove(mapper)
+    for mapped in map_forked(mapper.encoded, ranges, workers):
+        for process in mapped.processes:
+            process.releases = orjson.loads(process.releases)
+        yield mapped
 
 
 def map_source(source: str | Path, config: Config, **options: Any) -> Iterator[dict[str, Any]]:
