@@ -62,22 +62,22 @@ def iter_rows(
     """
     specs = specs or load_tables()
     notes = notes if notes is not None else {}
-    keys = KeyIndex()
     tasks = _batches(reader, specs, notes, accounting, encode)
     typed = map_forked(_typed_batch, tasks, workers) if workers > 1 else map(_typed_batch, tasks)
-    for spec, rows in typed:
-        count, checker = accounting.table(spec.name), RowChecker(spec, keys)
-        for line, row in rows:
-            count.read += 1
-            reject = row if isinstance(row, Reject) else checker.check_keys(row[0], line)
-            if reject is not None:
-                count.rejected += 1
-                rejects.add(reject)
-            else:
-                count.accepted += 1
-                yield spec.name, line, row[1]
-            if progress and count.read % progress_every == 0:
-                progress(spec.name, count.read)
+    with KeyIndex(referenced={fk.table for spec in specs.values() for fk in spec.foreign_keys}) as keys:
+        for spec, rows in typed:
+            count, checker = accounting.table(spec.name), RowChecker(spec, keys)
+            for line, row in rows:
+                count.read += 1
+                reject = row if isinstance(row, Reject) else checker.check_keys(row[0], line)
+                if reject is not None:
+                    count.rejected += 1
+                    rejects.add(reject)
+                else:
+                    count.accepted += 1
+                    yield spec.name, line, row[1]
+                if progress and count.read % progress_every == 0:
+                    progress(spec.name, count.read)
 
 
 # A batch of a table's raw rows (each a dict of cells, or the reader's Reject for a line it could not read).

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from .casting import PARSERS, coerce_native
@@ -25,15 +28,23 @@ def _digest(key: Key) -> bytes:
 class KeyIndex:
     """Primary keys accepted so far, per table: finds duplicates and dangling foreign keys.
 
-    Keys are kept as 16-byte digests (a collision is as likely as guessing a 128-bit key), about
-    70 bytes per accepted row: memory follows the row count, not the file's bytes.
+    The keys of the tables that foreign keys refer to (``referenced``; every table when None) are kept in
+    memory as 16-byte digests (a collision is as likely as guessing a 128-bit key), about 125 bytes a row.
+    The other tables' keys serve only to find duplicates: they go to a temporary SQLite file, so that
+    the largest tables (items, documents, payments: over 7 million rows for a million procedures) cost
+    no memory. Close it when done (it is a context manager).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, referenced: Iterable[str] | None = None) -> None:
         self._keys: dict[str, set[bytes]] = {}
+        self._referenced = None if referenced is None else frozenset(referenced)
+        self._disk: _DiskKeys | None = None
 
     def add(self, table: str, key: Key) -> bool:
         """Record ``key``; False when the table already had it."""
+        if self._referenced is not None and table not in self._referenced:
+            self._disk = self._disk or _DiskKeys()
+            return self._disk.add(table, repr(key).encode())
         keys = self._keys.setdefault(table, set())
         digest = _digest(key)
         if digest in keys:
@@ -42,7 +53,41 @@ class KeyIndex:
         return True
 
     def has(self, table: str, key: Key) -> bool:
+        """Whether ``table`` accepted ``key``: only for tables kept in memory, those foreign keys refer to."""
         return _digest(key) in self._keys.get(table, ())
+
+    def close(self) -> None:
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None
+
+    def __enter__(self) -> "KeyIndex":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _DiskKeys:
+    """Sets of keys in a temporary SQLite file, one table each; a key is its ``repr``, so that keys of a
+    table whose rows come in order are inserted in order too (appended to the B-tree)."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="ocds-keys-")
+        self._db = sqlite3.connect(Path(self._folder.name) / "keys.sqlite")
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._tables: set[str] = set()
+
+    def add(self, table: str, key: bytes) -> bool:
+        if table not in self._tables:
+            self._db.execute(f'CREATE TABLE "{table}" (key BLOB PRIMARY KEY) WITHOUT ROWID')
+            self._tables.add(table)
+        return self._db.execute(f'INSERT OR IGNORE INTO "{table}" VALUES (?)', (key,)).rowcount == 1
+
+    def close(self) -> None:
+        self._db.close()
+        self._folder.cleanup()
 
 
 class FieldError(ValueError):
