@@ -29,7 +29,7 @@ class KeyIndex:
     """Primary keys accepted so far, per table: finds duplicates and dangling foreign keys.
 
     The keys of the tables that foreign keys refer to (``referenced``; every table when None) are kept in
-    memory as 16-byte digests (a collision is as likely as guessing a 128-bit key), about 125 bytes a row.
+    memory as 16-byte digests (a collision is as likely as guessing a 128-bit key), about 100 bytes a row.
     The other tables' keys serve only to find duplicates: they go to a temporary SQLite file, so that
     the largest tables (items, documents, payments: over 7 million rows for a million procedures) cost
     no memory. Close it when done (it is a context manager).
