@@ -10,7 +10,6 @@ import gc
 import os
 import shutil
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -219,11 +218,13 @@ ocds_paths = click.argument("paths", nargs=-1, required=True,
 @contextmanager
 def _readable(paths: tuple[Path, ...]) -> Iterator[list[Path]]:
     """The input paths, with ``-`` (standard input) spooled to a temporary file, so that it can be read again."""
-    with tempfile.TemporaryDirectory(prefix="ocds-stdin-") as folder:
+    from .scratch import Scratch
+
+    with Scratch("ocds-stdin-") as folder:
         readable = []
         for path in paths:
             if str(path) == "-":
-                spooled = Path(folder) / "stdin"
+                spooled = folder.path / "stdin"
                 with open(spooled, "wb") as handle:
                     shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
                 path = spooled

@@ -6,10 +6,10 @@ back grouped by ocid in input order within each ocid. Memory stays flat whatever
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from ..scratch import Scratch
 
 BATCH = 5000
 
@@ -18,10 +18,8 @@ class Spill:
     """Add ``(ocid, body)`` pairs, then read them back grouped by ocid (ocids in sorted order)."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="ocds-group-", dir=directory)
-        self._db = sqlite3.connect(Path(self._folder.name) / "groups.sqlite")
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
+        self._scratch = Scratch("ocds-group-", directory)
+        self._db = self._scratch.database("groups.sqlite")
         self._db.execute("CREATE TABLE bodies (seq INTEGER PRIMARY KEY, ocid TEXT NOT NULL, body BLOB NOT NULL)")
         self._pending: list[tuple[str, bytes]] = []
 
@@ -50,7 +48,7 @@ class Spill:
 
     def close(self) -> None:
         self._db.close()
-        self._folder.cleanup()
+        self._scratch.cleanup()
 
     def __enter__(self) -> "Spill":
         return self

@@ -17,11 +17,12 @@ import hashlib
 import os
 import pickle
 import sqlite3
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+
+from ..scratch import Scratch
 
 Row = dict[str, Any]
 # A staged row: the code it is read back by, its contract's code (children of procedures), its pickle.
@@ -94,11 +95,9 @@ class Staging:
     """A temporary on-disk store of accepted rows, read back as :class:`Bundle` objects."""
 
     def __init__(self, directory: Path | None = None, supplier_cache: int = 50_000) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="ocds-staging-", dir=directory)
-        self._path = Path(self._tmp.name) / "staging.sqlite"
-        self._db, self._pid = sqlite3.connect(self._path), os.getpid()
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
+        self._scratch = Scratch("ocds-staging-", directory)
+        self._path = self._scratch.path / "staging.sqlite"
+        self._db, self._pid = self._scratch.database("staging.sqlite"), os.getpid()
         for table in [*BY_PROCEDURE, *BY_CONTRACT, *LOOKUPS, "procedimientos"]:
             self.db.execute(f'CREATE TABLE "{table}" (k TEXT, k2 TEXT, seq INTEGER PRIMARY KEY, line INTEGER, body BLOB)')
         self.entities: dict[str, Row] = {}
@@ -212,7 +211,7 @@ class Staging:
 
     def close(self) -> None:
         self._db.close()
-        self._tmp.cleanup()
+        self._scratch.cleanup()
 
     def __enter__(self) -> "Staging":
         return self

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from ..scratch import Scratch
 from .casting import PARSERS, coerce_native
 from .identifiers import InvalidIdentifier, validate_cedula, validate_ruc
 from .rejects import Reject, truncate
@@ -73,10 +71,8 @@ class _DiskKeys:
     table whose rows come in order are inserted in order too (appended to the B-tree)."""
 
     def __init__(self) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="ocds-keys-")
-        self._db = sqlite3.connect(Path(self._folder.name) / "keys.sqlite")
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
+        self._scratch = Scratch("ocds-keys-")
+        self._db = self._scratch.database("keys.sqlite")
         self._tables: set[str] = set()
 
     def add(self, table: str, key: bytes) -> bool:
@@ -87,7 +83,7 @@ class _DiskKeys:
 
     def close(self) -> None:
         self._db.close()
-        self._folder.cleanup()
+        self._scratch.cleanup()
 
 
 class FieldError(ValueError):
