@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -127,8 +127,6 @@ class _Process:
     """The parts of one compiled release the flags read, with cardinal's definitions applied."""
 
     def __init__(self, compiled: dict[str, Any], currency: str | None) -> None:
-        # Only the fields the rules read are kept: every eligible process is held until the
-        # dataset-wide fences are known, so its memory is what the rules need, not whole releases.
         tender = compiled.get("tender") or {}
         self.ocid = compiled["ocid"]
         self.tender = {key: tender[key] for key in _TENDER_KEYS if key in tender}
@@ -180,34 +178,38 @@ class _Flags:
 
 
 def red_flags(compiled_releases: Iterable[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
-    """Compute every red flag over compiled releases; only flagged entities appear."""
+    """Compute every red flag over compiled releases; only flagged entities appear.
+
+    One pass: each process is flagged by the per-process rules as it comes, and leaves only what the
+    dataset-wide rules count (a winning difference, per-organisation tallies), so memory grows with
+    organisations, not with processes."""
     settings = settings or Settings()
     on = set(CODES) if settings.enabled is None else set(settings.enabled)
-    processes = _eligible(compiled_releases, settings)
     flags = _Flags()
-    per_process = [(code, rule) for code, rule in (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
+    per_process = [rule for code, rule in (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
                    if code in on]
-    priced = [(code, rule) for code, rule in (("R028", _r028), ("R036", _r036)) if code in on]
-    for process in processes:
-        for _, rule in per_process:
+    priced = [rule for code, rule in (("R028", _r028), ("R036", _r036)) if code in on]
+    dataset = [tally for codes, tally in (({"R024", "R058"}, _WinningDifferences), ({"R025"}, _BidsWon),
+                                          ({"R038"}, _Disqualified), ({"R048"}, _SupplierVariety)) if on & codes]
+    tallies = [tally(settings, on) for tally in dataset]
+    for process in _eligible(compiled_releases, settings):
+        for rule in per_process:
             rule(process, settings, flags)
         if priced and _price_comparison(process, settings):
-            for _, rule in priced:
+            for rule in priced:
                 rule(process, settings, flags)
-    if on & {"R024", "R058"}:
-        _r024_r058(processes, settings, flags, on)
-    for code, rule in (("R025", _r025), ("R038", _r038), ("R048", _r048)):
-        if code in on:
-            rule(processes, settings, flags)
+        for tally in tallies:
+            tally.add(process)
+    for tally in tallies:
+        tally.flag(flags)
     out = {group: {key: dict(codes) for key, codes in sorted(entries.items())}
            for group, entries in flags.result.items() if entries}
     out["Meta"] = flags.meta
     return out
 
 
-def _eligible(compiled_releases: Iterable[dict[str, Any]], settings: Settings) -> list[_Process]:
+def _eligible(compiled_releases: Iterable[dict[str, Any]], settings: Settings) -> Iterator[_Process]:
     currency = settings.currency
-    processes = []
     for compiled in compiled_releases:
         tender = compiled.get("tender") or {}
         if not isinstance(compiled.get("ocid"), str) or tender.get("status") == "cancelled":
@@ -216,8 +218,7 @@ def _eligible(compiled_releases: Iterable[dict[str, Any]], settings: Settings) -
             continue
         if currency is None:
             currency = _first_currency(compiled)
-        processes.append(_Process(compiled, currency))
-    return processes
+        yield _Process(compiled, currency)
 
 
 def _first_currency(compiled: dict[str, Any]) -> str | None:
@@ -320,97 +321,127 @@ def _winning_difference(process: _Process) -> tuple[float, str, str] | None:
     return (others[0][0] - winning) / winning, winner, others[0][1]
 
 
-def _r024_r058(processes: list[_Process], settings: Settings, flags: _Flags, on: set[str]) -> None:
-    differences = {}
-    for process in processes:
-        if _price_comparison(process, settings):
+class _WinningDifferences:
+    """R024 and R058: the winning difference of each price-compared process, fenced once all are known."""
+
+    def __init__(self, settings: Settings, on: set[str]) -> None:
+        self.settings, self.on = settings, on
+        self.differences: dict[str, tuple[float, str, str]] = {}
+
+    def add(self, process: _Process) -> None:
+        if _price_comparison(process, self.settings):
             found = _winning_difference(process)
             if found is not None:
-                differences[process.ocid] = found
-    if not differences:
-        return
-    q1, q3 = quartiles([d for d, _, _ in differences.values()])
-    lower = settings.thresholds.get("R024", q1 - 1.5 * (q3 - q1))
-    upper = settings.thresholds.get("R058", q3 + 1.5 * (q3 - q1))
-    fixed_lower, fixed_upper = "R024" in settings.thresholds, "R058" in settings.thresholds
-    flags.meta["R024"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4)}
-    flags.meta["R058"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
-    for ocid, (d, winner, second) in differences.items():
-        if "R024" in on and (fixed_lower or (q1 > 0 and lower > 0)) and d <= lower:
-            flags.flag("OCID", ocid, "R024", d)
-            flags.flag("Tenderer", winner, "R024", 0.0)
-            flags.flag("Tenderer", second, "R024", 0.0)
-        if "R058" in on and (fixed_upper or upper > 0) and d >= upper:
-            flags.flag("OCID", ocid, "R058", d)
-            flags.flag("Tenderer", winner, "R058", 0.0)
+                self.differences[process.ocid] = found
+
+    def flag(self, flags: _Flags) -> None:
+        settings, on, differences = self.settings, self.on, self.differences
+        if not differences:
+            return
+        q1, q3 = quartiles([d for d, _, _ in differences.values()])
+        lower = settings.thresholds.get("R024", q1 - 1.5 * (q3 - q1))
+        upper = settings.thresholds.get("R058", q3 + 1.5 * (q3 - q1))
+        fixed_lower, fixed_upper = "R024" in settings.thresholds, "R058" in settings.thresholds
+        flags.meta["R024"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4)}
+        flags.meta["R058"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+        for ocid, (d, winner, second) in differences.items():
+            if "R024" in on and (fixed_lower or (q1 > 0 and lower > 0)) and d <= lower:
+                flags.flag("OCID", ocid, "R024", d)
+                flags.flag("Tenderer", winner, "R024", 0.0)
+                flags.flag("Tenderer", second, "R024", 0.0)
+            if "R058" in on and (fixed_upper or upper > 0) and d >= upper:
+                flags.flag("OCID", ocid, "R058", d)
+                flags.flag("Tenderer", winner, "R058", 0.0)
 
 
-def _r025(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
-    bid_in: dict[str, int] = defaultdict(int)
-    won: dict[str, int] = defaultdict(int)
-    for process in processes:
+class _BidsWon:
+    """R025: how often each tenderer bid validly and won, in processes with one winner per award."""
+
+    def __init__(self, settings: Settings, on: set[str]) -> None:
+        self.settings = settings
+        self.bid_in: dict[str, int] = defaultdict(int)
+        self.won: dict[str, int] = defaultdict(int)
+
+    def add(self, process: _Process) -> None:
         if not process.awards_final() or len(process.active) > 1 or any(len(process.suppliers([a])) > 1 for a in process.active) \
                 or any(len(process.tenderers(b)) > 1 for b in process.bids):
-            continue
+            return
         tenderers = {t for b in process.with_status("valid") for t in process.tenderers(b)}
         winners = process.suppliers(process.active)
         for tenderer in tenderers:
-            bid_in[tenderer] += 1
-            won[tenderer] += tenderer in winners
-    if not bid_in:
-        return
-    ratios = {t: won[t] / bid_in[t] for t in bid_in}
-    q1, q3 = quartiles(list(ratios.values()))
-    lower = settings.thresholds.get("R025", q1 - 1.5 * (q3 - q1))
-    gate = float(np.percentile(list(bid_in.values()), settings.r025_percentile, method="median_unbiased"))
-    flags.meta["R025"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4), "percentile": round(gate, 4)}
-    if "R025" not in settings.thresholds and (q1 <= 0 or lower <= 0):
-        return
-    for tenderer, ratio in ratios.items():  # strictly above the percentile, strictly below the fence
-        if bid_in[tenderer] > gate and ratio < lower:
-            flags.flag("Tenderer", tenderer, "R025", ratio)
+            self.bid_in[tenderer] += 1
+            self.won[tenderer] += tenderer in winners
+
+    def flag(self, flags: _Flags) -> None:
+        settings, bid_in, won = self.settings, self.bid_in, self.won
+        if not bid_in:
+            return
+        ratios = {t: won[t] / bid_in[t] for t in bid_in}
+        q1, q3 = quartiles(list(ratios.values()))
+        lower = settings.thresholds.get("R025", q1 - 1.5 * (q3 - q1))
+        gate = float(np.percentile(list(bid_in.values()), settings.r025_percentile, method="median_unbiased"))
+        flags.meta["R025"] = {"q1": round(q1, 4), "q3": round(q3, 4), "lower_fence": round(lower, 4), "percentile": round(gate, 4)}
+        if "R025" not in settings.thresholds and (q1 <= 0 or lower <= 0):
+            return
+        for tenderer, ratio in ratios.items():  # strictly above the percentile, strictly below the fence
+            if bid_in[tenderer] > gate and ratio < lower:
+                flags.flag("Tenderer", tenderer, "R025", ratio)
 
 
-def _r038(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
-    counts = {group: defaultdict(lambda: [0, 0, 0]) for group in ("Buyer", "ProcuringEntity", "Tenderer")}  # disq, submitted, processes
-    for process in processes:
+class _Disqualified:
+    """R038: the share of submitted bids disqualified, per buyer, procuring entity and tenderer."""
+
+    def __init__(self, settings: Settings, on: set[str]) -> None:
+        self.settings = settings
+        # disqualified, submitted, processes
+        self.counts = {group: defaultdict(lambda: [0, 0, 0]) for group in ("Buyer", "ProcuringEntity", "Tenderer")}
+
+    def add(self, process: _Process) -> None:
         submitted = process.submitted()
         if not submitted:
-            continue
+            return
         disqualified = sum(1 for b in submitted if b["status"] == "disqualified")
         for group, key in (("Buyer", process.buyer), ("ProcuringEntity", process.procuring_entity)):
             if key is not None:
-                entry = counts[group][str(key)]
+                entry = self.counts[group][str(key)]
                 entry[0] += disqualified
                 entry[1] += len(submitted)
                 entry[2] += 1
         for bid in submitted:
             for tenderer in process.tenderers(bid):
-                entry = counts["Tenderer"][tenderer]
+                entry = self.counts["Tenderer"][tenderer]
                 entry[0] += bid["status"] == "disqualified"
                 entry[1] += 1
-    minimum = {"Buyer": (2, settings.r038_minimum_contracting_processes),
-               "ProcuringEntity": (2, settings.r038_minimum_contracting_processes),
-               "Tenderer": (1, settings.r038_minimum_submitted_bids)}
-    for group, entries in counts.items():
-        index, least = minimum[group]
-        ratios = {key: e[0] / e[1] for key, e in entries.items() if e[index] >= least and e[1]}
-        if not ratios:
-            continue
-        q1, q3 = quartiles(list(ratios.values()))
-        upper = settings.thresholds.get("R038", q3 + 1.5 * (q3 - q1))
-        flags.meta.setdefault("R038", {})[group] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
-        if "R038" not in settings.thresholds and upper <= 0:
-            continue
-        for key, ratio in ratios.items():
-            if ratio >= upper:
-                flags.flag(group, key, "R038", ratio)
+
+    def flag(self, flags: _Flags) -> None:
+        settings = self.settings
+        minimum = {"Buyer": (2, settings.r038_minimum_contracting_processes),
+                   "ProcuringEntity": (2, settings.r038_minimum_contracting_processes),
+                   "Tenderer": (1, settings.r038_minimum_submitted_bids)}
+        for group, entries in self.counts.items():
+            index, least = minimum[group]
+            ratios = {key: e[0] / e[1] for key, e in entries.items() if e[index] >= least and e[1]}
+            if not ratios:
+                continue
+            q1, q3 = quartiles(list(ratios.values()))
+            upper = settings.thresholds.get("R038", q3 + 1.5 * (q3 - q1))
+            flags.meta.setdefault("R038", {})[group] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+            if "R038" not in settings.thresholds and upper <= 0:
+                continue
+            for key, ratio in ratios.items():
+                if ratio >= upper:
+                    flags.flag(group, key, "R038", ratio)
 
 
-def _r048(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
-    prefixes: dict[str, set[str]] = defaultdict(set)
-    awarded_in: dict[str, int] = defaultdict(int)
-    for process in processes:
+class _SupplierVariety:
+    """R048: how many item classification prefixes each single supplier of an active award covers."""
+
+    def __init__(self, settings: Settings, on: set[str]) -> None:
+        self.settings = settings
+        self.prefixes: dict[str, set[str]] = defaultdict(set)
+        self.awarded_in: dict[str, int] = defaultdict(int)
+
+    def add(self, process: _Process) -> None:
         suppliers_here = set()
         for award in process.active:
             suppliers = process.suppliers([award])
@@ -421,15 +452,18 @@ def _r048(processes: list[_Process], settings: Settings, flags: _Flags) -> None:
             for item in award.get("items") or []:
                 code = str((item.get("classification") or {}).get("id") or "")
                 if code:
-                    prefixes[supplier].add(code[:settings.r048_digits])
+                    self.prefixes[supplier].add(code[:self.settings.r048_digits])
         for supplier in suppliers_here:
-            awarded_in[supplier] += 1
-    variety = {s: len(p) for s, p in prefixes.items() if awarded_in[s] >= settings.r048_minimum_contracting_processes}
-    if not variety:
-        return
-    q1, q3 = quartiles(list(variety.values()))
-    upper = settings.thresholds.get("R048", q3 + 1.5 * (q3 - q1))
-    flags.meta["R048"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
-    for supplier, count in variety.items():
-        if count >= upper:
-            flags.flag("Tenderer", supplier, "R048", float(count))
+            self.awarded_in[supplier] += 1
+
+    def flag(self, flags: _Flags) -> None:
+        minimum = self.settings.r048_minimum_contracting_processes
+        variety = {s: len(p) for s, p in self.prefixes.items() if self.awarded_in[s] >= minimum}
+        if not variety:
+            return
+        q1, q3 = quartiles(list(variety.values()))
+        upper = self.settings.thresholds.get("R048", q3 + 1.5 * (q3 - q1))
+        flags.meta["R048"] = {"q1": round(q1, 4), "q3": round(q3, 4), "upper_fence": round(upper, 4)}
+        for supplier, count in variety.items():
+            if count >= upper:
+                flags.flag("Tenderer", supplier, "R048", float(count))
