@@ -471,27 +471,34 @@ def _report_read(stats, rejects, staged: bool) -> None:
 @ocds_paths
 @out_option
 @click.option("--versioned/--no-versioned", default=False, help="Add a versionedRelease to each record.")
+@click.option("--compiled-only", is_flag=True,
+              help="Write compiled.jsonl alone (one compiled release per line, as `ocdskit compile` writes by "
+                   "default): no records, no release files.")
 @workers_option
 @click.pass_obj
-def compile_command(config, paths, out, versioned, workers) -> None:
+def compile_command(config, paths, out, versioned, compiled_only, workers) -> None:
     """Compile any OCDS releases into records and compiled releases (no store needed).
 
     Writes records.json (a record package, releases linked), compiled.jsonl (one compiled
-    release per line) and releases.json/.jsonl (the releases the records link to) into --out.
-    Inputs are read like `ingest` reads them; the packages keep the publisher, licence,
-    publication policy and extensions the inputs declared.
+    release per line) and releases.json/.jsonl (the releases the records link to) into --out;
+    with --compiled-only, compiled.jsonl alone. Inputs are read like `ingest` reads them; the
+    packages keep the publisher, licence, publication policy and extensions the inputs declared.
 
     \b
     Examples:
       ocds-pipeline compile releases.json --out build/records
       ocds-pipeline compile sercop-2024.zip --out build/records --versioned
+      ocds-pipeline compile *.jsonl.gz --out build/compiled --compiled-only
     """
     from .parallel import default_workers
     from .pipeline import compile_files
 
+    if versioned and compiled_only:
+        raise click.UsageError("--versioned adds a versionedRelease to each record, and --compiled-only writes no record")
     with _readable(paths) as readable:
         result = compile_files(readable, out, config, SchemaResolver.from_env(), versioned=versioned,
-                               workers=workers or default_workers(), progress=_progress("compile"))
+                               compiled_only=compiled_only, workers=workers or default_workers(),
+                               progress=_progress("compile"))
     _report_read(result.stats, result.rejects, result.staged)
     publication = result.publication
     click.echo(f"compiled {publication.processes:,} processes from {publication.releases:,} releases into {out}")

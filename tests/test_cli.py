@@ -100,6 +100,20 @@ def test_ingest_and_compile_commands(tmp_path):
     assert (tmp_path / "rec" / "compiled.jsonl").read_bytes() == (tmp_path / "pub" / "compiled.jsonl").read_bytes()
 
 
+def test_compile_compiled_only_writes_the_same_compiled_releases_and_nothing_else(tmp_path):
+    assert invoke("map", str(FIXTURES), "--out", str(tmp_path / "map")).exit_code == 0
+    releases = str(tmp_path / "map" / "releases.jsonl")
+    assert invoke("compile", releases, "--out", str(tmp_path / "all")).exit_code == 0
+    result = invoke("compile", releases, "--out", str(tmp_path / "only"), "--compiled-only", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "compiled 240 processes from 1,460 releases" in result.stdout
+    assert sorted(path.name for path in (tmp_path / "only").iterdir()) == ["compiled.jsonl"]
+    assert (tmp_path / "only" / "compiled.jsonl").read_bytes() == (tmp_path / "all" / "compiled.jsonl").read_bytes()
+    refused = invoke("compile", releases, "--out", str(tmp_path / "v"), "--compiled-only", "--versioned")
+    assert refused.exit_code == 2 and "--compiled-only writes no record" in refused.output
+    assert not (tmp_path / "v").exists()
+
+
 def test_compile_refuses_what_is_not_ocds(tmp_path):
     (tmp_path / "x.json").write_text('{"hello": 1}')
     result = invoke("compile", str(tmp_path / "x.json"), "--out", str(tmp_path / "out"))

@@ -7,7 +7,7 @@ on the store's releases, so publishing twice from the same store gives identical
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -104,8 +104,8 @@ Fields = PackageFields | Callable[[], PackageFields]
 
 def write_publication(groups: Iterable[Group], out: Path, config: Config, resolver: SchemaResolver, *,
                       fields: Fields | None = None, versioned: bool = False, with_releases: bool = True,
-                      with_records: bool = True, projects: ProjectSource | None = None, workers: int = 1,
-                      progress: Callable[[str, int], None] | None = None) -> Publication:
+                      with_records: bool = True, compiled_only: bool = False, projects: ProjectSource | None = None,
+                      workers: int = 1, progress: Callable[[str, int], None] | None = None) -> Publication:
     """Write records.json and compiled.jsonl (and releases.json(l)) from groups of release bodies.
 
     ``groups`` yields each process's release bodies, oldest first, in ocid order. With
@@ -114,15 +114,16 @@ def write_publication(groups: Iterable[Group], out: Path, config: Config, resolv
     processes build the records in parallel; the files are the same for any number of workers.
     ``fields`` are the packages' publisher, licence, policy and extensions (default: this
     project's own, from the configuration); a function is called once everything was read.
+    ``compiled_only`` writes compiled.jsonl alone, and the workers build no record.
     """
-    builder = record_builder(config, resolver, versioned)
+    builder = replace(record_builder(config, resolver, versioned), with_record=not compiled_only)
     processes = compile_groups(groups, builder, workers)
-    return _write(processes, out, config, resolver, fields=fields, with_releases=with_releases,
-                  with_records=with_records, projects=projects, progress=progress)
+    return _write(processes, out, config, resolver, fields=fields, with_releases=with_releases and not compiled_only,
+                  with_records=with_records, compiled_only=compiled_only, projects=projects, progress=progress)
 
 
 def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, resolver: SchemaResolver, *,
-           fields: Fields | None = None, with_releases: bool = True, with_records: bool = True,
+           fields: Fields | None = None, with_releases: bool = True, with_records: bool = True, compiled_only: bool = False,
            projects: ProjectSource | None = None, progress: Callable[[str, int], None] | None = None) -> Publication:
     """Write the files of :func:`write_publication` from compiled processes, in ocid order."""
     fields = fields or PackageFields.of_config(config, extension_urls(config, resolver))
@@ -135,13 +136,15 @@ def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, reso
 
     release_meta = metadata(releases_uri)
     record_meta = metadata(f"{config.base_uri}{RECORDS}.json", packages=[releases_uri])
-    wanted = {f"{RECORDS}.json": with_records, f"{COMPILED}.jsonl": with_records,
+    with_package = with_records and not compiled_only
+    wanted = {f"{RECORDS}.json": with_package, f"{COMPILED}.jsonl": with_records,
               f"{RELEASES}.json": with_releases, f"{RELEASES}.jsonl": with_releases}
     result = Publication(files=[name for name, want in wanted.items() if want])
     writers: dict[str, PackageWriter | LinesWriter] = {}
     if with_records:
-        writers.update(records=PackageWriter(out / f"{RECORDS}.json", record_meta, "records"),
-                       compiled=LinesWriter(out / f"{COMPILED}.jsonl"))
+        writers["compiled"] = LinesWriter(out / f"{COMPILED}.jsonl")
+    if with_package:
+        writers["records"] = PackageWriter(out / f"{RECORDS}.json", record_meta, "records")
     if with_releases:
         writers.update(releases=PackageWriter(out / f"{RELEASES}.json", release_meta, "releases"),
                        lines=LinesWriter(out / f"{RELEASES}.jsonl"))
@@ -169,7 +172,7 @@ def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, reso
                 collector.add(*process.project_input)
             if with_releases:
                 files.releases.saw(process.latest)
-            if with_records:
+            if with_package:
                 files.records.add(process.record, process.latest)
             result.processes += 1
             result.releases += process.releases

@@ -44,38 +44,50 @@ class CompiledProcess:
 class RecordBuilder:
     """Everything a worker needs to build records: merge rules, the release package URL, options, and
     ``derive``: what else to take from each compiled release (and its latest date) while the worker holds
-    it parsed, such as the process's row in the store's search index."""
+    it parsed, such as the process's row in the store's search index. Without ``with_record`` the record's
+    bytes are left empty and no project input is sent back: for writing compiled releases alone."""
 
     rules: RuleTree
     releases_uri: str
     versioned: bool = False
     derive: Callable[[dict[str, Any], str], Any] | None = None
+    with_record: bool = True
 
     def __call__(self, group: Group) -> CompiledProcess:
         ocid, bodies = group
         releases = [orjson.loads(body) for body in bodies]
+        merger = Merger(rules=self.rules)
+        compiled, versioned, compiled_bytes, error, project_input, record = None, None, None, None, None, b""
+        try:
+            compiled = merger.compiled(releases)
+            if self.versioned and self.with_record:
+                versioned = merger.versioned(releases)
+        except MergeError as problem:
+            error = str(problem)
+        else:
+            compiled_bytes = orjson.dumps(compiled)
+            if self.with_record and obj(compiled, "planning", "project").get("id"):
+                project_input = (compiled, releases)
+        if self.with_record:
+            record = orjson.dumps(self._record(ocid, releases, compiled, versioned))
+        dates = [r["date"] for r in releases]
+        derived = self.derive(compiled, max(dates)) if self.derive is not None and compiled_bytes is not None else None
+        return CompiledProcess(ocid, len(releases), min(dates), max(dates), sum(map(len, bodies)), record,
+                               compiled_bytes, error, project_input, derived=derived)
+
+    def _record(self, ocid: str, releases: list[dict[str, Any]], compiled: dict[str, Any] | None,
+                versioned: dict[str, Any] | None) -> dict[str, Any]:
+        """The record: its releases linked, and the compiled (and versioned) release when they merged."""
         record: dict[str, Any] = {
             "ocid": ocid,
             "releases": [{"url": f"{self.releases_uri}#{r['id']}", "date": r["date"], "tag": r.get("tag", [])}
                          for r in releases],
         }
-        merger = Merger(rules=self.rules)
-        compiled_bytes, error, project_input = None, None, None
-        try:
-            compiled = merger.compiled(releases)
+        if compiled is not None:
             record["compiledRelease"] = compiled
-            if self.versioned:
-                record["versionedRelease"] = merger.versioned(releases)
-        except MergeError as problem:
-            error = str(problem)
-        else:
-            compiled_bytes = orjson.dumps(compiled)
-            if obj(compiled, "planning", "project").get("id"):
-                project_input = (compiled, releases)
-        dates = [r["date"] for r in releases]
-        derived = self.derive(compiled, max(dates)) if self.derive is not None and compiled_bytes is not None else None
-        return CompiledProcess(ocid, len(releases), min(dates), max(dates), sum(map(len, bodies)), orjson.dumps(record),
-                               compiled_bytes, error, project_input, derived=derived)
+        if versioned is not None:
+            record["versionedRelease"] = versioned
+        return record
 
 
 def _build_batch(builder: RecordBuilder, batch: list[Group]) -> list[CompiledProcess]:
