@@ -112,7 +112,10 @@ class Combined:
         self.errors.update(part.errors)
 
     def tables(self) -> Facts:
-        return combine(self.facts)
+        """The years' facts as one table. The years' own are let go: at a national scale each copy is about
+        300 MB, and the summaries that follow need only the one."""
+        tables, self.facts = combine(self.facts), []
+        return tables
 
 
 def names_project(compiled: dict[str, Any]) -> bool:
