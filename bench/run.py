@@ -1,6 +1,7 @@
 """Benchmarks: each case runs as its own subprocess; we report wall time and peak RSS.
 
-Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, validate, quality, publish, site, privacy, daily,
+Usage: python bench/run.py [CASE ...]   (cases: generate, check, map, compile, indicators, indicators-dask, validate, quality,
+       publish, site, privacy, daily, daily-scale (100,000 and 1,000,000 procedures: hours),
        memory, store; default all)
 Figures go into bench/README.md together with the command that produced them.
 """
@@ -450,6 +451,30 @@ def bench_daily(sizes: tuple[int, ...] = (10_000,)) -> list[tuple[str, float, fl
     return rows
 
 
+def bench_daily_scale(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[tuple[str, float, float]]:
+    """The daily job at a national scale, as SERCOP runs it (`run --reports-only`: the publication gets the
+    store's files, --out the run's reports): a first run on a fresh store, then a day's delta export whose
+    corrected and new procedures (1 % of all, each) are all published in the latest year."""
+    rows = []
+    for n in sizes:
+        source, store, root, out = _generated(n), OUT / f"daily-{n}.sqlite", OUT / f"daily-publication-{n}", OUT / f"daily-run-{n}"
+        _fresh(root, out)
+        for path in OUT.glob(f"daily-{n}.sqlite*"):
+            path.unlink()
+        command = [*CLI, "run", "--store", str(store), "--publication", str(root), "--out", str(out), "--reports-only"]
+        full, full_rss = measure([*command, str(source)])
+        releases = json.loads((out / "summary.json").read_text())["releases"]
+        rows.append((f"ocds-pipeline run --reports-only, {n:,} procedures ({releases:,} releases), fresh store, "
+                     "whole publication", full, full_rss))
+        _, latest = _csv(source / "procedimientos.csv")
+        latest = max(row["fecha_publicacion"][:4] for row in latest)
+        changed, added = _next_day(source, OUT / f"daily-latest-{n}", offset=30, delta=True, year=latest)
+        seconds, rss = measure([*command, str(OUT / f"daily-latest-{n}")])
+        rows.append((f"the next day's delta: {changed:,} procedures corrected and {added:,} new, all published in "
+                     f"{latest} ({seconds / full:.1%} of the first run)", seconds, rss))
+    return rows
+
+
 def _size(folder: Path) -> tuple[int, int]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
@@ -609,6 +634,7 @@ def bench_store(sizes: tuple[int, ...] = (100_000, 1_000_000)) -> list[tuple[str
 CASES = {"generate": bench_generate, "check": bench_check, "map": bench_map, "compile": bench_compile,
          "indicators": bench_indicators, "indicators-dask": bench_indicators_dask, "validate": bench_validate, "quality": bench_quality,
          "publish": bench_publish, "site": bench_site, "privacy": bench_privacy, "daily": bench_daily,
+         "daily-scale": bench_daily_scale,
          "memory": bench_memory, "store": bench_store}
 
 
