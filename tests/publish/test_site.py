@@ -308,3 +308,25 @@ def test_the_site_is_carried_over_unless_its_sources_change(site, tmp_path, monk
     rebuilt = publish_store(store_path, root)
     assert "site/data/summary.js" in rebuilt.written and "index.html" in rebuilt.written
     assert "ocds/2024/releases.json.gz" in rebuilt.carried  # the data files are not written again
+
+
+def test_each_pass_over_every_process_reports_progress_as_it_goes(site, tmp_path, monkeypatch):
+    """At a national scale each of the site's two passes takes minutes: they report every
+    PROGRESS_EVERY processes, not only at the end (a run must never look hung)."""
+    import shutil
+
+    from ocds_pipeline.publish import site as site_module
+    from ocds_pipeline.publish.site import Site, compiled_rows
+
+    monkeypatch.setattr(site_module, "PROGRESS_EVERY", 100)
+    shutil.copytree(site / "indicators", tmp_path / "indicators")
+    manifest = json.loads((site / "datapackage.json").read_text(encoding="utf-8"))
+    store, reports = Store(str(site.parent / "store.sqlite")), []
+    try:
+        Site(tmp_path, Config(), lambda what, done, *total: reports.append((what, done))).build(
+            lambda: compiled_rows(store.compiled_index()), manifest["coverage"], [])
+    finally:
+        store.close()
+    processes = manifest["coverage"]["processes"]
+    for what in ("processes read (red flags)", "processes read (site pages)"):
+        assert [done for said, done in reports if said == what] == [100, 200, processes]

@@ -34,6 +34,7 @@ from .processes import process_page, search_row
 
 SHARD = 500
 SEARCH_PART = 5_000
+PROGRESS_EVERY = 10_000  # processes between two progress reports of a pass over every process
 PAGES = ("index", "indicadores", "procesos", "proceso", "entidad", "descargas")
 HERE = Path(__file__).parent
 DATA = "site/data"
@@ -92,7 +93,8 @@ class Site:
         """``compiled()`` gives (ocid, year, compiled release JSON) in the store's ocid order; it is read
         twice (red flags need every process before any is flagged). ``releases`` gives (ocid, release
         id, date, tags JSON) in the same order, for each process's list of releases."""
-        flags = red_flags(orjson.loads(body) for _, _, body in compiled() if body is not None)
+        flags = red_flags(orjson.loads(body) for _, _, body in self._counted(compiled(), "processes read (red flags)")
+                          if body is not None)
         entities = Entities()
         for group in ("Buyer", "ProcuringEntity", "Tenderer"):
             for org, codes in flags.get(group, {}).items():
@@ -114,7 +116,7 @@ class Site:
         search: dict[str, list[list[Any]]] = {}
         parts: dict[str, int] = {}
         per_year: dict[str, int] = {}
-        for ocid, year, body in compiled:
+        for ocid, year, body in self._counted(compiled, "processes read (site pages)"):
             if body is None:
                 continue
             release = orjson.loads(body)
@@ -132,9 +134,18 @@ class Site:
         for year, rows in search.items():
             if rows or not parts.get(year):
                 self._search_part(year, parts, rows)
-        if self.progress:
-            self.progress("process pages written", sum(per_year.values()))
         return {"search_parts": parts, "processes": per_year}
+
+    def _counted(self, rows: Iterable[Any], what: str) -> Iterator[Any]:
+        """``rows`` as they are, with progress every :data:`PROGRESS_EVERY` (each pass reads every process:
+        at a national scale, minutes) and at the end."""
+        done = 0
+        for done, row in enumerate(rows, 1):
+            if self.progress and done % PROGRESS_EVERY == 0:
+                self.progress(what, done)
+            yield row
+        if self.progress:
+            self.progress(what, done)
 
     def _search_part(self, year: str, parts: dict[str, int], rows: list[list[Any]]) -> None:
         number = parts.get(year, 0)
