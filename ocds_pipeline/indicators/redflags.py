@@ -189,9 +189,9 @@ def red_flags(compiled_releases: Iterable[dict[str, Any]], settings: Settings | 
     per_process = [rule for code, rule in (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
                    if code in on]
     priced = [rule for code, rule in (("R028", _r028), ("R036", _r036)) if code in on]
-    dataset = [tally for codes, tally in (({"R024", "R058"}, _WinningDifferences), ({"R025"}, _BidsWon),
-                                          ({"R038"}, _Disqualified), ({"R048"}, _SupplierVariety)) if on & codes]
-    tallies = [tally(settings, on) for tally in dataset]
+    tallies: list[Any] = [_WinningDifferences(settings, on)] if on & {"R024", "R058"} else []
+    tallies += [tally(settings) for code, tally in (("R025", _BidsWon), ("R038", _Disqualified), ("R048", _SupplierVariety))
+                if code in on]
     for process in _eligible(compiled_releases, settings):
         for rule in per_process:
             rule(process, settings, flags)
@@ -357,7 +357,7 @@ class _WinningDifferences:
 class _BidsWon:
     """R025: how often each tenderer bid validly and won, in processes with one winner per award."""
 
-    def __init__(self, settings: Settings, on: set[str]) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.bid_in: dict[str, int] = defaultdict(int)
         self.won: dict[str, int] = defaultdict(int)
@@ -391,7 +391,7 @@ class _BidsWon:
 class _Disqualified:
     """R038: the share of submitted bids disqualified, per buyer, procuring entity and tenderer."""
 
-    def __init__(self, settings: Settings, on: set[str]) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # disqualified, submitted, processes
         self.counts = {group: defaultdict(lambda: [0, 0, 0]) for group in ("Buyer", "ProcuringEntity", "Tenderer")}
@@ -436,7 +436,7 @@ class _Disqualified:
 class _SupplierVariety:
     """R048: how many item classification prefixes each single supplier of an active award covers."""
 
-    def __init__(self, settings: Settings, on: set[str]) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.prefixes: dict[str, set[str]] = defaultdict(set)
         self.awarded_in: dict[str, int] = defaultdict(int)
