@@ -3,7 +3,7 @@
 import csv
 import shutil
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ocds_pipeline.sources import Accounting, CsvFolderReader, RejectLog, check_source, iter_rows
 from tests.conftest import FIXTURES
@@ -44,6 +44,10 @@ def damaged_copy(tmp_path, edits):
 
 @settings(max_examples=40)
 @given(edits=damage)
+# A dropped cell moves the fixtures' quoted line break into a column that may not hold one: the reader
+# takes the quote for unbalanced and rejects each physical line (docs/source-data.md), where csv.reader
+# sees one record.
+@example(edits=[("procedimientos", 0, 0, "<drop-cell>")])
 def test_read_equals_accepted_plus_rejected(tmp_path_factory, edits):
     source = damaged_copy(tmp_path_factory.mktemp("acc"), edits)
     rejects, accounting = RejectLog(), Accounting()
@@ -54,8 +58,12 @@ def test_read_equals_accepted_plus_rejected(tmp_path_factory, edits):
         assert count.read == count.accepted + count.rejected, table
         assert count.accepted == accepted.get(table, 0)
         assert count.rejected == sum(1 for r in rejects.examples if r.table == table)
+        # Every record is read (none lost), and none is invented: at least csv.reader's records, at most the lines.
         with open(source / f"{table}.csv", encoding="utf-8", newline="") as handle:
-            assert count.read == sum(1 for _ in csv.reader(handle)) - 1
+            records = sum(1 for _ in csv.reader(handle)) - 1
+        with open(source / f"{table}.csv", encoding="utf-8", newline="") as handle:
+            lines = sum(1 for line in handle if line.strip("\r\n")) - 1
+        assert records <= count.read <= lines, (table, records, count.read, lines)
 
 
 def test_fixtures_are_clean_and_balanced():
