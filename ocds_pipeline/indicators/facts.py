@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -326,36 +326,95 @@ def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | N
     return _in_ocid_order(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
 
 
-def combine(parts: Sequence[Facts]) -> Facts:
+def combine(parts: Iterable[Facts]) -> Facts:
     """The fact tables of disjoint sets of processes as one: the tables one :func:`facts` over all of
-    them gives (ocid order, each text column one categorical with sorted categories)."""
-    kept = [part for part in parts if len(part.processes)] or list(parts[:1])
-    if len(kept) == 1:
-        return kept[0]
-    offsets = np.cumsum([0, *(len(part.processes) for part in kept[:-1])])
-    parties = [part.parties.assign(process=part.parties["process"].to_numpy(dtype="int64") + offset)
-               for part, offset in zip(kept, offsets)]
-    return _in_ocid_order(_concat_coded([part.processes for part in kept]), _concat_coded(parties))
+    them gives (ocid order, each text column one categorical with sorted categories).
+
+    The parts are taken one at a time and kept only as their columns, and the table is then built and put
+    in ocid order a column at a time: given parts loaded lazily (a publication's years, from its cache),
+    the peak is about the combined table, not the parts and the table together (at a national scale each
+    is some 300 MB)."""
+    processes, parties, rows, empty = _Columns(), _Columns(), 0, None
+    for part in parts:
+        if not len(part.processes):
+            empty = part if empty is None else empty
+            continue
+        processes.add(part.processes)
+        parties.add(part.parties.assign(process=part.parties["process"].to_numpy(dtype="int64") + rows))
+        rows += len(part.processes)
+        del part  # before the next part is loaded
+    if not rows:
+        return empty if empty is not None else facts(())
+    order = processes.column("ocid").astype(str).to_numpy().argsort(kind="stable")
+    if (order == np.arange(len(order))).all():
+        return Facts(processes.frame(), parties.frame())
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    parties.replace("process", position[parties.column("process").to_numpy()])
+    return Facts(processes.frame(order), parties.frame(parties.column("process").to_numpy().argsort(kind="stable")))
 
 
-def _concat_coded(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames as one, each categorical column kept categorical over the union of their categories, sorted.
-    Empty frames are left out: their columns' types are only pandas' guesses. Codes are mapped with integer
-    arrays, never through Python objects: at a million rows, objects cost as much memory as the facts."""
-    frames = [frame for frame in frames if len(frame)] or frames[:1]
-    columns = list(frames[0].columns)
-    coded = [c for c in columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
-    table = pd.concat([frame.drop(columns=coded) for frame in frames], ignore_index=True)
-    for column in coded:
-        categories = list(dict.fromkeys(value for frame in frames for value in frame[column].cat.categories))
-        position = {value: number for number, value in enumerate(categories)}
-        codes = []
-        for frame in frames:
-            # The frame's codes to positions in the union; the extra last entry maps missing (-1) to -1.
-            lookup = np.array([position[value] for value in frame[column].cat.categories] + [-1], dtype=np.int64)
-            codes.append(lookup[frame[column].cat.codes.to_numpy()])
-        table[column] = _categorical(np.concatenate(codes), categories)
-    return table[columns]
+class _Columns:
+    """Frames kept as their columns' pieces until they are joined, a column at a time, each column's pieces
+    let go as it is joined. A categorical column joins over the union of its pieces' categories, sorted,
+    mapping codes with integer arrays, never through Python objects (at a million rows, objects cost as much
+    memory as the facts). Empty frames are left out (their columns' types are only pandas' guesses)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.pieces: dict[str, list[Any]] = {}
+        self.joined: dict[str, pd.Series] = {}
+        self.empty: pd.DataFrame | None = None
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if not len(frame):
+            self.empty = frame if self.empty is None else self.empty
+            return
+        self.names = self.names or list(frame.columns)
+        for name in frame.columns:
+            column = frame[name]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                piece: Any = (column.cat.codes.to_numpy(copy=True), list(column.cat.categories))
+            else:
+                piece = column.copy(deep=True)  # its own memory, not a view holding the whole frame's block
+            self.pieces.setdefault(name, []).append(piece)
+
+    def column(self, name: str) -> pd.Series:
+        """One column, joined."""
+        if name not in self.joined:
+            pieces = self.pieces.pop(name)
+            if isinstance(pieces[0], tuple):
+                self.joined[name] = pd.Series(_joined_categorical(pieces))
+            else:
+                self.joined[name] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        return self.joined[name]
+
+    def replace(self, name: str, values: np.ndarray) -> None:
+        self.column(name)
+        self.joined[name] = pd.Series(values)
+
+    def frame(self, order: np.ndarray | None = None) -> pd.DataFrame:
+        """The frame, its rows taken in ``order`` if given; each column is let go once it is in the frame."""
+        if not self.names:
+            return self.empty if self.empty is not None else pd.DataFrame()
+        table = pd.DataFrame(index=pd.RangeIndex(len(self.column(self.names[0]))))
+        for name in self.names:
+            values = self.column(name).array
+            del self.joined[name]
+            table[name] = values.take(order) if order is not None else values
+        return table
+
+
+def _joined_categorical(pieces: list[tuple[np.ndarray, list[Any]]]) -> pd.Categorical:
+    """Pieces of a categorical column (codes, categories) as one over the union of their categories, sorted."""
+    categories = list(dict.fromkeys(value for _, piece_categories in pieces for value in piece_categories))
+    position = {value: number for number, value in enumerate(categories)}
+    codes = []
+    for piece_codes, piece_categories in pieces:
+        # The piece's codes to positions in the union; the extra last entry maps missing (-1) to -1.
+        lookup = np.array([position[value] for value in piece_categories] + [-1], dtype=np.int64)
+        codes.append(lookup[piece_codes])
+    return _categorical(np.concatenate(codes), categories)
 
 
 def _in_ocid_order(processes: pd.DataFrame, parties: pd.DataFrame) -> Facts:

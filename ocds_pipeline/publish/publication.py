@@ -25,6 +25,7 @@ from ..atomic import write_bytes
 from ..config import Config
 from ..docgen import render_indicators, render_mapping
 from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
+from ..indicators.facts import combine
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
 from ..privacy import Privacy, declared
@@ -374,23 +375,34 @@ class _Build:
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
             return
         cache = YearCache(self.versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
-        kept = {year: cache.get(year, _signature(totals)) for year, totals in self.totals.items()}
-        missing = [year for year, part in kept.items() if part is None]
+        signatures = {year: _signature(totals) for year, totals in self.totals.items()}
+        missing = [year for year, signature in signatures.items() if not cache.has(year, signature)]
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
+
+        def kept(year: str) -> YearStatistics:
+            """A year's part from the cache (made again, here, should its entry have gone bad since it was checked)."""
+            part = cache.get(year, signatures[year])
+            if part is None:
+                part = _year_statistics(year)
+                cache.put(year, signatures[year], part)
+            return part
+
         with forked.inherited(self.store, privacy=self.spreadsheets):
             made = iter(forked.in_workers(_year_statistics, missing, self.workers))
             for year, totals in self.totals.items():
-                part = kept.pop(year)
-                if part is None:
+                if year in missing:
                     part = next(made)
-                    cache.put(year, _signature(totals), part)
+                    cache.put(year, signatures[year], part)
+                else:
+                    part = kept(year)
                 combined.add(year, part)
+                del part  # each year's facts are read back from the cache, one at a time, to be combined
                 done += totals["processes"]
                 if self.progress:
                     self.progress("processes counted (statistics)", done, processes)
+            tables = combine(kept(year).facts for year in self.totals)
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors
-        tables = combined.tables()
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
         self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
         write_quality_report(combined.quality.report(self.schema), self.staged / "quality")

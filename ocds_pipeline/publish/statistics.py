@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from ..indicators.facts import Facts, combine, facts
+from ..indicators.facts import Facts, facts
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
 from ..validate.quality import QualityCounts
@@ -95,27 +95,20 @@ def year_statistics(rows: Iterable[tuple[str, str, str | None, str | None]],
 
 @dataclass
 class Combined:
-    """The years' statistics added one by one (each year's quality and suppliers merged as it comes,
-    its facts kept for :func:`.facts.combine`)."""
+    """The years' statistics added one by one, each year's quality and suppliers merged as it comes. Their
+    facts are not kept: at a national scale the years' facts weigh as much as the combined table, so they
+    are combined (:func:`.facts.combine`) from wherever the caller keeps them, one year at a time."""
 
     quality: QualityCounts = field(default_factory=QualityCounts)
     suppliers: Suppliers = field(default_factory=Suppliers)
-    facts: list[Facts] = field(default_factory=list)
     projects: list[tuple[str, str, str]] = field(default_factory=list)  # (ocid, year, first release date)
     errors: dict[str, str] = field(default_factory=dict)
 
     def add(self, year: str, part: YearStatistics) -> None:
         self.quality.merge(part.quality)
         self.suppliers.merge(part.suppliers)
-        self.facts.append(part.facts)
         self.projects += [(ocid, year, first_date) for ocid, first_date in part.projects]
         self.errors.update(part.errors)
-
-    def tables(self) -> Facts:
-        """The years' facts as one table. The years' own are let go: at a national scale each copy is about
-        300 MB, and the summaries that follow need only the one."""
-        tables, self.facts = combine(self.facts), []
-        return tables
 
 
 def names_project(compiled: dict[str, Any]) -> bool:

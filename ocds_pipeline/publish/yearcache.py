@@ -35,21 +35,29 @@ class YearCache:
     def __init__(self, folder: Path, key: str) -> None:
         self.folder, self.key = Path(folder), key
 
+    def has(self, year: str, signature: Any) -> bool:
+        """Whether ``year``'s entry was made under this key and ``signature`` (its value is not read)."""
+        return self._read(year, signature, value=False) is not None
+
     def get(self, year: str, signature: Any) -> Any | None:
         """The entry of ``year`` if it was made under this key and ``signature``, else None."""
+        return self._read(year, signature, value=True)
+
+    def put(self, year: str, signature: Any, value: Any) -> None:
+        """An entry is its key, then its value: two pickles, so that :meth:`has` reads the key alone."""
+        write_bytes(self._path(year), pickle.dumps([self.key, signature], protocol=pickle.HIGHEST_PROTOCOL)
+                    + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _read(self, year: str, signature: Any, value: bool) -> Any | None:
         try:
-            stored = pickle.loads(self._path(year).read_bytes())  # noqa: S301 (written by this tool, never published)
+            with self._path(year).open("rb") as handle:
+                if pickle.load(handle) != [self.key, signature]:  # noqa: S301 (written by this tool, never published)
+                    return None
+                return pickle.load(handle) if value else True  # noqa: S301
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 (damaged or of another version of this tool: made again)
             return None
-        if not isinstance(stored, dict) or stored.get("key") != [self.key, signature]:
-            return None
-        return stored["value"]
-
-    def put(self, year: str, signature: Any, value: Any) -> None:
-        write_bytes(self._path(year), pickle.dumps({"key": [self.key, signature], "value": value},
-                                                   protocol=pickle.HIGHEST_PROTOCOL))
 
     def keep(self, years: Iterable[str]) -> None:
         """Delete the entries of every other year (a year no process is in any more)."""

@@ -17,6 +17,7 @@ def test_an_entry_comes_back_only_under_its_key_and_signature(tmp_path):
     assert cache.get("2024", [1, 3]) is None  # the year changed
     assert YearCache(tmp_path / "state", "key-2").get("2024", [1, 2]) is None  # other rules or code
     assert cache.get("2023", [1, 2]) is None
+    assert cache.has("2024", [1, 2]) and not cache.has("2024", [1, 3]) and not cache.has("2023", [1, 2])
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01.", b"\x80\x05\x95"])
@@ -24,7 +25,16 @@ def test_a_damaged_entry_is_not_trusted(tmp_path, damage):
     cache = YearCache(tmp_path, "key")
     cache.put("2024", [1], "value")
     (tmp_path / "2024.pickle").write_bytes(damage)
-    assert cache.get("2024", [1]) is None
+    assert cache.get("2024", [1]) is None and not cache.has("2024", [1])
+
+
+def test_an_entry_whose_value_is_damaged_behind_its_key_is_not_trusted(tmp_path):
+    """:meth:`has` reads the key alone; the value may still have gone bad, and :meth:`get` says so."""
+    cache = YearCache(tmp_path, "key")
+    cache.put("2024", [1], list(range(1000)))
+    path = tmp_path / "2024.pickle"
+    path.write_bytes(path.read_bytes()[:-100])
+    assert cache.has("2024", [1]) and cache.get("2024", [1]) is None
 
 
 def test_keep_deletes_the_years_no_process_is_in(tmp_path):
