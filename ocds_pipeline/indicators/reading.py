@@ -67,38 +67,42 @@ def _counted(compiled: Iterable[dict[str, Any]], progress: Reporter | None) -> I
 
 
 def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Reporter | None) -> Facts:
-    """The parts in file order, each edge process between its blocks' parts: a file in ocid order gives
-    tables already in ocid order, which :func:`.facts.combine` then need not copy to sort."""
-    parts: list[Facts] = []
+    """The parts in file order, each edge process between its blocks' parts, combined as they come (no
+    part is held once its columns are taken): a file in ocid order gives tables already in ocid order,
+    which :func:`.facts.combine` then need not sort."""
+    tables = combine(_block_parts(blocks, merger, workers, progress))
+    if not tables.processes["ocid"].is_unique:
+        raise NotGroupedError("an ocid comes back after another one")
+    return tables
+
+
+def _block_parts(blocks: list[Block], merger: Merger, workers: int, progress: Reporter | None) -> Iterator[Facts]:
     done = 0
-
-    def add(*found: Facts) -> None:
-        nonlocal done
-        parts.extend(found)
-        done += sum(len(part.processes) for part in found)
-
     pending: Releases | None = None
     for part in map_forked(partial(_block_facts, merger=merger), blocks, workers):
+        found: list[Facts] = []
         if part.first is not None:
             if pending is not None and pending[0] == part.first[0]:
                 pending[1].extend(part.first[1])  # one process across the cut
             else:
                 if pending is not None:
-                    add(_facts([pending], merger))
+                    found.append(_facts([pending], merger))
                 pending = part.first
         if part.last is not None:  # the first group ended inside this block
-            add(_facts([pending], merger), part.facts)
+            found += [_facts([pending], merger), part.facts]
             pending = part.last
+        del part
+        done += sum(len(tables.processes) for tables in found)
+        yield from found
+        del found
         if progress:
             progress("processes", done)
     if pending is not None:
-        add(_facts([pending], merger))
+        last = _facts([pending], merger)
+        done += len(last.processes)
+        yield last
     if progress:
         progress("processes", done)
-    tables = combine(parts)
-    if not tables.processes["ocid"].is_unique:
-        raise NotGroupedError("an ocid comes back after another one")
-    return tables
 
 
 def _facts(groups: list[Releases], merger: Merger) -> Facts:
