@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -40,7 +40,7 @@ from .cache import UNDATED, refresh_compiled
 from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
-from .spreadsheets import CsvTable
+from .spreadsheets import CsvTable, JsonTable
 from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, YearStatistics, indicator_rows, ranking_rows,
                          year_statistics)
 from .site import PAGES, Site, compiled_rows
@@ -535,16 +535,26 @@ class _Build:
         write_bytes(self.staged / relative, text.encode("utf-8"))
         self._add(relative)
 
-    def _table(self, stem: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
-        """A table as CSV (and, for statistics, JSON) with its Table Schema in the manifest."""
+    def _table(self, stem: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
+        """A table as CSV (and, for statistics, JSON) with its Table Schema in the manifest; the rows are
+        written as they come."""
         table = CsvTable(self.staged / f"{stem}.csv", columns, self.config.csv_bom)
-        for row in rows:
-            table.add([row[column] for column in columns])
-        table.close()
-        self._add(f"{stem}.csv", rows=len(rows), schema={"fields": [{"name": c, "type": "any"} for c in columns]})
-        if stem.startswith("indicators/"):
-            write_bytes(self.staged / f"{stem}.json", orjson.dumps(rows, option=orjson.OPT_INDENT_2))
-            self._add(f"{stem}.json", records=len(rows))
+        as_json = JsonTable(self.staged / f"{stem}.json") if stem.startswith("indicators/") else None
+        writers = [writer for writer in (table, as_json) if writer is not None]
+        try:
+            for row in rows:
+                table.add([row[column] for column in columns])
+                if as_json is not None:
+                    as_json.add(row)
+        except BaseException as error:
+            for writer in writers:
+                writer.abort(error)
+            raise
+        for writer in writers:
+            writer.close()
+        self._add(f"{stem}.csv", rows=table.rows, schema={"fields": [{"name": c, "type": "any"} for c in columns]})
+        if as_json is not None:
+            self._add(f"{stem}.json", records=as_json.rows)
 
     def _table_schema(self, path: str) -> dict[str, Any]:
         """The Table Schema of one of a year's CSV tables: its Spanish headers and their types."""

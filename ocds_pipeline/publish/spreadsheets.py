@@ -1,4 +1,4 @@
-"""CSV tables and Excel workbooks that open cleanly and cannot run anything.
+"""CSV tables and Excel workbooks that open cleanly and cannot run anything (and a table's JSON copy).
 
 A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) gets a leading apostrophe, in CSV and in Excel alike (OWASP's advice
@@ -13,6 +13,8 @@ import csv
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..atomic import atomic_open
 from .xlsx import XlsxWriter
@@ -54,6 +56,30 @@ class CsvTable:
         self.rows += 1
 
     def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def abort(self, error: BaseException) -> None:
+        self._context.__exit__(type(error), error, error.__traceback__)
+
+
+class JsonTable:
+    """A table's rows as one JSON array of objects, written row by row: the same bytes as ``orjson.dumps(rows,
+    option=orjson.OPT_INDENT_2)`` (the indicators table has a row per buyer, year and indicator)."""
+
+    def __init__(self, path: Path) -> None:
+        self.rows = 0
+        self._context = atomic_open(path, "wb")
+        self._file = self._context.__enter__()
+        self._file.write(b"[")
+
+    def add(self, row: dict[str, Any]) -> None:
+        # Strings escape their line breaks, so every b"\n" is the layout's: each row one level deeper.
+        body = orjson.dumps(row, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  ")
+        self._file.write((b",\n  " if self.rows else b"\n  ") + body)
+        self.rows += 1
+
+    def close(self) -> None:
+        self._file.write(b"\n]" if self.rows else b"]")
         self._context.__exit__(None, None, None)
 
     def abort(self, error: BaseException) -> None:

@@ -146,11 +146,11 @@ def _column(frame: Any, column: str) -> list[Any]:
     return [_clean(value) for value in frame[column].tolist()]
 
 
-def indicator_rows(tables: Facts) -> list[dict[str, Any]]:
+def indicator_rows(tables: Facts) -> Iterator[dict[str, Any]]:
     """Every indicator for every grouping: exact values, and a rounded one for people. Built a column
-    at a time: the buyer grouping alone has a row per buyer, year and indicator."""
+    at a time, a grouping at a time, and given a row at a time: the buyer grouping alone has a row per
+    buyer, year and indicator."""
     registry = {indicator.code: indicator for indicator in load_registry()}
-    rows: list[dict[str, Any]] = []
     for grouping in GROUPINGS:
         frame = summarise(tables, grouping)
         size = len(frame)
@@ -170,8 +170,8 @@ def indicator_rows(tables: Facts) -> list[dict[str, Any]]:
                    "eligible": _column(frame, "eligible"), "coverage": _column(frame, "coverage"),
                    "not_computable": _column(frame, "not_computable")}
         columns["year"] = [None if year is None else int(year) for year in columns["year"]]
-        rows += [dict(zip(INDICATOR_COLUMNS, row)) for row in zip(*(columns[column] for column in INDICATOR_COLUMNS))]
-    return rows
+        for row in zip(*(columns[column] for column in INDICATOR_COLUMNS)):
+            yield dict(zip(INDICATOR_COLUMNS, row))
 
 
 def ranking_rows(tables: Facts, suppliers: Suppliers) -> list[dict[str, Any]]:
