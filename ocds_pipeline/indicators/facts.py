@@ -345,7 +345,7 @@ def combine(parts: Iterable[Facts]) -> Facts:
         del part  # before the next part is loaded
     if not rows:
         return empty if empty is not None else facts(())
-    order = processes.column("ocid").astype(str).to_numpy().argsort(kind="stable")
+    order = ocid_order(processes.column("ocid"))
     if (order == np.arange(len(order))).all():
         return Facts(processes.frame(), parties.frame())
     position = np.empty_like(order)
@@ -420,7 +420,7 @@ def _joined_categorical(pieces: list[tuple[np.ndarray, list[Any]]]) -> pd.Catego
 def _in_ocid_order(processes: pd.DataFrame, parties: pd.DataFrame) -> Facts:
     """Both tables in ocid order, so that every sum and every result is the same whatever order
     the processes came in (float sums depend on their order)."""
-    order = processes["ocid"].astype(str).to_numpy().argsort(kind="stable")
+    order = ocid_order(processes["ocid"])
     if (order == np.arange(len(order))).all():
         return Facts(processes, parties)
     position = np.empty_like(order)
@@ -428,3 +428,20 @@ def _in_ocid_order(processes: pd.DataFrame, parties: pd.DataFrame) -> Facts:
     parties = parties.assign(process=position[parties["process"].to_numpy(dtype="int64")])
     parties = parties.sort_values("process", kind="stable").reset_index(drop=True)
     return Facts(processes.iloc[order].reset_index(drop=True), parties)
+
+
+def ocid_order(ocids: pd.Series) -> np.ndarray:
+    """The rows' order by ocid as text (a missing one as "None"), stable. The ocids themselves are compared:
+    ``astype(str)`` would copy them all into an Arrow column and back into new Python strings (at a million
+    processes, some 200 MB for a moment)."""
+    values = ocids.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(value) for value in values], dtype=object)
+    return values.argsort(kind="stable")
+
+
+def has_repeats(ocids_in_order: pd.Series) -> bool:
+    """Whether an ocid comes twice, in a column in ocid order (as :func:`combine` gives): no hash table of
+    every ocid, as ``is_unique`` builds, only neighbours compared."""
+    values = ocids_in_order.to_numpy(dtype=object)
+    return bool((values[1:] == values[:-1]).any())

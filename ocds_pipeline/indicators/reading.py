@@ -24,7 +24,7 @@ from ..progress import Reporter
 from ..schemas import SchemaResolver
 from ..sources.ocds import OcdsReadStats
 from ..sources.ocds_blocks import Block, BlockSplitError, plan_blocks, read_block
-from .facts import Facts, combine, facts
+from .facts import Facts, combine, facts, has_repeats
 
 BLOCK_SIZE = 32 << 20  # a worker's share at a time: some 7,000 compiled releases
 PROGRESS_EVERY = 10_000  # processes between two reports, when read in one process
@@ -71,7 +71,7 @@ def _in_blocks(blocks: list[Block], merger: Merger, workers: int, progress: Repo
     part is held once its columns are taken): a file in ocid order gives tables already in ocid order,
     which :func:`.facts.combine` then need not sort."""
     tables = combine(_block_parts(blocks, merger, workers, progress))
-    if not tables.processes["ocid"].is_unique:
+    if has_repeats(tables.processes["ocid"]):
         raise NotGroupedError("an ocid comes back after another one")
     return tables
 
