@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
@@ -144,9 +144,14 @@ _LISTED = ("written", "carried", "changed", "notes")
 
 
 def _year_statistics(year: str) -> YearStatistics:
-    """What the statistics take from one year of the store."""
+    """What the statistics take from one year of the store, put in the year cache; given back without its
+    facts, which no publish process holds (at a national scale some 50 MB a year): they are read back from
+    the cache, a year at a time, when the years are combined."""
     index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
-    return year_statistics(index, forked.get("privacy").document)
+    part = year_statistics(index, forked.get("privacy").document)
+    counted = replace(part, facts=None)
+    forked.get("cache").put(year, forked.get("signatures")[year], counted, part.facts)
+    return counted
 
 
 def _year_files(year: str) -> dict[str, Any]:
@@ -379,28 +384,23 @@ class _Build:
         missing = [year for year, signature in signatures.items() if not cache.has(year, signature)]
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
 
-        def kept(year: str) -> YearStatistics:
-            """A year's part from the cache (made again, here, should its entry have gone bad since it was checked)."""
-            part = cache.get(year, signatures[year])
-            if part is None:
-                part = _year_statistics(year)
-                cache.put(year, signatures[year], part)
-            return part
+        def kept(year: str, item: int) -> Any:
+            """A year's statistics (item 0) or facts (1) from the cache; the year is made again, here, should its
+            entry have gone bad since it was checked."""
+            found = cache.get(year, signatures[year], item)
+            if found is None:
+                _year_statistics(year)
+                found = cache.get(year, signatures[year], item)
+            return found
 
-        with forked.inherited(self.store, privacy=self.spreadsheets):
+        with forked.inherited(self.store, privacy=self.spreadsheets, cache=cache, signatures=signatures):
             made = iter(forked.in_workers(_year_statistics, missing, self.workers))
             for year, totals in self.totals.items():
-                if year in missing:
-                    part = next(made)
-                    cache.put(year, signatures[year], part)
-                else:
-                    part = kept(year)
-                combined.add(year, part)
-                del part  # each year's facts are read back from the cache, one at a time, to be combined
+                combined.add(year, next(made) if year in missing else kept(year, 0))
                 done += totals["processes"]
                 if self.progress:
                     self.progress("processes counted (statistics)", done, processes)
-            tables = combine(kept(year).facts for year in self.totals)
+            tables = combine(kept(year, 1) for year in self.totals)
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))

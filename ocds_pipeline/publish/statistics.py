@@ -65,7 +65,7 @@ class Suppliers:
 class YearStatistics:
     """What the statistics take from one year's compiled releases."""
 
-    facts: Facts
+    facts: Facts | None  # None once kept apart (a publish's year cache keeps them after the rest)
     suppliers: Suppliers
     quality: QualityCounts  # of the data as stored; the others are of the published documents
     projects: list[tuple[str, str]]  # (ocid, first release date) of each process naming a works project

@@ -36,24 +36,29 @@ class YearCache:
         self.folder, self.key = Path(folder), key
 
     def has(self, year: str, signature: Any) -> bool:
-        """Whether ``year``'s entry was made under this key and ``signature`` (its value is not read)."""
-        return self._read(year, signature, value=False) is not None
+        """Whether ``year``'s entry was made under this key and ``signature`` (its values are not read)."""
+        return self._read(year, signature, None) is not None
 
-    def get(self, year: str, signature: Any) -> Any | None:
-        """The entry of ``year`` if it was made under this key and ``signature``, else None."""
-        return self._read(year, signature, value=True)
+    def get(self, year: str, signature: Any, item: int = 0) -> Any | None:
+        """Value number ``item`` of ``year``'s entry if it was made under this key and ``signature``, else None."""
+        return self._read(year, signature, item)
 
-    def put(self, year: str, signature: Any, value: Any) -> None:
-        """An entry is its key, then its value: two pickles, so that :meth:`has` reads the key alone."""
-        write_bytes(self._path(year), pickle.dumps([self.key, signature], protocol=pickle.HIGHEST_PROTOCOL)
-                    + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(self, year: str, signature: Any, *values: Any) -> None:
+        """An entry is its key, then its values: one pickle each, so that :meth:`has` reads the key alone and
+        :meth:`get` no value after the one asked for (a year's statistics come before its facts)."""
+        write_bytes(self._path(year), b"".join(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+                                               for item in ([self.key, signature], *values)))
 
-    def _read(self, year: str, signature: Any, value: bool) -> Any | None:
+    def _read(self, year: str, signature: Any, item: int | None) -> Any | None:
         try:
             with self._path(year).open("rb") as handle:
                 if pickle.load(handle) != [self.key, signature]:  # noqa: S301 (written by this tool, never published)
                     return None
-                return pickle.load(handle) if value else True  # noqa: S301
+                if item is None:
+                    return True
+                for _ in range(item):
+                    pickle.load(handle)  # noqa: S301
+                return pickle.load(handle)  # noqa: S301
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 (damaged or of another version of this tool: made again)

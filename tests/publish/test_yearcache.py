@@ -37,6 +37,17 @@ def test_an_entry_whose_value_is_damaged_behind_its_key_is_not_trusted(tmp_path)
     assert cache.has("2024", [1]) and cache.get("2024", [1]) is None
 
 
+def test_an_entry_holds_values_read_one_after_the_other(tmp_path):
+    """A year's statistics come before its facts: reading the first does not need the second to be whole."""
+    cache = YearCache(tmp_path, "key")
+    cache.put("2024", [1], {"quality": 1}, list(range(1000)))
+    assert cache.get("2024", [1]) == {"quality": 1} and cache.get("2024", [1], 1) == list(range(1000))
+    path = tmp_path / "2024.pickle"
+    path.write_bytes(path.read_bytes()[:-100])
+    assert cache.get("2024", [1]) == {"quality": 1} and cache.get("2024", [1], 1) is None
+    assert cache.get("2024", [1], 2) is None  # no such value
+
+
 def test_keep_deletes_the_years_no_process_is_in(tmp_path):
     cache = YearCache(tmp_path, "key")
     for year in ("2023", "2024", "undated"):
