@@ -400,6 +400,7 @@ class _Build:
                 done += totals["processes"]
                 if self.progress:
                     self.progress("processes counted (statistics)", done, processes)
+            next(made, None)  # every year is in: the workers end now, not once the years are combined
             tables = combine(kept(year, 1) for year in self.totals)
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors

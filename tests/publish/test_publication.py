@@ -368,6 +368,30 @@ def test_statistics_from_kept_years_are_those_of_a_fresh_publish(tmp_path, daily
     assert {path: kept[path] for path in compared} == {path: made[path] for path in compared}
 
 
+def test_the_statistics_workers_end_before_the_years_are_combined(tmp_path, daily, monkeypatch):
+    """Each worker holds a few hundred MB at a national scale: none should idle while the publish process
+    combines the years (its own peak)."""
+    import multiprocessing
+
+    from ocds_pipeline.publish import publication
+
+    store_path = small_store(tmp_path, daily)
+    alive = []
+
+    def combine(parts):
+        alive.append(len(multiprocessing.active_children()))
+        return publication_combine(parts)
+
+    publication_combine = publication.combine
+    monkeypatch.setattr(publication, "combine", combine)
+    store = Store(str(store_path))
+    try:
+        publish(store, tmp_path / "pub", Config(), SchemaResolver.from_env(), workers=2)
+    finally:
+        store.close()
+    assert alive == [0]
+
+
 def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     """The years' files and statistics made in two forked workers (each over its own connections) give
     the same publication, byte for byte, as one process; the parent's connections still work after."""
