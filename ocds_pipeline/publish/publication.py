@@ -26,6 +26,7 @@ from ..config import Config
 from ..docgen import render_indicators, render_mapping
 from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..indicators.facts import combine
+from ..memory import release_freed_memory
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
 from ..privacy import Privacy, declared
@@ -212,6 +213,7 @@ class _Build:
         self._full()
         self._changes()
         self._statistics()
+        release_freed_memory()  # the statistics' peak, not to be the site's starting point
         self._documents()
         self._site(dated)
         self._manifest(dated)
