@@ -408,6 +408,7 @@ class _Build:
         self.result.merge_errors = combined.errors
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
         self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
+        del tables  # some 300 MB at a national scale, not to be held while the OC4IDS projects are collected
         write_quality_report(combined.quality.report(self.schema), self.staged / "quality")
         for name in QUALITY_FILES:
             self._add(f"quality/{name}")

@@ -368,28 +368,39 @@ def test_statistics_from_kept_years_are_those_of_a_fresh_publish(tmp_path, daily
     assert {path: kept[path] for path in compared} == {path: made[path] for path in compared}
 
 
-def test_the_statistics_workers_end_before_the_years_are_combined(tmp_path, daily, monkeypatch):
-    """Each worker holds a few hundred MB at a national scale: none should idle while the publish process
-    combines the years (its own peak)."""
+def test_the_statistics_hold_neither_workers_nor_facts_longer_than_needed(tmp_path, daily, monkeypatch):
+    """Each worker holds a few hundred MB at a national scale, and so do the combined facts: no worker idles
+    while the publish process combines the years (its own peak), and the facts are let go before the OC4IDS
+    projects are collected."""
+    import gc
     import multiprocessing
+    import weakref
 
     from ocds_pipeline.publish import publication
 
     store_path = small_store(tmp_path, daily)
-    alive = []
+    alive, combined, held = [], [], []
 
     def combine(parts):
         alive.append(len(multiprocessing.active_children()))
-        return publication_combine(parts)
+        tables = publication_combine(parts)
+        combined.append(weakref.ref(tables.processes))
+        return tables
 
-    publication_combine = publication.combine
+    def projects(build, *args):
+        gc.collect()
+        held.append(combined[0]() is not None)
+        return publication_projects(build, *args)
+
+    publication_combine, publication_projects = publication.combine, publication._Build._projects
     monkeypatch.setattr(publication, "combine", combine)
+    monkeypatch.setattr(publication._Build, "_projects", projects)
     store = Store(str(store_path))
     try:
         publish(store, tmp_path / "pub", Config(), SchemaResolver.from_env(), workers=2)
     finally:
         store.close()
-    assert alive == [0]
+    assert alive == [0] and held == [False]
 
 
 def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
