@@ -46,8 +46,7 @@ def _copies(part: Facts, copies: int) -> Iterator[Facts]:
     yield part
     for number in range(1, copies):
         suffix = f"-{number}"
-        yield Facts(part.processes.assign(ocid=part.processes["ocid"].astype(str) + suffix),
-                    part.parties.assign(ocid=part.parties["ocid"].astype(str) + suffix))
+        yield Facts(part.processes.assign(ocid=part.processes["ocid"].astype(str) + suffix), part.parties)
 
 
 def summarise(folder: Path, held: bool) -> None:

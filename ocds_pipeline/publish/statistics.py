@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
+import pandas as pd
+import pyarrow as pa
 
 from ..indicators.facts import Facts, facts
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
+from ..texts import Texts
 from ..validate.quality import QualityCounts
 
 GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("month",), ("year", "regime"), ("year", "province"),
@@ -32,33 +35,50 @@ INDICATOR_COLUMNS = ["grouping", *GROUP_COLUMNS, "indicator", "name_es", "name_e
 RANKING_COLUMNS = ["year", "rank", "supplier", "ruc", "id", "awarded_value", "processes"]
 
 
-@dataclass
 class Suppliers:
-    """Each supplier's name and RUC, as first seen in ocid order (compiled releases come in ocid order),
-    and the ocid it was first seen in, so that parts of the ocids merge to the same choice."""
+    """Each supplier's name and RUC as first seen in ocid order (compiled releases come in ocid order), with
+    the ocid it was first seen in, so that parts of the ocids merge to the same choice. Kept as compact text
+    columns (:class:`~ocds_pipeline.texts.Texts`), a row per supplier and part, chosen between only when the
+    ranking is written: at a national scale, dictionaries of every supplier held some 130 MB through the
+    statistics."""
 
-    names: dict[str, str | None] = field(default_factory=dict)
-    rucs: dict[str, str | None] = field(default_factory=dict)
-    first: dict[str, str] = field(default_factory=dict)
+    COLUMNS = ("org", "name", "ruc", "first")
+
+    def __init__(self) -> None:
+        self.columns = {name: Texts() for name in self.COLUMNS}
+        self._seen: set[str] = set()  # this part's suppliers (a part notes its processes in one process)
 
     def note(self, compiled: dict[str, Any]) -> None:
         parties = {party.get("id"): party for party in objs(compiled, "parties")}
         for award in objs(compiled, "awards"):
             for supplier in objs(award, "suppliers"):
                 org = supplier.get("id")
-                if org is None or org in self.names:
+                if org is None or str(org) in self._seen:
                     continue
+                self._seen.add(str(org))
                 party = parties.get(org, {})
-                self.names[org] = supplier.get("name") or party.get("name")
                 identifier = obj(party, "identifier")
-                self.rucs[org] = identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None
-                self.first[org] = str(compiled.get("ocid"))
+                row = (org, supplier.get("name") or party.get("name"),
+                       identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None, str(compiled.get("ocid")))
+                for name, value in zip(self.COLUMNS, row):
+                    self.columns[name].append(None if value is None else str(value))
 
     def merge(self, other: "Suppliers") -> None:
-        """Add another part's suppliers: for each, the name and RUC of the lower ocid."""
-        for org, ocid in other.first.items():
-            if org not in self.first or ocid < self.first[org]:
-                self.names[org], self.rucs[org], self.first[org] = other.names[org], other.rucs[org], ocid
+        """Add another part's suppliers (parts are of disjoint ocids)."""
+        for name, column in other.columns.items():
+            self.columns[name].extend(column)
+
+    def chosen(self) -> pd.DataFrame:
+        """Name and RUC by supplier id (as text): those of the part that saw it at the lowest ocid."""
+        table = pa.table({name: column.arrow() for name, column in self.columns.items()}).to_pandas()
+        table = table.sort_values(["org", "first"], kind="stable").drop_duplicates("org")
+        return table.set_index("org")[["name", "ruc"]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"columns": self.columns}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.columns, self._seen = state["columns"], set()
 
 
 @dataclass
@@ -182,11 +202,12 @@ def ranking_rows(tables: Facts, suppliers: Suppliers) -> list[dict[str, Any]]:
     rows = []
     grouped = supplied.groupby(["year", "org"], observed=True).agg(awarded_value=("value", "sum"),
                                                                    processes=("process", "nunique")).reset_index()
+    named = suppliers.chosen()
+    grouped = grouped.join(named, on=grouped["org"].astype(str).rename("key"))
     for year, group in grouped.groupby("year", sort=True):
         ordered = sorted(group.to_dict("records"), key=lambda r: (-(_clean(r["awarded_value"]) or 0), str(r["org"])))
         for rank, record in enumerate(ordered, 1):
-            org = record["org"]
-            rows.append({"year": int(year), "rank": rank, "supplier": suppliers.names.get(org), "ruc": suppliers.rucs.get(org),
-                         "id": org, "awarded_value": round(_clean(record["awarded_value"]) or 0.0, 2),
+            rows.append({"year": int(year), "rank": rank, "supplier": _clean(record["name"]), "ruc": _clean(record["ruc"]),
+                         "id": record["org"], "awarded_value": round(_clean(record["awarded_value"]) or 0.0, 2),
                          "processes": int(record["processes"])})
     return rows

@@ -3,9 +3,12 @@ market a process is in. Each case is written by hand from the rule in docs/indic
 
 import math
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ocds_pipeline.indicators.facts import _date, _market, buyer_party
+from ocds_pipeline.indicators.facts import _date, _market, buyer_party, ocid_order, party_rows
 
 BUYER = {"id": "EC-RUC-1760013210001", "name": "Municipio", "roles": ["buyer", "procuringEntity"]}
 OTHER = {"id": "EC-RUC-0990017514001", "name": "Proveedor", "roles": ["supplier"]}
@@ -176,3 +179,24 @@ def test_a_procedure_type_listed_with_its_own_minimum_period(monkeypatch):
     assert facts._minimum_days("Licitación") == 22.0
     assert facts._minimum_days("Cotización") == 15.0
     assert facts._minimum_days(None) == 15.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=6), st.none()), max_size=40), st.booleans())
+def test_ocids_are_ordered_as_python_orders_their_text_ties_kept_in_place(ocids, as_objects):
+    """Arrow's order (text held by Arrow: pandas' strings) and the objects' order are Python's: by code point,
+    a missing ocid as "None", equal ocids in the order they came."""
+    column = pd.Series(ocids, dtype=object if as_objects else None)
+    expected = sorted(range(len(ocids)), key=lambda row: (str(ocids[row]), row))
+    assert ocid_order(column).tolist() == expected
+
+
+def test_a_party_row_does_not_repeat_its_process_ocid():
+    compiled = {"ocid": "ocds-x-1", "parties": [{"id": "EC-1", "roles": ["tenderer", "supplier"]}],
+                "tender": {"tenderers": [{"id": "EC-1"}]},
+                "awards": [{"id": "a", "status": "active", "suppliers": [{"id": "EC-1"}],
+                            "value": {"amount": 10, "currency": "USD"}}]}
+    rows = party_rows(compiled)
+    assert [sorted(row) for row in rows] == [["org", "role", "value"]] * 2
+    assert [(row["role"], row["org"]) for row in rows] == [("tenderer", "EC-1"), ("supplier", "EC-1")]
+    assert math.isnan(rows[0]["value"]) and rows[1]["value"] == 10.0

@@ -1,12 +1,16 @@
 """The publication's statistics taken a year at a time (ocds_pipeline.publish.statistics)."""
 
 import gc
+import pickle
 import weakref
+from dataclasses import replace
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocds_pipeline.indicators.facts import combine
-from ocds_pipeline.publish.statistics import fact_tables, year_statistics
+from ocds_pipeline.publish.statistics import Combined, fact_tables, ranking_rows, year_statistics
 from tests.indicators.test_indicators import process
 
 
@@ -41,3 +45,34 @@ def test_the_years_are_combined_one_at_a_time_into_the_whole():
     whole, _ = fact_tables(compiled(ocid, when) for ocid, when in in_ocid_order)
     assert tables.processes.equals(whole.processes) and tables.parties.equals(whole.parties)
     assert len(alive) == 3
+
+def supplied(ocid, when, supplier, name, ruc):
+    """A process awarded to ``supplier``, which it names ``name`` with RUC ``ruc``."""
+    release = compiled(ocid, when)
+    release["awards"][0]["suppliers"] = [{"id": supplier, "name": name}]
+    release["parties"] = [{"id": supplier, "name": name, "roles": ["supplier"],
+                           "identifier": {"scheme": "EC-RUC", "id": ruc}}]
+    return release
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2023", "2024", "2025"]), st.sampled_from(["S1", "S2"]),
+                          st.sampled_from(["Uno", "Otro"]), st.sampled_from(["1790000000001", "0990000000001"])),
+                min_size=1, max_size=12))
+def test_a_supplier_is_named_as_at_its_lowest_ocid_whichever_year_part_saw_it(processes):
+    """The ranking names a supplier (and gives its RUC) as the first process in ocid order names it, whether the
+    suppliers come from one pass or from years passed separately (in workers, sent pickled) and merged."""
+    releases = [(f"ocds-a-{number:02d}", when, supplied(f"ocds-a-{number:02d}", when, *rest))
+                for number, (when, *rest) in enumerate(processes)]
+    whole, suppliers = fact_tables(release for _, _, release in releases)
+    combined = Combined()
+    for when in ("2025", "2023", "2024"):
+        rows = [(ocid, f"{when}-06-01", orjson.dumps(release), None) for ocid, year_, release in releases if year_ == when]
+        combined.add(when, pickle.loads(pickle.dumps(replace(year_statistics(rows, lambda d: d), facts=None))))
+    expected = ranking_rows(whole, suppliers)
+    assert ranking_rows(whole, combined.suppliers) == expected
+    first = {}
+    for _, _, release in releases:
+        party = release["parties"][0]
+        first.setdefault(party["id"], (party["name"], party["identifier"]["id"]))
+    assert {row["id"]: (row["supplier"], row["ruc"]) for row in expected} == first

@@ -1,5 +1,7 @@
 """Every data-quality check has a passing and a failing case (and is not applicable without its fields)."""
 
+import pickle
+
 import pytest
 
 from ocds_pipeline.extensions import patched_release_schema
@@ -225,3 +227,14 @@ def test_usability_index_by_hand():
     assert report.usability["index"] == round((8 / 9 + 2 / 6) / 2, 4)
     assert report.usability["groups"]["buyer"] == 1.0 and report.usability["groups"]["supplier"] == 0.5
     assert report.usability["groups"]["deadline"] == 1.0  # only GOOD is competitive
+
+
+def test_repeated_tender_ids_are_reported_in_the_order_first_seen_across_merged_parts():
+    first, second = DatasetCounts(), DatasetCounts()
+    for tender_id in ("B", "A", "C", "B"):
+        first.add(with_tender(tender_id=tender_id))
+    for tender_id in ("D", "A", "E", "D", "D"):
+        second.add(with_tender(tender_id=tender_id))
+    first.merge(pickle.loads(pickle.dumps(second)))  # as a publish's workers send their parts
+    ok, measured = dataset_results(first)["unique.tender_id"]
+    assert ok is False and measured == {"repeated tender ids": ["B", "A", "D"], "count": 3}

@@ -1,7 +1,8 @@
 """Dataset checks after pelican: distributions, repetitions and uniqueness over all processes at once.
 
 Counts accumulate one compiled release at a time. Monetary values are kept as 8-byte floats per
-currency (the value checks need all of them); everything else is counters of codes and ids.
+currency (the value checks need all of them), tender ids as compact text (:mod:`ocds_pipeline.texts`);
+everything else is counters of codes and ids.
 Values are not converted between currencies (no exchange rates offline): the top-1 % check uses
 USD amounts — Ecuador's currency — and the repetition check counts (amount, currency) pairs.
 """
@@ -15,6 +16,7 @@ from typing import Any, Iterable
 
 import numpy
 
+from ...texts import Texts
 from .process import DOCUMENT_STAGES, MILESTONE_STAGES, amount_of, objects_in
 
 VALUE_KINDS = ("tender", "awards", "contracts")
@@ -38,7 +40,7 @@ class DatasetCounts:
     processes: int = 0
     codes: dict[str, Counter] = field(default_factory=dict)  # distribution name -> code counts
     buyers: Counter = field(default_factory=Counter)
-    tender_ids: Counter = field(default_factory=Counter)
+    tender_ids: Texts = field(default_factory=Texts)  # one per process: held as Arrow text, not a Counter
     values: dict[str, dict[str, array]] = field(default_factory=lambda: {kind: {} for kind in VALUE_KINDS})
 
     def _count(self, name: str, values: Iterable[Any]) -> None:
@@ -78,7 +80,7 @@ class DatasetCounts:
         if buyer is not None:
             self.buyers[str(buyer)] += 1
         if tender.get("id") is not None:
-            self.tender_ids[str(tender["id"])] += 1
+            self.tender_ids.append(str(tender["id"]))
 
 
     def merge(self, other: "DatasetCounts") -> None:
@@ -87,7 +89,7 @@ class DatasetCounts:
         for name, counter in other.codes.items():
             self.codes.setdefault(name, Counter()).update(counter)
         self.buyers.update(other.buyers)
-        self.tender_ids.update(other.tender_ids)
+        self.tender_ids.extend(other.tender_ids)
         for kind, by_currency in other.values.items():
             for currency, amounts in by_currency.items():
                 self.values[kind].setdefault(currency, array("d")).extend(amounts)
@@ -128,7 +130,7 @@ def dataset_results(counts: DatasetCounts) -> dict[str, tuple[bool | None, Any]]
     enough_buyers = buyers_total >= BUYER_MINIMUM  # pelican skips the buyer checks below 1,000 processes with one
     top_buyer = counts.buyers.most_common(1)[0][1] / buyers_total if buyers_total else None
     single_buyers = sum(1 for n in counts.buyers.values() if n == 1) / len(counts.buyers) if counts.buyers else None
-    repeated_ids = [tid for tid, n in counts.tender_ids.items() if n > 1]
+    repeated_ids = counts.tender_ids.repeated()
     categories = codes("distribution.main_procurement_category")
     largest_category = max(categories.values()) / sum(categories.values()) if categories else None
     results: dict[str, tuple[bool | None, Any]] = {}
