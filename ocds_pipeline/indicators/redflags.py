@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -178,47 +178,92 @@ class _Flags:
 
 
 def red_flags(compiled_releases: Iterable[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
-    """Compute every red flag over compiled releases; only flagged entities appear.
-
-    One pass: each process is flagged by the per-process rules as it comes, and leaves only what the
-    dataset-wide rules count (a winning difference, per-organisation tallies), so memory grows with
-    organisations, not with processes."""
-    settings = settings or Settings()
-    on = set(CODES) if settings.enabled is None else set(settings.enabled)
-    flags = _Flags()
-    per_process = [rule for code, rule in (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
-                   if code in on]
-    priced = [rule for code, rule in (("R028", _r028), ("R036", _r036)) if code in on]
-    tallies: list[Any] = [_WinningDifferences(settings, on)] if on & {"R024", "R058"} else []
-    tallies += [tally(settings) for code, tally in (("R025", _BidsWon), ("R038", _Disqualified), ("R048", _SupplierVariety))
-                if code in on]
-    for process in _eligible(compiled_releases, settings):
-        for rule in per_process:
-            rule(process, settings, flags)
-        if priced and _price_comparison(process, settings):
-            for rule in priced:
-                rule(process, settings, flags)
-        for tally in tallies:
-            tally.add(process)
-    for tally in tallies:
-        tally.flag(flags)
-    out = {group: {key: dict(codes) for key, codes in sorted(entries.items())}
-           for group, entries in flags.result.items() if entries}
-    out["Meta"] = flags.meta
-    return out
-
-
-def _eligible(compiled_releases: Iterable[dict[str, Any]], settings: Settings) -> Iterator[_Process]:
-    currency = settings.currency
+    """Compute every red flag over compiled releases (in ocid order); only flagged entities appear."""
+    tallies = RedFlagTallies(settings or Settings())
     for compiled in compiled_releases:
-        tender = compiled.get("tender") or {}
-        if not isinstance(compiled.get("ocid"), str) or tender.get("status") == "cancelled":
-            continue
-        if tender.get("procurementMethodDetails") in settings.excluded_procurement_method_details:
-            continue
-        if currency is None:
-            currency = _first_currency(compiled)
-        yield _Process(compiled, currency)
+        tallies.add(compiled)
+    return flagged([tallies])
+
+
+class RedFlagTallies:
+    """What the red flags take from processes, one compiled release at a time in ocid order: each process is
+    flagged by the per-process rules as it comes, and leaves only what the dataset-wide rules count (a winning
+    difference, per-organisation tallies), so memory grows with organisations and price-compared processes.
+
+    Tallies of disjoint sets of processes (a publication's years, counted in its workers) give, together
+    (:func:`flagged`), the flags of one pass over all of them. cardinal reads money in the first currency
+    seen: ``start`` (ocid, currency) gives that currency from that ocid on, when it was seen in another set.
+    """
+
+    def __init__(self, settings: Settings, start: tuple[str, str | None] | None = None) -> None:
+        self.settings, self.start = settings, start
+        self.on = set(CODES) if settings.enabled is None else set(settings.enabled)
+        self.flags = _Flags()
+        self.tallies: list[Any] = [_WinningDifferences(settings, self.on)] if self.on & {"R024", "R058"} else []
+        self.tallies += [tally(settings) for code, tally in (("R025", _BidsWon), ("R038", _Disqualified),
+                                                              ("R048", _SupplierVariety)) if code in self.on]
+        self.currency = settings.currency
+        self.first_currency: tuple[str, str] | None = None  # (ocid, currency) where this set first saw one
+        self.last_without: str | None = None  # the last eligible ocid read before a currency was known
+
+    def add(self, compiled: dict[str, Any]) -> None:
+        settings, tender = self.settings, compiled.get("tender") or {}
+        ocid = compiled.get("ocid")
+        if not isinstance(ocid, str) or tender.get("status") == "cancelled" \
+                or tender.get("procurementMethodDetails") in settings.excluded_procurement_method_details:
+            return
+        if self.start is not None:
+            self.currency = self.start[1] if ocid >= self.start[0] else None
+        elif self.currency is None:
+            self.currency = _first_currency(compiled)
+            if self.currency is None:
+                self.last_without = ocid
+            else:
+                self.first_currency = (ocid, self.currency)
+        process = _Process(compiled, self.currency)
+        for code, rule in _PER_PROCESS:
+            if code in self.on:
+                rule(process, settings, self.flags)
+        if _price_comparison(process, settings):
+            for code, rule in _PRICED:
+                if code in self.on:
+                    rule(process, settings, self.flags)
+        for tally in self.tallies:
+            tally.add(process)
+
+    def exact(self, first: tuple[str, str] | None) -> bool:
+        """Whether these tallies read money as one pass over every set would, ``first`` being where that pass
+        first saw a currency: the same currency, and no process of this set read without one after it."""
+        if self.start is not None or self.settings.currency is not None or first is None:
+            return True
+        return (self.first_currency is None or self.first_currency[1] == first[1]) \
+            and (self.last_without is None or self.last_without < first[0])
+
+    def merge(self, other: "RedFlagTallies") -> None:
+        for group, entries in other.flags.result.items():
+            for key, codes in entries.items():
+                self.flags.result[group][key].update(codes)
+        for mine, theirs in zip(self.tallies, other.tallies):
+            mine.merge(theirs)
+
+
+def first_currency(parts: Iterable[RedFlagTallies]) -> tuple[str, str] | None:
+    """Where one pass over every part's processes would first see a currency (the lowest ocid of theirs)."""
+    return min((part.first_currency for part in parts if part.first_currency is not None), default=None)
+
+
+def flagged(parts: list[RedFlagTallies]) -> dict[str, Any]:
+    """The red flags of the tallies of disjoint sets of processes, each :meth:`RedFlagTallies.exact`, in
+    cardinal's shape (each entity's codes in the order of :data:`CODES`). The first part takes in the others."""
+    whole = parts[0] if parts else RedFlagTallies(Settings())
+    for part in parts[1:]:
+        whole.merge(part)
+    for tally in whole.tallies:
+        tally.flag(whole.flags)
+    out = {group: {key: {code: codes[code] for code in CODES if code in codes} for key, codes in sorted(entries.items())}
+           for group, entries in whole.flags.result.items() if entries}
+    out["Meta"] = whole.flags.meta
+    return out
 
 
 def _first_currency(compiled: dict[str, Any]) -> str | None:
@@ -334,6 +379,9 @@ class _WinningDifferences:
             if found is not None:
                 self.differences[process.ocid] = found
 
+    def merge(self, other: "_WinningDifferences") -> None:
+        self.differences.update(other.differences)
+
     def flag(self, flags: _Flags) -> None:
         settings, on, differences = self.settings, self.on, self.differences
         if not differences:
@@ -372,6 +420,11 @@ class _BidsWon:
             self.bid_in[tenderer] += 1
             self.won[tenderer] += tenderer in winners
 
+    def merge(self, other: "_BidsWon") -> None:
+        for tenderer, count in other.bid_in.items():
+            self.bid_in[tenderer] += count
+            self.won[tenderer] += other.won[tenderer]
+
     def flag(self, flags: _Flags) -> None:
         settings, bid_in, won = self.settings, self.bid_in, self.won
         if not bid_in:
@@ -388,13 +441,19 @@ class _BidsWon:
                 flags.flag("Tenderer", tenderer, "R025", ratio)
 
 
+def _no_bids() -> list[int]:
+    """Disqualified bids, submitted bids and processes of an organisation not yet seen (a function, not a
+    lambda, so that tallies can be pickled: a publication's workers send theirs)."""
+    return [0, 0, 0]
+
+
 class _Disqualified:
     """R038: the share of submitted bids disqualified, per buyer, procuring entity and tenderer."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         # disqualified, submitted, processes
-        self.counts = {group: defaultdict(lambda: [0, 0, 0]) for group in ("Buyer", "ProcuringEntity", "Tenderer")}
+        self.counts = {group: defaultdict(_no_bids) for group in ("Buyer", "ProcuringEntity", "Tenderer")}
 
     def add(self, process: _Process) -> None:
         submitted = process.submitted()
@@ -412,6 +471,13 @@ class _Disqualified:
                 entry = self.counts["Tenderer"][tenderer]
                 entry[0] += bid["status"] == "disqualified"
                 entry[1] += 1
+
+    def merge(self, other: "_Disqualified") -> None:
+        for group, entries in other.counts.items():
+            for key, theirs in entries.items():
+                mine = self.counts[group][key]
+                for number, count in enumerate(theirs):
+                    mine[number] += count
 
     def flag(self, flags: _Flags) -> None:
         settings = self.settings
@@ -456,6 +522,12 @@ class _SupplierVariety:
         for supplier in suppliers_here:
             self.awarded_in[supplier] += 1
 
+    def merge(self, other: "_SupplierVariety") -> None:
+        for supplier, prefixes in other.prefixes.items():
+            self.prefixes[supplier] |= prefixes
+        for supplier, count in other.awarded_in.items():
+            self.awarded_in[supplier] += count
+
     def flag(self, flags: _Flags) -> None:
         minimum = self.settings.r048_minimum_contracting_processes
         variety = {s: len(p) for s, p in self.prefixes.items() if self.awarded_in[s] >= minimum}
@@ -467,3 +539,7 @@ class _SupplierVariety:
         for supplier, count in variety.items():
             if count >= upper:
                 flags.flag("Tenderer", supplier, "R048", float(count))
+
+
+_PER_PROCESS = (("R003", _r003), ("R018", _r018), ("R030", _r030), ("R035", _r035))
+_PRICED = (("R028", _r028), ("R036", _r036))

@@ -14,12 +14,15 @@ _INHERITED: dict[str, Any] = {}
 
 @contextmanager
 def inherited(store: Store, **objects: Any) -> Iterator[None]:
-    """Make ``store`` and ``objects`` what workers forked meanwhile find (:func:`store`, :func:`get`)."""
+    """Make ``store`` and ``objects`` what workers forked meanwhile find (:func:`store`, :func:`get`); what was
+    there before comes back after (these may nest)."""
+    before = dict(_INHERITED)
     _INHERITED.update(objects, store=store)
     try:
         yield
     finally:
         _INHERITED.clear()
+        _INHERITED.update(before)
 
 
 def get(name: str) -> Any:

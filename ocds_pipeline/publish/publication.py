@@ -26,6 +26,7 @@ from ..config import Config
 from ..docgen import render_indicators, render_mapping
 from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..indicators.facts import combine
+from ..indicators.redflags import RedFlagTallies, Settings, first_currency, flagged
 from ..memory import release_freed_memory
 from ..oc4ids import OC4IDS_VERSION, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
@@ -147,11 +148,12 @@ _LISTED = ("written", "carried", "changed", "notes")
 def _year_statistics(year: str) -> YearStatistics:
     """What the statistics take from one year of the store, put in the year cache; given back without its
     facts, which no publish process holds (at a national scale some 50 MB a year): they are read back from
-    the cache, a year at a time, when the years are combined."""
+    the cache, a year at a time, when the years are combined; and without its red flags' tallies, read back
+    for the site."""
     index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
-    part = year_statistics(index, forked.get("privacy").document)
-    counted = replace(part, facts=None)
-    forked.get("cache").put(year, forked.get("signatures")[year], counted, part.facts)
+    part = year_statistics(index, forked.get("privacy").document, forked.get("site").body)
+    counted = replace(part, facts=None, flags=None)
+    forked.get("cache").put(year, forked.get("signatures")[year], counted, part.facts, part.flags)
     return counted
 
 
@@ -199,6 +201,7 @@ class _Build:
         self.result = Published(staged, warnings=warnings)
         self.resources: list[dict[str, Any]] = []
         self.statistics_carried = False
+        self.kept: Callable[[str, int], Any] | None = None  # a year's kept statistics (item 0), facts (1), flags (2)
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
                                       "changes": {}}
 
@@ -387,15 +390,18 @@ class _Build:
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
 
         def kept(year: str, item: int) -> Any:
-            """A year's statistics (item 0) or facts (1) from the cache; the year is made again, here, should its
-            entry have gone bad since it was checked."""
+            """A year's statistics (item 0), facts (1) or red flags' tallies (2) from the cache; the year is made
+            again, here, should its entry have gone bad since it was checked."""
             found = cache.get(year, signatures[year], item)
             if found is None:
-                _year_statistics(year)
+                with forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache,
+                                      signatures=signatures):
+                    _year_statistics(year)
                 found = cache.get(year, signatures[year], item)
             return found
 
-        with forked.inherited(self.store, privacy=self.spreadsheets, cache=cache, signatures=signatures):
+        self.kept = kept
+        with forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache, signatures=signatures):
             made = iter(forked.in_workers(_year_statistics, missing, self.workers))
             for year, totals in self.totals.items():
                 combined.add(year, next(made) if year in missing else kept(year, 0))
@@ -466,8 +472,24 @@ class _Build:
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
         for path in Site(self.staged, self.config, self.progress, self.versions.current()).build(
-                lambda: self._site_rows(), coverage, downloads, self.store.release_headers()):
+                lambda: self._site_rows(), coverage, downloads, self.store.release_headers(), self._red_flags()):
             self._add(path)
+
+    def _red_flags(self) -> dict[str, Any] | None:
+        """The site's red flags from the years' tallies the statistics kept; None when the statistics were carried
+        over (the site then reads every process for them). cardinal reads money in the first currency seen: a year
+        that read it otherwise than one pass over all years would is read again."""
+        if self.kept is None:
+            return None
+        parts = {year: self.kept(year, 2) for year in self.totals}
+        first = first_currency(parts.values())
+        for year, part in parts.items():
+            if not part.exact(first):
+                parts[year] = again = RedFlagTallies(Settings(), start=first)
+                for _, _, _, body, _ in self.store.compiled_index(year=year):
+                    if body is not None:
+                        again.add(orjson.loads(self.site.body(body)))
+        return flagged(list(parts.values()))
 
     def _site_rows(self) -> Iterator[tuple[str, str, bytes | None]]:
         for ocid, year, body in compiled_rows(self.store.compiled_index()):

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..indicators.facts import Facts, facts
+from ..indicators.redflags import RedFlagTallies, Settings
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
 from ..texts import Texts
@@ -90,27 +91,35 @@ class YearStatistics:
     quality: QualityCounts  # of the data as stored; the others are of the published documents
     projects: list[tuple[str, str]]  # (ocid, first release date) of each process naming a works project
     errors: dict[str, str]  # processes that cannot be merged, with why
+    flags: RedFlagTallies | None = None  # the site's red flags (of what it shows); None once kept apart
 
 
-def year_statistics(rows: Iterable[tuple[str, str, str | None, str | None]],
-                    document: Callable[[dict[str, Any]], dict[str, Any]]) -> YearStatistics:
+def year_statistics(rows: Iterable[tuple[str, str, str | bytes | None, str | None]],
+                    document: Callable[[dict[str, Any]], dict[str, Any]],
+                    site: Callable[[bytes], bytes] | None = None) -> YearStatistics:
     """One pass over a year's (ocid, first release date, compiled release JSON or None, merge error)
-    in ocid order; ``document`` gives what the spreadsheets publish of a compiled release."""
+    in ocid order; ``document`` gives what the spreadsheets publish of a compiled release, and ``site``
+    (the site's privacy, on JSON) what the site shows, whose red flags are then tallied in the same pass."""
     quality, projects, errors = QualityCounts(), [], {}
+    flags = RedFlagTallies(Settings()) if site is not None else None
 
     def documents() -> Iterator[dict[str, Any]]:
         for ocid, first_date, body, error in rows:
             if body is None:
                 errors[ocid] = error or "cannot be merged"
                 continue
-            compiled = orjson.loads(body)
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            compiled = orjson.loads(data)
+            if flags is not None:
+                shown = site(data)
+                flags.add(compiled if shown is data else orjson.loads(shown))  # before ``document`` changes it
             quality.add(compiled)
             if names_project(compiled):
                 projects.append((ocid, first_date))
             yield document(compiled)
 
     tables, suppliers = fact_tables(documents())
-    return YearStatistics(tables, suppliers, quality, projects, errors)
+    return YearStatistics(tables, suppliers, quality, projects, errors, flags)
 
 
 @dataclass

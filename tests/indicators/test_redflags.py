@@ -1,9 +1,13 @@
 """Each red flag on small processes that show its rule: what is flagged, and what is not."""
 
+import pickle
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ocds_pipeline.indicators.redflags import Settings, quartiles, red_flags
+from ocds_pipeline.indicators.redflags import RedFlagTallies, Settings, first_currency, flagged, quartiles, red_flags
 
 
 def bid(tenderer, amount=None, status="valid", date=None):
@@ -347,3 +351,61 @@ def test_processes_are_not_held_until_the_fences_are_known():
         tracemalloc.stop()
     assert set(out["Meta"]) == {"R024", "R058", "R025", "R038", "R048"}  # every dataset-wide rule counted them
     assert peak < 4_000_000, f"{peak:,} bytes"
+
+
+# Processes for the tallies' property: bids in two currencies or none, winners, disqualified bids, late bids,
+# a cancelled tender, classification items, a few buyers: enough for every rule to flag something sometimes.
+TENDERERS = ["T1", "T2", "T3", "T4"]
+
+
+@st.composite
+def processes(draw):
+    count = draw(st.integers(min_value=1, max_value=30))
+    out = []
+    for number in range(count):
+        bids = []
+        for tenderer in draw(st.lists(st.sampled_from(TENDERERS), max_size=4)):
+            amount = draw(st.one_of(st.none(), st.sampled_from([90, 100, 110, 150, 300])))
+            entry = bid(tenderer, amount, draw(st.sampled_from(["valid", "valid", "disqualified", "withdrawn"])),
+                        draw(st.sampled_from([None, "2024-01-20T00:00:00Z"])))
+            if amount is not None:
+                entry["value"]["currency"] = draw(st.sampled_from(["USD", "USD", "EUR"]))
+            elif draw(st.booleans()):
+                entry["value"] = {"amount": 120}  # no currency: read only before one is known
+            bids.append(entry)
+        winner = draw(st.one_of(st.none(), st.sampled_from(TENDERERS)))
+        if winner is not None and draw(st.booleans()):  # a winning difference (R024, R058) to fence
+            second = draw(st.sampled_from([t for t in TENDERERS if t != winner]))
+            bids += [bid(winner, 100), bid(second, draw(st.sampled_from([101, 105, 110, 150, 300, 900])))]
+        tender = {"numberOfTenderers": len(bids), "status": draw(st.sampled_from(["active", "active", "cancelled"])),
+                  "tenderPeriod": {"startDate": "2024-01-01T00:00:00Z", "endDate": f"2024-01-{draw(st.integers(5, 25)):02d}T00:00:00Z"}}
+        out.append(proc(f"ocds-{number:03d}", bids, winner, tender=tender, buyer=draw(st.sampled_from(["B1", "B2"])),
+                        items=draw(st.lists(st.sampled_from(["30100000", "45200000", "72000000"]), max_size=2))))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(processes(), st.data())
+def test_tallies_of_any_split_give_the_flags_of_one_pass(compiled, data):
+    """A publication counts its years apart (in workers, sent pickled): whatever the split, the flags are those of
+    one pass in ocid order, sets whose money was read in another currency (or none) being read again."""
+    tiny = Settings(r038_minimum_contracting_processes=1, r038_minimum_submitted_bids=1, r048_minimum_contracting_processes=1)
+    for chosen in (Settings(), tiny):
+        sets = data.draw(st.lists(st.integers(0, 2), min_size=len(compiled), max_size=len(compiled)))
+        parts = []
+        for number in range(3):
+            tallies = RedFlagTallies(chosen)
+            for release, where in zip(compiled, sets):
+                if where == number:
+                    tallies.add(release)
+            parts.append(pickle.loads(pickle.dumps(tallies)))
+        first = first_currency(parts)
+        again = []
+        for number, part in enumerate(parts):
+            if not part.exact(first):
+                part = RedFlagTallies(chosen, start=first)
+                for release, where in zip(compiled, sets):
+                    if where == number:
+                        part.add(release)
+            again.append(part)
+        assert flagged(again) == red_flags(compiled, chosen)

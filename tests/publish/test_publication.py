@@ -24,7 +24,8 @@ from ocds_pipeline.faults import ENV
 from ocds_pipeline.packaging import extension_urls
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.publish.cache import process_year
-from ocds_pipeline.publish.publication import publish
+from ocds_pipeline.privacy import KEY_VARIABLE
+from ocds_pipeline.publish.publication import _Build, publish
 from ocds_pipeline.publish.tables import Tables
 from ocds_pipeline.publish.versions import PublicationError, Versions
 from ocds_pipeline.schemas import SchemaResolver
@@ -418,12 +419,65 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     assert len(entries) == 2
     for entry in entries:  # the workers kept each year's facts apart, after the rest: the publish process needs no year's
         with entry.open("rb") as handle:
-            key, counted, facts = (pickle.load(handle) for _ in range(3))
+            key, counted, facts, flags = (pickle.load(handle) for _ in range(4))
         assert counted.facts is None and len(facts.processes) > 0 and counted.quality is not None
+        assert counted.flags is None and flags.tallies  # the red flags' tallies too, for the site
     assert (two.processes, two.releases, two.written, two.changed, two.notes) == \
         (one.processes, one.releases, one.written, one.changed, one.notes)
     assert two.processes > 0 and {"ocds/2021/releases.json.gz", "csv/2022/contratos.csv"} <= set(two.written)
     assert files(tmp_path / "two") == files(tmp_path / "one")
+
+
+def _flagged_person(tmp_path) -> Path:
+    """A package of one process whose only valid bid, the winner's, is a natural person's, the other bid being
+    disqualified: cardinal flags the process and the person (R035)."""
+    from tests.privacy.test_outputs import COMPANY, PERSON, organisation
+
+    buyer = organisation("1760001550001", "GAD Municipal de Quito", ["buyer", "procuringEntity"])
+    person, company = organisation(PERSON, "PÉREZ LÓPEZ MARÍA JOSÉ", ["tenderer", "supplier"]), \
+        organisation(COMPANY, "Constructora Andina S.A.", ["tenderer"])
+    bid = lambda party, amount, status: {"id": f"{party['id']}-bid", "status": status,  # noqa: E731
+                                         "tenderers": [{"id": party["id"], "name": party["name"]}],
+                                         "value": {"amount": amount, "currency": "USD"}}
+    ocid = "ocds-5wno2w-FLAG-2022-001"
+    release = {"ocid": ocid, "id": f"{ocid}-award", "date": "2022-05-04T10:00:00-05:00", "tag": ["award"],
+               "initiationType": "tender", "parties": [buyer, person, company],
+               "buyer": {"id": buyer["id"], "name": buyer["name"]},
+               "tender": {"id": "FLAG-2022-001", "status": "complete", "procurementMethod": "open"},
+               "bids": {"details": [bid(person, 100.0, "valid"), bid(company, 90.0, "disqualified")]},
+               "awards": [{"id": "1", "status": "active", "suppliers": [{"id": person["id"], "name": person["name"]}],
+                           "value": {"amount": 100.0, "currency": "USD"}}]}
+    package = tmp_path / "flagged.json"
+    package.write_bytes(orjson.dumps({"uri": "https://example.org/flagged.json", "version": "1.1",
+                                      "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
+                                      "publishedDate": "2026-01-08T00:00:00-05:00",
+                                      "extensions": extension_urls(Config(), SchemaResolver.from_env()),
+                                      "releases": [release]}))
+    return package
+
+
+def test_the_sites_red_flags_tallied_with_the_statistics_are_those_of_its_own_pass(tmp_path, daily, monkeypatch):
+    """The statistics' workers tally the red flags of what the site shows (natural persons' RUCs masked here), a
+    year at a time, so that the site does not read every process for them: its files are those it writes when
+    it reads every process for them itself."""
+    monkeypatch.setenv(KEY_VARIABLE, "clave-de-prueba-del-sitio")
+    config = Config(privacy={"site": {"identifier": "mask"}})
+    store_path = small_store(tmp_path, daily, years=("2021", "2022", "2023"))
+    store = Store(str(store_path))
+    ingest([_flagged_person(tmp_path)], store)
+    store.close()
+    tallied = []
+    from_statistics = _Build._red_flags
+    monkeypatch.setattr(_Build, "_red_flags", lambda self: tallied.append(from_statistics(self)) or tallied[-1])
+    publish_store(store_path, tmp_path / "tallied", config)
+    monkeypatch.setattr(_Build, "_red_flags", lambda self: None)
+    publish_store(store_path, tmp_path / "read", config)
+    flags = tallied[0]
+    assert flags["OCID"]["ocds-5wno2w-FLAG-2022-001"] == {"R035": 1.0, "R036": 1.0}
+    flagged_people = [key for key, codes in flags["Tenderer"].items() if "R035" in codes]
+    assert len(flagged_people) == 1 and flagged_people[0].startswith("PN-")  # as the site shows the person
+    site = lambda root: {path: data for path, data in files(root).items() if path.startswith("site/")}  # noqa: E731
+    assert site(tmp_path / "tallied") == site(tmp_path / "read")
 
 
 def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):

@@ -89,12 +89,16 @@ class Site:
         self.types = ProcedureTypes.load()
 
     def build(self, compiled: Callable[[], Iterable[tuple[str, str, str | None]]], coverage: dict[str, Any],
-              downloads: list[dict[str, Any]], releases: Iterable[tuple[str, str, str, str]] = ()) -> list[str]:
-        """``compiled()`` gives (ocid, year, compiled release JSON) in the store's ocid order; it is read
-        twice (red flags need every process before any is flagged). ``releases`` gives (ocid, release
-        id, date, tags JSON) in the same order, for each process's list of releases."""
-        flags = red_flags(orjson.loads(body) for _, _, body in self._counted(compiled(), "processes read (red flags)")
-                          if body is not None)
+              downloads: list[dict[str, Any]], releases: Iterable[tuple[str, str, str, str]] = (),
+              flags: dict[str, Any] | None = None) -> list[str]:
+        """``compiled()`` gives (ocid, year, compiled release JSON) in the store's ocid order. ``releases`` gives
+        (ocid, release id, date, tags JSON) in the same order, for each process's list of releases. ``flags``:
+        the red flags of every process (:func:`~ocds_pipeline.indicators.redflags.red_flags` with cardinal's
+        defaults), when already known (a publication tallies them with its statistics); else ``compiled()``
+        is read twice, for them first (they need every process before any is flagged)."""
+        if flags is None:
+            flags = red_flags(orjson.loads(body) for _, _, body in self._counted(compiled(), "processes read (red flags)")
+                              if body is not None)
         entities = Entities()
         for group in ("Buyer", "ProcuringEntity", "Tenderer"):
             for org, codes in flags.get(group, {}).items():
