@@ -389,19 +389,23 @@ class _Build:
         missing = [year for year, signature in signatures.items() if not cache.has(year, signature)]
         combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
 
+        def inherited() -> Any:
+            """What :func:`_year_statistics` reads, here and in the workers."""
+            return forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache,
+                                    signatures=signatures)
+
         def kept(year: str, item: int) -> Any:
             """A year's statistics (item 0), facts (1) or red flags' tallies (2) from the cache; the year is made
             again, here, should its entry have gone bad since it was checked."""
             found = cache.get(year, signatures[year], item)
             if found is None:
-                with forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache,
-                                      signatures=signatures):
+                with inherited():
                     _year_statistics(year)
                 found = cache.get(year, signatures[year], item)
             return found
 
         self.kept = kept
-        with forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache, signatures=signatures):
+        with inherited():
             made = iter(forked.in_workers(_year_statistics, missing, self.workers))
             for year, totals in self.totals.items():
                 combined.add(year, next(made) if year in missing else kept(year, 0))

@@ -25,6 +25,8 @@ from ocds_pipeline.packaging import extension_urls
 from ocds_pipeline.pipeline import run
 from ocds_pipeline.publish.cache import process_year
 from ocds_pipeline.privacy import KEY_VARIABLE
+from ocds_pipeline.indicators.redflags import RedFlagTallies
+from ocds_pipeline.publish import publication
 from ocds_pipeline.publish.publication import _Build, publish
 from ocds_pipeline.publish.tables import Tables
 from ocds_pipeline.publish.versions import PublicationError, Versions
@@ -447,12 +449,18 @@ def _flagged_person(tmp_path) -> Path:
                "bids": {"details": [bid(person, 100.0, "valid"), bid(company, 90.0, "disqualified")]},
                "awards": [{"id": "1", "status": "active", "suppliers": [{"id": person["id"], "name": person["name"]}],
                            "value": {"amount": 100.0, "currency": "USD"}}]}
+    # The lowest ocid, in 2023, reads its money in euros: cardinal's first currency, so the years counted in
+    # dollars before it was known are read again.
+    euros = {"ocid": "ocds-5wno2w-AAAA-2023-001", "id": "ocds-5wno2w-AAAA-2023-001-tender", "tag": ["tender"],
+             "date": "2023-02-01T10:00:00-05:00", "initiationType": "tender", "parties": [buyer],
+             "buyer": {"id": buyer["id"], "name": buyer["name"]},
+             "tender": {"id": "AAAA-2023-001", "status": "active", "value": {"amount": 500.0, "currency": "EUR"}}}
     package = tmp_path / "flagged.json"
     package.write_bytes(orjson.dumps({"uri": "https://example.org/flagged.json", "version": "1.1",
                                       "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
                                       "publishedDate": "2026-01-08T00:00:00-05:00",
                                       "extensions": extension_urls(Config(), SchemaResolver.from_env()),
-                                      "releases": [release]}))
+                                      "releases": [release, euros]}))
     return package
 
 
@@ -466,14 +474,22 @@ def test_the_sites_red_flags_tallied_with_the_statistics_are_those_of_its_own_pa
     store = Store(str(store_path))
     ingest([_flagged_person(tmp_path)], store)
     store.close()
-    tallied = []
+    tallied, read_again = [], []
+
+    class Tallies(RedFlagTallies):
+        def __init__(self, settings, start=None):
+            super().__init__(settings, start)
+            read_again.append(start)
+
+    monkeypatch.setattr(publication, "RedFlagTallies", Tallies)
     from_statistics = _Build._red_flags
     monkeypatch.setattr(_Build, "_red_flags", lambda self: tallied.append(from_statistics(self)) or tallied[-1])
     publish_store(store_path, tmp_path / "tallied", config)
     monkeypatch.setattr(_Build, "_red_flags", lambda self: None)
     publish_store(store_path, tmp_path / "read", config)
     flags = tallied[0]
-    assert flags["OCID"]["ocds-5wno2w-FLAG-2022-001"] == {"R035": 1.0, "R036": 1.0}
+    assert read_again == [("ocds-5wno2w-AAAA-2023-001", "EUR")] * 2  # 2021 and 2022 were counted in dollars
+    assert flags["OCID"]["ocds-5wno2w-FLAG-2022-001"] == {"R035": 1.0}  # its bids in dollars: no R036 in euros
     flagged_people = [key for key, codes in flags["Tenderer"].items() if "R035" in codes]
     assert len(flagged_people) == 1 and flagged_people[0].startswith("PN-")  # as the site shows the person
     site = lambda root: {path: data for path, data in files(root).items() if path.startswith("site/")}  # noqa: E731
