@@ -374,20 +374,28 @@ class Store:
                      batch: int = 2000) -> Iterator[tuple[str, str, str, str, str]]:
         """(ocid, release id, date, tags JSON, body) of every release (of the processes of a year, of some of
         its months), in merge order."""
-        r, c = tables.releases.c, tables.compiled.c
-        query = select(r.ocid, r.release_id, r.date, r.tags, r.body).order_by(r.ocid, r.date, r.seq)
-        if year is not None or months is not None:
-            query = self._in_part(query.join(tables.compiled, c.ocid == r.ocid), year, months)
+        r = tables.releases.c
+        query = self._of_part(select(r.ocid, r.release_id, r.date, r.tags, r.body), year, months)
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
 
-    def release_headers(self, batch: int = 5000) -> Iterator[tuple[str, str, str, str]]:
-        """(ocid, release id, date, tags JSON) of every release, in merge order (as :meth:`compiled_index`
-        orders ocids): each process's history without reading the release bodies."""
+    def release_headers(self, batch: int = 5000, year: str | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """(ocid, release id, date, tags JSON) of every release (of the processes of a year), in merge order
+        (as :meth:`compiled_index` orders ocids): each process's history without reading the release bodies."""
         r = tables.releases.c
-        query = select(r.ocid, r.release_id, r.date, r.tags).order_by(r.ocid, r.date, r.seq)
+        query = self._of_part(select(r.ocid, r.release_id, r.date, r.tags), year, None)
         with self.engine.connect() as connection:
             yield from connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+
+    @staticmethod
+    def _of_part(query, year: str | None, months: tuple[str, str] | None):
+        """A query of releases in merge order, limited to the processes of a part. Their ocids come from a subquery,
+        not a join: SQLite then reads the releases in the order of their index, not into a sort (a year's
+        release headers at 1,000,000 processes: 1.0 s against 4.7 s)."""
+        r, c = tables.releases.c, tables.compiled.c
+        if year is not None or months is not None:
+            query = query.where(r.ocid.in_(Store._in_part(select(c.ocid), year, months)))
+        return query.order_by(r.ocid, r.date, r.seq)
 
     def run_totals(self) -> dict[int, int]:
         """How many releases each run added, for the runs that added any."""
