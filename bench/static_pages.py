@@ -40,7 +40,7 @@ def main() -> None:
         for ocid, year, _, body, _ in store.compiled_index():
             if body is None:
                 continue
-            page = process_page(orjson.loads(body), year, {})
+            page = process_page(orjson.loads(body), year)
             name = "".join(c if c.isalnum() or c in "-_." else "_" for c in ocid)
             (out / "procesos" / f"{name}.html").write_text(PAGE.render(p=page), encoding="utf-8")
     finally:

@@ -45,11 +45,12 @@ from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable, JsonTable
 from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, YearStatistics, indicator_rows, ranking_rows,
                          year_statistics)
-from .site import PAGES, Site, compiled_rows
+from .site import DATA, PAGES, Site
 from .site import fingerprint as site_fingerprint
+from .site.years import StoreSource, YearPages
 from .tables import Tables
 from .versions import PublicationError, Versions
-from .yearcache import STATISTICS_CODE, YearCache, state_key
+from .yearcache import SITE_CODE, STATISTICS_CODE, YearCache, state_key
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
 
 MANIFEST = "datapackage.json"
@@ -58,6 +59,7 @@ _TABLE_TYPES = {"string": "string", "number": "number", "integer": "integer", "b
                 "datetime": "datetime"}
 _PROJECT_BATCH = 500
 STATISTICS = "statistics"
+SITE_YEARS = "site_years"  # in the manifest's state: what each year's site pages were written under
 PART_KINDS = ("compiled", "releases", "records")
 
 
@@ -467,17 +469,21 @@ class _Build:
 
     def _site(self, dated: str) -> None:
         """The site (index.html and the pages beside it, site/): carried when the statistics were and
-        the site's own sources did not change."""
+        the site's own sources did not change; else each year's process pages and search index are linked when
+        its processes did not change (:class:`_SiteSource`), and the rest is written again."""
         self.state["site"] = site_fingerprint()
         if self.statistics_carried and self.previous.state.get("site") == self.state["site"] \
                 and self._carry(("site/", *(f"{page}.html" for page in PAGES))):
+            self.state[SITE_YEARS] = self.previous.state.get(SITE_YEARS, {})
             return
         coverage = {"processes": self.result.processes, "releases": self.result.releases, "latest_date": dated,
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
-        for path in Site(self.staged, self.config, self.progress, self.versions.current()).build(
-                lambda: self._site_rows(), coverage, downloads, self.store.release_headers(), self._red_flags()):
+        site, source = Site(self.staged, self.config, self.progress, self.versions.current(), self.workers), _SiteSource(self)
+        for path in site.build(source, coverage, downloads, self._red_flags()):
             self._add(path)
+        source.cache.keep(self.totals)
+        self.state[SITE_YEARS] = {year: source.written_under(year) for year in self.totals}
 
     def _red_flags(self) -> dict[str, Any] | None:
         """The site's red flags from the years' tallies the statistics kept; None when the statistics were carried
@@ -494,10 +500,6 @@ class _Build:
                     if body is not None:
                         again.add(orjson.loads(self.site.body(body)))
         return flagged(list(parts.values()))
-
-    def _site_rows(self) -> Iterator[tuple[str, str, bytes | None]]:
-        for ocid, year, body in compiled_rows(self.store.compiled_index()):
-            yield ocid, year, None if body is None else self.site.body(body)
 
     def _manifest(self, dated: str) -> None:
         """datapackage.json, after checking every file against it."""
@@ -540,8 +542,13 @@ class _Build:
     def _carry(self, prefixes: tuple[str, ...]) -> bool:
         """Link every file of the previous version under ``prefixes``, with its manifest entry; False
         (nothing carried) when any is missing."""
-        paths = self.previous.matching(prefixes)
-        if not paths or self.previous.folder is None or not all((self.previous.folder / p).is_file() for p in paths):
+        return self._link(self.previous.matching(prefixes))
+
+    def _link(self, paths: list[str]) -> bool:
+        """Link these files of the previous version, with their manifest entries; False (nothing linked) when
+        any is not there."""
+        if not paths or self.previous.folder is None or not all(
+                p in self.previous.resources and (self.previous.folder / p).is_file() for p in paths):
             return False
         for path in paths:
             self.versions.carry(self.staged, path)
@@ -596,3 +603,35 @@ class _Build:
         return {"fields": [{"name": c.title_es, "title": c.title_en, "type": _TABLE_TYPES.get(c.type, "string"),
                             "description": c.description_es} for c in table.columns]}
 
+
+class _SiteSource(StoreSource):
+    """The store as the site shows it (its privacy policy applied), and the years whose pages the site kept from
+    the previous version: those whose processes did not change since it wrote them (a year cache entry,
+    :mod:`.yearcache`, under the site's sources and the publication's rules)."""
+
+    def __init__(self, build: _Build) -> None:
+        super().__init__(build.store, build.site.body)
+        self.build = build
+        self.cache = YearCache(build.versions.state("site"),
+                               state_key(build.fingerprint + site_fingerprint(), SITE_CODE))
+        self.signatures = {year: _signature(totals) for year, totals in build.totals.items()}
+
+    def years(self) -> list[str]:
+        return list(self.build.totals)
+
+    def carried(self, year: str) -> YearPages | None:
+        """The year's pages when the current version's were written from the year as it is (its manifest says so:
+        a publish that failed may have kept pages it never published) and are all there."""
+        if self.build.previous.state.get(SITE_YEARS, {}).get(year) != self.written_under(year):
+            return None
+        pages = self.cache.get(year, self.signatures[year])
+        if pages is None or not self.build._link([f"{DATA}/{key}.js" for key in pages.keys()]):
+            return None
+        return pages
+
+    def keep(self, pages: YearPages) -> None:
+        self.cache.put(pages.year, self.signatures[pages.year], pages)
+
+    def written_under(self, year: str) -> list[Any]:
+        """What a year's pages are written under (the cache's key and the year's signature), in the manifest."""
+        return [self.cache.key, self.signatures[year]]

@@ -1,6 +1,6 @@
 """A publication's private state kept per year, beside its versions: what a pass over a year's compiled
-releases gave (the statistics' part of that year), so that a publish reads again only the years whose
-processes changed.
+releases gave (the statistics' part of that year; the site's pages of it), so that a publish reads again only
+the years whose processes changed.
 
 Each entry is kept with the key it was made under: the publication's rules and the code that made it
 (:func:`state_key`) and the year's signature (its processes, releases and their bytes, and dates: releases
@@ -22,6 +22,8 @@ from ..resources import files_digest
 STATISTICS_CODE = ("ocds_pipeline/indicators", "ocds_pipeline/validate/quality", "ocds_pipeline/publish/statistics.py",
                    "ocds_pipeline/ocdsvalues.py", "ocds_pipeline/texts.py", "ocds_pipeline/procedure_types.py", "ocds_pipeline/privacy",
                    "mappings/sercop/codelists/procedure_types.csv", "schemas/indicators")
+# The code between a compiled release and the site's pages of a year (its facts, its search rows, its organisations).
+SITE_CODE = (*STATISTICS_CODE, "ocds_pipeline/publish/site")
 
 
 def state_key(fingerprint: str, code: Iterable[str]) -> str:

@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from ocds_pipeline.config import Config
 from ocds_pipeline.indicators import load_registry
 from ocds_pipeline.pipeline import run
-from ocds_pipeline.publish.site import PAGES, labels
+from ocds_pipeline.publish.site import PAGES, flag_texts, labels
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store
 from ocds_pipeline.store.ingest import ingest
@@ -86,6 +86,14 @@ def compiled(site: Path) -> dict[str, dict]:
             release = orjson.loads(line)
             found[release["ocid"]] = release
     return found
+
+
+def data_file(site: Path, key: str):
+    """What a data file of the site (site/data/<key>.js: OCDS_SITE.put(key, value);) holds."""
+    text = (site / "site" / "data" / f"{key}.js").read_text(encoding="utf-8")
+    prefix = f"OCDS_SITE.put({json.dumps(key)},"
+    assert text.startswith(prefix) and text.endswith(");\n")
+    return json.loads(text[len(prefix):-3])
 
 
 def indicator_rows(site: Path) -> list[dict]:
@@ -195,6 +203,26 @@ def test_search_finds_a_known_process_and_its_page_shows_its_awards(site, browse
     assert errors(browser) == []
 
 
+def test_a_bare_link_finds_its_process_and_its_red_flags(site, browser):
+    """A link with the ocid alone (no shard) finds the process's page through p/index, among shards of several years
+    whose ocids overlap, and shows the red flags written beside it (pf/<shard>)."""
+    shards = data_file(site, "p/index")
+    flagged = {(shard, ocid): codes for shard, _, _ in shards for ocid, codes in data_file(site, f"pf/{shard}").items()}
+    assert flagged, "the fixtures raise red flags"
+    (shard, ocid), codes = max(flagged.items(), key=lambda item: (len(item[1]), item[0]))
+    assert ocid in data_file(site, f"p/{shard}")
+    candidates = [name for name, first, last in shards if first <= ocid <= last]
+    browser.get(url(site, "proceso", f"ocid={ocid}"))
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#process h1"))
+    shown = [item.find_element(By.TAG_NAME, "strong").text for item in browser.find_elements(By.CSS_SELECTOR, "ul.flags > li")]
+    assert shown == [flag_texts()[code]["es"]["what"] for code in codes]
+    assert len(candidates) >= 2  # the years overlap in ocid order: the page tried them until it found it
+    unflagged = next(o for name, *_ in shards for o in data_file(site, f"p/{name}") if (name, o) not in flagged)
+    browser.get(url(site, "proceso", f"ocid={unflagged}"))
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#process h1"))
+    assert browser.find_elements(By.CSS_SELECTOR, "ul.flags") == [] and errors(browser) == []
+
+
 def test_hostile_text_is_shown_as_text_everywhere(site, browser):
     browser.get(url(site, "procesos", "year=2024&q=HOSTIL"))
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 1)
@@ -281,10 +309,10 @@ def big_site(tmp_path_factory):
 
 @pytest.mark.slow(seconds=145)  # building the site of 10,000 processes
 def test_every_page_is_usable_within_two_seconds_at_ten_thousand_processes(big_site, browser):
-    firsts = json.loads((big_site / "site/data/p/index.js").read_text(encoding="utf-8").split(",", 1)[1].rsplit(")", 1)[0])
-    assert len(firsts) == 20  # shards of 500 processes: nothing loads the whole publication
-    organisations = json.loads((big_site / "site/data/e/index.js").read_text(encoding="utf-8").split(",", 1)[1].rsplit(")", 1)[0])
-    queries = {"proceso": f"ocid={firsts[10]}", "entidad": f"id={organisations[len(organisations) // 2]}"}
+    shards = data_file(big_site, "p/index")  # [shard, first ocid, last ocid]: per year, of 500 processes at most
+    assert 20 <= len(shards) <= 20 + 7 and len({shard[0].split("-")[0] for shard in shards}) == 7
+    organisations = data_file(big_site, "e/index")
+    queries = {"proceso": f"ocid={shards[10][2]}", "entidad": f"id={organisations[len(organisations) // 2]}"}
     for page in PAGES:
         # The better of two loads: the other test worker shares these two cores.
         times = []
@@ -316,7 +344,8 @@ def test_each_pass_over_every_process_reports_progress_as_it_goes(site, tmp_path
     import shutil
 
     from ocds_pipeline.publish import site as site_module
-    from ocds_pipeline.publish.site import Site, compiled_rows
+    from ocds_pipeline.publish.site import Site
+    from ocds_pipeline.publish.site.years import StoreSource
 
     monkeypatch.setattr(site_module, "PROGRESS_EVERY", 100)
     shutil.copytree(site / "indicators", tmp_path / "indicators")
@@ -324,7 +353,7 @@ def test_each_pass_over_every_process_reports_progress_as_it_goes(site, tmp_path
     store, reports = Store(str(site.parent / "store.sqlite")), []
     try:
         Site(tmp_path, Config(), lambda what, done, *total: reports.append((what, done))).build(
-            lambda: compiled_rows(store.compiled_index()), manifest["coverage"], [])
+            StoreSource(store), manifest["coverage"], [])
     finally:
         store.close()
     processes = manifest["coverage"]["processes"]

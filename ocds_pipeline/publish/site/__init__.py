@@ -4,9 +4,11 @@ and per buyer or supplier, and downloads — in Spanish and English, from ``file
 Pages are rendered once (Jinja2, every value escaped); the data they show is written as small
 JavaScript files that register themselves (``OCDS_SITE.put(...)``), because a browser reading from
 ``file://`` runs scripts but refuses ``fetch``. Nothing grows with the whole publication in one file:
-process pages come in shards of :data:`SHARD` processes in ocid order, the search index per year
-in parts of :data:`SEARCH_PART` rows, organisations in shards of :data:`SHARD`. The chart library
-(plotly.js) is copied from the plotly package; nothing is fetched when a page is viewed.
+process pages come per year in shards of :data:`.shards.SHARD` processes in ocid order, with their red
+flags beside them, the search index per year in parts of :data:`.years.SEARCH_PART` rows (site/years.py:
+a year whose processes did not change is linked from the previous version), organisations in shards of
+:data:`.shards.SHARD`. The chart library (plotly.js) is copied from the plotly package; nothing is fetched
+when a page is viewed.
 """
 
 from __future__ import annotations
@@ -20,20 +22,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
+import pyarrow as pa
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...atomic import write_bytes
 from ...config import Config
-from ...indicators.facts import fact_row, party_rows
 from ...indicators.redflags import CODES, Settings, red_flags
 from ...indicators.summary import load_registry
-from ...procedure_types import ProcedureTypes
 from ...resources import data_path, read_yaml
+from .. import forked
 from .entities import Entities
-from .processes import process_page, search_row
+from .shards import Shards
+from .years import StoreSource, YearPages, flag_files, write_year
 
-SHARD = 500
-SEARCH_PART = 5_000
 PROGRESS_EVERY = 10_000  # processes between two progress reports of a pass over every process
 PAGES = ("index", "indicadores", "procesos", "proceso", "entidad", "descargas")
 HERE = Path(__file__).parent
@@ -81,87 +82,87 @@ def _script(key: str, value: Any) -> bytes:
 class Site:
     """Writes the site into a staged publication; :meth:`build` returns the paths it wrote."""
 
-    def __init__(self, root: Path, config: Config, progress: Callable[[str, int], None] | None = None,
-                 previous: Path | None = None) -> None:
-        """``previous``: the current version, whose identical static assets are hard-linked, not copied."""
-        self.root, self.config, self.progress, self.previous = root, config, progress, previous
+    def __init__(self, root: Path, config: Config, progress: Callable[..., None] | None = None,
+                 previous: Path | None = None, workers: int = 1) -> None:
+        """``previous``: the current version, whose identical static assets are hard-linked, not copied;
+        ``workers``: the years whose pages are written go to forked workers when several."""
+        self.root, self.config, self.progress, self.previous, self.workers = root, config, progress, previous, workers
         self.written: list[str] = []
-        self.types = ProcedureTypes.load()
 
-    def build(self, compiled: Callable[[], Iterable[tuple[str, str, str | None]]], coverage: dict[str, Any],
-              downloads: list[dict[str, Any]], releases: Iterable[tuple[str, str, str, str]] = (),
+    def build(self, source: StoreSource, coverage: dict[str, Any], downloads: list[dict[str, Any]],
               flags: dict[str, Any] | None = None) -> list[str]:
-        """``compiled()`` gives (ocid, year, compiled release JSON) in the store's ocid order. ``releases`` gives
-        (ocid, release id, date, tags JSON) in the same order, for each process's list of releases. ``flags``:
-        the red flags of every process (:func:`~ocds_pipeline.indicators.redflags.red_flags` with cardinal's
-        defaults), when already known (a publication tallies them with its statistics); else ``compiled()``
-        is read twice, for them first (they need every process before any is flagged)."""
+        """``source`` gives each year's compiled releases and release headers, and the years a previous build
+        wrote that are carried as they are. ``flags``: the red flags of every process
+        (:func:`~ocds_pipeline.indicators.redflags.red_flags` with cardinal's defaults), when already known (a
+        publication tallies them with its statistics); else every process is read for them first (they need
+        every process before any is flagged)."""
         if flags is None:
-            flags = red_flags(orjson.loads(body) for _, _, body in self._counted(compiled(), "processes read (red flags)")
+            flags = red_flags(orjson.loads(body) for _, body in self._counted(source.compiled(), "processes read (red flags)")
                               if body is not None)
-        entities = Entities()
+        years, entities = self._years(source)
+        flagged = flags.get("OCID", {})
+        among = pa.array(list(flagged), pa.string())
+        for pages in years:
+            flag_files(self._data, pages, flagged, among, entities)
         for group in ("Buyer", "ProcuringEntity", "Tenderer"):
             for org, codes in flags.get(group, {}).items():
                 entities.flag(org, codes)
-        counts = self._processes(compiled(), flags.get("OCID", {}), entities, _histories(releases))
+        self._data("p/index", [[pages.shard(n), *bounds] for pages in years for n, bounds in enumerate(pages.shards)])
         organisations = self._entities(entities)
+        counts = {"search_parts": {pages.year: pages.search_parts for pages in years},
+                  "processes": {pages.year: pages.processes for pages in years if pages.processes}}
         self._statistics(coverage, counts, organisations, flags.get("Meta", {}))
-        self._put(f"{DATA}/downloads.js", "downloads", [{key: entry[key] for key in DOWNLOAD_FIELDS if key in entry}
-                                                        for entry in downloads if not entry["path"].startswith("site/")])
+        self._data("downloads", [{key: entry[key] for key in DOWNLOAD_FIELDS if key in entry}
+                                 for entry in downloads if not entry["path"].startswith("site/")])
         self._assets()
         self._pages()
         return self.written
 
     # -- data ---------------------------------------------------------------------------------
-    def _processes(self, compiled: Iterable[tuple[str, str, str | None]], flagged: dict[str, dict[str, float]],
-                   entities: Entities, histories: "_Histories") -> dict[str, int]:
-        """Process pages in shards, the search index per year, and the organisations' figures."""
-        pages = _Shards(self, "p")
-        search: dict[str, list[list[Any]]] = {}
-        parts: dict[str, int] = {}
-        per_year: dict[str, int] = {}
-        for ocid, year, body in self._counted(compiled, "processes read (site pages)"):
-            if body is None:
-                continue
-            release = orjson.loads(body)
-            fact = fact_row(release, self.types)
-            codes = flagged.get(ocid, {})
-            page = process_page(release, year, codes, histories.of(ocid))
-            rows = search.setdefault(year, [])
-            rows.append(search_row(page, fact, pages.add(ocid, page)))
-            per_year[year] = per_year.get(year, 0) + 1
-            suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
-            entities.add(release, fact, suppliers, bool(codes))
-            if len(rows) >= SEARCH_PART:
-                self._search_part(year, parts, rows)
-        pages.close()
-        for year, rows in search.items():
-            if rows or not parts.get(year):
-                self._search_part(year, parts, rows)
-        return {"search_parts": parts, "processes": per_year}
+    def _years(self, source: StoreSource) -> tuple[list[YearPages], Entities]:
+        """Each year's process pages and search index, carried from the previous build or written (in forked
+        workers when there are several of both), and the organisations' figures of them all, merged in year order."""
+        every = source.years()
+        carried = {year: pages for year in every if (pages := source.carried(year)) is not None}
+        missing = [year for year in every if year not in carried]
+        progress = _Progress(self.progress, "processes read (site pages)")
+
+        def write(year: str, each: Callable[[], None] | None = None) -> YearPages:
+            pages = write_year(self._write, year, source.compiled(year), source.headers(year), each)
+            source.keep(pages)
+            return pages
+
+        if self.workers > 1 and len(missing) > 1:
+            made = iter(forked.in_workers(write, missing, self.workers))
+        else:
+            made = (write(year, progress.step) for year in missing)
+        years, entities = [], Entities()
+        for year in every:
+            pages = carried.get(year) or next(made)
+            self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year not in carried else []
+            entities.merge(pages.entities)
+            pages.entities = None
+            years.append(pages)
+            if year in carried or self.workers > 1 and len(missing) > 1:
+                progress.add(pages.processes)
+        progress.end()
+        return years, entities
 
     def _counted(self, rows: Iterable[Any], what: str) -> Iterator[Any]:
-        """``rows`` as they are, with progress every :data:`PROGRESS_EVERY` (each pass reads every process:
-        at a national scale, minutes) and at the end."""
-        done = 0
-        for done, row in enumerate(rows, 1):
-            if self.progress and done % PROGRESS_EVERY == 0:
-                self.progress(what, done)
+        """``rows`` as they are, with progress every :data:`PROGRESS_EVERY` (a pass over every process takes
+        minutes at a national scale) and at the end."""
+        progress = _Progress(self.progress, what)
+        for row in rows:
+            progress.step()
             yield row
-        if self.progress:
-            self.progress(what, done)
-
-    def _search_part(self, year: str, parts: dict[str, int], rows: list[list[Any]]) -> None:
-        number = parts.get(year, 0)
-        self._put(f"{DATA}/search/{year}-{number}.js", f"search/{year}-{number}", rows)
-        parts[year] = number + 1
-        rows.clear()
+        progress.end()
 
     def _entities(self, entities: Entities) -> int:
-        shards = _Shards(self, "e")
+        shards = Shards(self._data, "e")
         for org, page in entities.pages():
             shards.add(org, page)
-        return shards.close()
+        self._data("e/index", [first for first, _ in shards.close()])
+        return shards.count
 
     def _statistics(self, coverage: dict[str, Any], counts: dict[str, Any], organisations: int,
                     meta: dict[str, Any]) -> None:
@@ -195,18 +196,18 @@ class Site:
         for code, code_rows in charted.items():
             top = {year: [entry[2] for entry in sorted(kept, reverse=True)]
                    for (indicator, year), kept in buyers.items() if indicator == code}
-            self._put(f"{DATA}/i/{code}.js", f"i/{code}", {"rows": code_rows, "buyers": top})
+            self._data(f"i/{code}", {"rows": code_rows, "buyers": top})
         ranking: dict[str, list[list[Any]]] = {}
         with open(self.root / "indicators/suppliers.csv", encoding="utf-8-sig", newline="") as handle:
             for row in csv.DictReader(handle):
                 if int(row["rank"]) <= RANKED:
                     ranking.setdefault(row["year"], []).append([int(row["rank"]), row["supplier"], row["ruc"], row["id"],
                                                                 float(row["awarded_value"]), int(row["processes"])])
-        self._put(f"{DATA}/indicators.js", "indicators", {
+        self._data("indicators", {
             "registry": registry, "fields": ROW_FIELDS, "years": sorted(y for y in years if y is not None),
             "values": {dimension: sorted(found, key=str) for dimension, found in values.items()}, "ranking": ranking})
         texts = flag_texts()
-        self._put(f"{DATA}/summary.js", "summary", {
+        self._data("summary", {
             **coverage, "organisations": organisations, "search_parts": counts["search_parts"],
             "processes_by_year": counts["processes"], "headline": headline,
             "flags": {code: {**texts[code], "threshold": _threshold(code, meta)} for code in CODES},
@@ -215,9 +216,14 @@ class Site:
                         "attribution": self.config.license_attribution},
         })
 
-    def _put(self, relative: str, key: str, value: Any) -> None:
-        write_bytes(self.root / relative, _script(key, value))
-        self.written.append(relative)
+    def _data(self, key: str, value: Any) -> None:
+        """Write a data file (``site/data/<key>.js``) and list it."""
+        self._write(key, value)
+        self.written.append(f"{DATA}/{key}.js")
+
+    def _write(self, key: str, value: Any) -> None:
+        """Write a data file without listing it (a forked worker's files are listed by the parent)."""
+        write_bytes(self.root / f"{DATA}/{key}.js", _script(key, value))
 
     # -- pages and assets ---------------------------------------------------------------------
     def _assets(self) -> None:
@@ -243,40 +249,6 @@ class Site:
             html = environment.get_template(f"{page}.html").render(page=page, t=texts, config=self.config)
             write_bytes(self.root / f"{page}.html", html.encode("utf-8"))
             self.written.append(f"{page}.html")
-
-
-class _Shards:
-    """Items written in files of :data:`SHARD` in the order they come (``<kind>/<n>.js``), and
-    ``<kind>/index.js``: the first key of each file, for the browser to find a key's file."""
-
-    def __init__(self, site: Site, kind: str) -> None:
-        self.site, self.kind = site, kind
-        self.firsts: list[str] = []
-        self.shard: dict[str, Any] = {}
-        self.count = 0
-
-    def add(self, key: str, item: Any) -> int:
-        """Add an item; returns the number of the file that holds it."""
-        if not self.shard:
-            self.firsts.append(key)
-        self.shard[key] = item
-        self.count += 1
-        number = len(self.firsts) - 1
-        if len(self.shard) >= SHARD:
-            self._flush()
-        return number
-
-    def close(self) -> int:
-        """Write what is left and the index; returns how many items were written."""
-        if self.shard:
-            self._flush()
-        self.site._put(f"{DATA}/{self.kind}/index.js", f"{self.kind}/index", self.firsts)
-        return self.count
-
-    def _flush(self) -> None:
-        number = len(self.firsts) - 1
-        self.site._put(f"{DATA}/{self.kind}/{number}.js", f"{self.kind}/{number}", self.shard)
-        self.shard = {}
 
 
 class _Reversed(str):
@@ -318,31 +290,20 @@ def _threshold(code: str, meta: dict[str, Any]) -> Any:
     return found.get("lower_fence", found.get("upper_fence"))
 
 
-class _Histories:
-    """Each process's releases, taken from a stream in the store's ocid order (the compiled index's)."""
+class _Progress:
+    """Progress of a pass over processes, every :data:`PROGRESS_EVERY` and at the end."""
 
-    def __init__(self, groups: Iterator[tuple[str, list[list[Any]]]]) -> None:
-        self.groups = groups
+    def __init__(self, report: Callable[..., None] | None, what: str) -> None:
+        self.report, self.what, self.done = report, what, 0
 
-    def of(self, ocid: str) -> list[list[Any]]:
-        """[date, tags, release id] of each release of ``ocid``; the streams share one order, so the
-        groups of ocids without a compiled release are skipped on the way."""
-        for found, history in self.groups:
-            if found == ocid:
-                return history
-        return []
+    def step(self) -> None:
+        self.add(1)
 
+    def add(self, processes: int) -> None:
+        before, self.done = self.done, self.done + processes
+        if self.report and self.done // PROGRESS_EVERY > before // PROGRESS_EVERY:
+            self.report(self.what, self.done)
 
-def _histories(releases: Iterable[tuple[str, str, str, str]]) -> _Histories:
-    from itertools import groupby
-
-    grouped = ((ocid, [[date, orjson.loads(tags), release_id] for _, release_id, date, tags in rows])
-               for ocid, rows in groupby(releases, key=lambda row: row[0]))
-    return _Histories(grouped)
-
-
-def compiled_rows(index: Iterator[tuple[str, str, str, str | None, str | None]]) -> Iterator[tuple[str, str, str | None]]:
-    """(ocid, year, body) from the store's compiled index."""
-    for ocid, year, _, body, _ in index:
-        yield ocid, year, body
-
+    def end(self) -> None:
+        if self.report:
+            self.report(self.what, self.done)

@@ -18,12 +18,21 @@ def _known(value: float) -> bool:
     return value is not None and not math.isnan(value)
 
 
+def counted_for(fact: dict[str, Any]) -> tuple[str, int] | None:
+    """The buyer and year a process counts for on its buyer's page (None: it does not count there), where
+    its red flags are counted too (:meth:`Entities.flagged`)."""
+    if fact.get("cancelled") or fact.get("year") is None or fact.get("buyer") is None:
+        return None
+    return fact["buyer"], fact["year"]
+
+
 class _Organisation:
-    __slots__ = ("name", "identifier", "bought", "types", "suppliers", "sold", "buyers", "flagged", "flags")
+    __slots__ = ("name", "identifier", "named_by", "bought", "types", "suppliers", "sold", "buyers", "flagged", "flags")
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.identifier: str | None = None
+        self.named_by: tuple[bool, str] | None = None  # (no name, ocid) of the process name and identifier come from
         # year: [processes, awarded USD, single bidder, competitive awarded with a known count,
         #        special regime, processes with a known regime, processes with red flags]
         self.bought: dict[int, list[float]] = {}
@@ -34,22 +43,45 @@ class _Organisation:
         self.flagged = 0
         self.flags: dict[str, float] = {}
 
+    def name_from(self, named_by: tuple[bool, str], name: str | None, identifier: str | None) -> None:
+        """Name and identifier come from the first process in ocid order that names the organisation (the
+        first that mentions it, if none does): whatever order the processes are added in."""
+        if self.named_by is None or named_by < self.named_by:
+            self.name, self.identifier, self.named_by = name, identifier, named_by
+
+    def merge(self, other: "_Organisation") -> None:
+        if other.named_by is not None:
+            self.name_from(other.named_by, other.name, other.identifier)
+        for mine, theirs in ((self.bought, other.bought), (self.sold, other.sold)):
+            for year, totals in theirs.items():
+                kept = mine.setdefault(year, [0] * len(totals))
+                for position, value in enumerate(totals):
+                    kept[position] += value
+        for mine, theirs in ((self.types, other.types), (self.suppliers, other.suppliers), (self.buyers, other.buyers)):
+            for key, value in theirs.items():
+                mine[key] += value
+        self.flagged += other.flagged
+        self.flags.update(other.flags)
+
 
 class Entities:
-    """Buyers and suppliers, accumulated process by process (in one pass over compiled releases)."""
+    """Buyers and suppliers, accumulated process by process; the organisations of disjoint sets of processes
+    (a year's, in the site) merge into those of them all."""
 
     def __init__(self) -> None:
         self.organisations: dict[str, _Organisation] = defaultdict(_Organisation)
 
-    def add(self, compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]], flagged: bool) -> None:
-        """One process: its facts row and its suppliers with their share of the awarded value."""
+    def add(self, compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]]) -> None:
+        """One process: its facts row and its suppliers with their share of the awarded value. Its red flags
+        are counted apart (:meth:`flagged`): they depend on every process."""
         names = {p.get("id"): p for p in compiled.get("parties") or [] if isinstance(p, dict)}
         year = fact.get("year")
         buyer = fact.get("buyer")
         if fact.get("cancelled") or year is None:
             return
+        ocid = str(compiled.get("ocid"))
         if buyer is not None:
-            org = self._named(buyer, names, compiled.get("buyer"))
+            org = self._named(buyer, names, compiled.get("buyer"), ocid)
             totals = org.bought.setdefault(year, [0, 0.0, 0, 0, 0, 0, 0])
             totals[0] += 1
             if fact.get("awarded") and _known(fact.get("award_value")):
@@ -60,11 +92,9 @@ class Entities:
             if _known(fact.get("special_regime")):
                 totals[4] += fact["special_regime"]
                 totals[5] += 1
-            totals[6] += flagged
-            org.flagged += flagged
             org.types[fact.get("procedure_type") or "-"] += 1
         for supplier, value in suppliers:
-            org = self._named(supplier, names, None)
+            org = self._named(supplier, names, None, ocid)
             sold = org.sold.setdefault(year, [0, 0.0])
             sold[0] += 1
             if _known(value):
@@ -73,17 +103,32 @@ class Entities:
                     org.buyers[buyer] += value
                     self.organisations[buyer].suppliers[supplier] += value
 
+    def flagged(self, buyer: str, year: int) -> None:
+        """A process of ``buyer`` in ``year`` (as :func:`counted_for` says) has red flags."""
+        org = self.organisations[buyer]
+        org.bought[year][6] += 1
+        org.flagged += 1
+
     def flag(self, org: str, codes: dict[str, float]) -> None:
         """Red flags raised on the organisation itself (as buyer, procuring entity or tenderer)."""
         self.organisations[org].flags.update(codes)
 
-    def _named(self, org: str, parties: dict[str, Any], reference: dict[str, Any] | None) -> _Organisation:
+    def merge(self, other: "Entities") -> None:
+        """Take in the organisations of other processes (``other``'s are taken over, not copied)."""
+        for org, entry in other.organisations.items():
+            mine = self.organisations.get(org)
+            if mine is None:
+                self.organisations[org] = entry
+            else:
+                mine.merge(entry)
+
+    def _named(self, org: str, parties: dict[str, Any], reference: dict[str, Any] | None, ocid: str) -> _Organisation:
         entry = self.organisations[org]
-        if entry.name is None:
+        if entry.name is None or entry.named_by is None or ocid < entry.named_by[1]:  # else named by an earlier process
             party = parties.get(org) or {}
-            entry.name = (reference or {}).get("name") or party.get("name")
+            name = (reference or {}).get("name") or party.get("name")
             identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
-            entry.identifier = identifier.get("id")
+            entry.name_from((name is None, ocid), name, identifier.get("id"))
         return entry
 
     def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:

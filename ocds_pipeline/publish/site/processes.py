@@ -1,5 +1,6 @@
 """What the site shows of one process: a compact page (timeline, awards, contracts, parties,
-documents, red flags) and a search row, both built from its compiled release."""
+documents) and a search row, both built from its compiled release (its red flags, which depend on
+every process, are written apart: site/years.py)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,7 @@ def _timeline(compiled: dict[str, Any]) -> list[list[Any]]:
     return sorted(([date, kind, detail] for date, kind, detail in events if isinstance(date, str)), key=lambda e: e[0])
 
 
-def process_page(compiled: dict[str, Any], year: str, flags: dict[str, float],
-                 releases: list[list[Any]] | None = None) -> dict[str, Any]:
+def process_page(compiled: dict[str, Any], year: str, releases: list[list[Any]] | None = None) -> dict[str, Any]:
     """The compact page of one process: what a reader looks for, nothing that needs the whole release;
     ``releases`` is its history ([date, tags, release id] of each release, oldest first)."""
     names = _names(compiled)
@@ -72,11 +72,10 @@ def process_page(compiled: dict[str, Any], year: str, flags: dict[str, float],
         "documents_total": len(documents),
         "timeline": _timeline(compiled),
         "releases": releases or [],
-        "flags": sorted(flags),
     }
 
 
-def search_row(page: dict[str, Any], fact: dict[str, Any], shard: int) -> list[Any]:
+def search_row(page: dict[str, Any], fact: dict[str, Any], shard: str) -> list[Any]:
     """One line of a year's search index: [ocid, title, buyer id, buyer name, supplier ids, supplier
     names, procedure type, regime, awarded USD, date, page shard]."""
     suppliers = {s["id"]: s["name"] for award in page["awards"] for s in award["suppliers"] if s.get("id")}

@@ -15,7 +15,7 @@
     }
   };
 
-  /* A data file by key ("p/3" is site/data/p/3.js), loaded once. */
+  /* A data file by key ("e/3" is site/data/e/3.js), loaded once. */
   function load(key) {
     if (Object.prototype.hasOwnProperty.call(store, key)) { return Promise.resolve(store[key]); }
     return new Promise(function (resolve, reject) {
@@ -321,7 +321,7 @@
       (found.length > 100 ? " (" + T("showing_first") + " 100)" : "") + (complete ? "" : " … " + T("loading"));
     table(document.getElementById("results"), ["ocid", T("title"), T("buyer"), T("supplier"), T("procedure_type"), T("amount"), T("date")],
       found.slice(0, 100).map(function (r) {
-        return [el("a", { href: "proceso.html?ocid=" + encodeURIComponent(r[0]) + "&s=" + r[10], text: r[0] }), r[1] || "–",
+        return [el("a", { href: "proceso.html?ocid=" + encodeURIComponent(r[0]) + "&s=" + encodeURIComponent(r[10]), text: r[0] }), r[1] || "–",
                 el("a", { href: "entidad.html?id=" + encodeURIComponent(r[2]), text: r[3] || r[2] }),
                 r[4].map(function (id, i) { return [i ? ", " : "", el("a", { href: "entidad.html?id=" + encodeURIComponent(id), text: r[5][i] || id })]; }),
                 r[6] || "–", usd(r[8]), r[9] || "–"];
@@ -349,10 +349,31 @@
     return found;
   }
 
-  function entry(kind, key, shard) {
-    var where = shard !== null && shard !== "" && !isNaN(Number(shard)) ? Promise.resolve(Number(shard))
-      : load(kind + "/index").then(function (firsts) { return shardOf(firsts, key); });
-    return where.then(function (number) { return load(kind + "/" + number); }).then(function (items) { return items[key]; });
+  function entry(kind, key) {
+    return load(kind + "/index").then(function (firsts) { return load(kind + "/" + shardOf(firsts, key)); })
+      .then(function (items) { return items[key]; });
+  }
+
+  /* A process page with its red flags. Pages come per year in shards (p/<year>-<n>), their red flags beside
+   * them (pf/<year>-<n>); a link from the search names the shard, a bare ?ocid= link looks in p/index, the
+   * [shard, first ocid, last ocid] of every shard (years overlap in ocid order: each candidate is tried). */
+  function processEntry(ocid, shard) {
+    var names = /^[A-Za-z0-9_-]+$/.test(shard || "") ? Promise.resolve([shard])
+      : load("p/index").then(function (shards) {
+        return shards.filter(function (s) { return s[1] <= ocid && ocid <= s[2]; }).map(function (s) { return s[0]; });
+      });
+    function first(candidates) {
+      if (!candidates.length) { return Promise.resolve(null); }
+      return load("p/" + candidates[0]).then(function (items) {
+        if (!Object.prototype.hasOwnProperty.call(items, ocid)) { return first(candidates.slice(1)); }
+        return load("pf/" + candidates[0]).then(function (flags) {
+          var process = items[ocid];
+          process.flags = Object.prototype.hasOwnProperty.call(flags, ocid) ? flags[ocid] : [];
+          return process;
+        });
+      });
+    }
+    return names.then(first);
   }
 
   function notFound(target, key) {
@@ -396,7 +417,7 @@
     var target = document.getElementById("process");
     var ocid = params.get("ocid");
     if (!ocid) { notFound(target, ""); return; }
-    entry("p", ocid, params.get("s")).then(function (process) {
+    processEntry(ocid, params.get("s")).then(function (process) {
       if (!process) { notFound(target, ocid); return; }
       clear(target);
       document.title = (process.title || process.ocid) + " · " + T("site_title");
@@ -458,7 +479,7 @@
     var target = document.getElementById("entity");
     var id = params.get("id");
     if (!id) { notFound(target, ""); return; }
-    entry("e", id, null).then(function (org) {
+    entry("e", id).then(function (org) {
       if (!org) { notFound(target, id); return; }
       clear(target);
       document.title = (org.name || org.id) + " · " + T("site_title");
