@@ -99,11 +99,7 @@ class Site:
         if flags is None:
             flags = red_flags(orjson.loads(body) for _, body in self._counted(source.compiled(), "processes read (red flags)")
                               if body is not None)
-        years, entities = self._years(source)
-        flagged = flags.get("OCID", {})
-        among = pa.array(list(flagged), pa.string())
-        for pages in years:
-            flag_files(self._data, pages, flagged, among, entities)
+        years, entities = self._years(source, flags.get("OCID", {}))
         for group in ("Buyer", "ProcuringEntity", "Tenderer"):
             for org, codes in flags.get(group, {}).items():
                 entities.flag(org, codes)
@@ -119,9 +115,10 @@ class Site:
         return self.written
 
     # -- data ---------------------------------------------------------------------------------
-    def _years(self, source: StoreSource) -> tuple[list[YearPages], Entities]:
+    def _years(self, source: StoreSource, flagged: dict[str, dict[str, float]]) -> tuple[list[YearPages], Entities]:
         """Each year's process pages and search index, carried from the previous build or written (in forked
-        workers when there are several of both), and the organisations' figures of them all, merged in year order."""
+        workers when there are several of both), its red flags written beside them, and the organisations'
+        figures of them all, merged in year order. What each year's part holds per process is let go once used."""
         every = source.years()
         carried = {year: pages for year in every if (pages := source.carried(year)) is not None}
         missing = [year for year in every if year not in carried]
@@ -136,14 +133,14 @@ class Site:
             made = iter(forked.in_workers(write, missing, self.workers))
         else:
             made = (write(year, progress.step) for year in missing)
-        years, entities = [], Entities()
+        years, entities, among = [], Entities(), pa.array(list(flagged), pa.string())
         for year in every:
-            pages = carried.get(year) or next(made)
-            self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year not in carried else []
+            pages = carried.pop(year) if year not in missing else next(made)
+            self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year in missing else []
             entities.merge(pages.entities)
-            pages.entities = None
-            years.append(pages)
-            if year in carried or self.workers > 1 and len(missing) > 1:
+            flag_files(self._data, pages, flagged, among, entities)
+            years.append(pages.outline())
+            if year not in missing or self.workers > 1 and len(missing) > 1:
                 progress.add(pages.processes)
         progress.end()
         return years, entities

@@ -8,6 +8,7 @@ which depend on every process, are kept apart: :func:`flag_files` writes them be
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
@@ -35,14 +36,17 @@ class YearPages:
     year: str
     shards: list[list[str]]  # [first ocid, last ocid] of each page shard
     search_parts: int
-    ocids: Texts  # every process with a page, in page order
-    buyers: Texts  # the buyer each counts for on its buyer's page (None: it does not count there)
-    buyer_years: list[int | None]  # and the year
-    entities: Entities | None  # what its processes add to the organisations' pages (taken once merged)
+    processes: int
+    # What it holds per process, until its red flags are written and its organisations merged (:meth:`outline`):
+    ocids: Texts | None  # every process with a page, in page order
+    buyers: Texts | None  # the buyer each counts for on its buyer's page (None: it does not count there)
+    buyer_years: array | None  # and the year (0: none)
+    entities: Entities | None  # what its processes add to the organisations' pages
 
-    @property
-    def processes(self) -> int:
-        return len(self.ocids)
+    def outline(self) -> "YearPages":
+        """The year without what it holds per process (its organisations, ocids and buyers): what the site's
+        index and summary need of it once its red flags are written and its organisations merged."""
+        return YearPages(self.year, self.shards, self.search_parts, self.processes, None, None, None, None)
 
     def shard(self, number: int) -> str:
         return f"{self.year}-{number}"
@@ -61,7 +65,7 @@ def write_year(put: Callable[[str, Any], None], year: str, compiled: Iterable[tu
     histories = _histories(headers)
     pages = Shards(put, "p", f"{year}-")
     search = _SearchParts(put, year)
-    ocids, buyers, buyer_years = Texts(), Texts(), []
+    ocids, buyers, buyer_years = Texts(), Texts(), array("H")
     entities = Entities()
     for ocid, body in compiled:
         if each is not None:
@@ -74,11 +78,11 @@ def write_year(put: Callable[[str, Any], None], year: str, compiled: Iterable[tu
         search.add(search_row(page, fact, pages.add(ocid, page)))
         suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
         entities.add(release, fact, suppliers)
-        buyer, buyer_year = counted_for(fact) or (None, None)
+        buyer, buyer_year = counted_for(fact) or (None, 0)
         ocids.append(ocid)
         buyers.append(buyer)
         buyer_years.append(buyer_year)
-    return YearPages(year, pages.close(), search.close(), ocids, buyers, buyer_years, entities)
+    return YearPages(year, pages.close(), search.close(), len(ocids), ocids, buyers, buyer_years, entities)
 
 
 def flag_files(put: Callable[[str, Any], None], pages: YearPages, flagged: dict[str, dict[str, float]],
