@@ -129,7 +129,8 @@ class Site:
             source.keep(pages)
             return pages
 
-        if self.workers > 1 and len(missing) > 1:
+        forking = self.workers > 1 and len(missing) > 1  # else the years are written here, with progress as they go
+        if forking:
             made = iter(forked.in_workers(write, missing, self.workers))
         else:
             made = (write(year, progress.step) for year in missing)
@@ -140,7 +141,7 @@ class Site:
             entities.merge(pages.entities)
             flag_files(self._data, pages, flagged, among, entities)
             years.append(pages.outline())
-            if year not in missing or self.workers > 1 and len(missing) > 1:
+            if year not in missing or forking:
                 progress.add(pages.processes)
         progress.end()
         return years, entities
