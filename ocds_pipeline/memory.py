@@ -15,10 +15,15 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def release_freed_memory() -> bool:
-    """Give back to the system what the C allocator keeps of freed memory (glibc's ``malloc_trim``).
+    """Give back to the system what the allocators keep of freed memory: the C allocator's (glibc's
+    ``malloc_trim``) and Arrow's memory pool (mimalloc or jemalloc, which keep their own).
 
-    Python and NumPy free into the allocator, which keeps most of it for later use: the step after one with a
-    large passing peak (the statistics combining a national run's facts, some 500 MB) would start from that
-    peak. Returns whether anything was given back; elsewhere than on glibc there is nothing to call."""
+    Python and NumPy free into the C allocator, Arrow into its pool, and both keep most of it for later use:
+    the step after one with a large passing peak (the statistics combining a national run's facts, some 500 MB)
+    would start from that peak. Returns whether the C allocator gave anything back (elsewhere than on glibc
+    there is nothing to call)."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
