@@ -89,7 +89,7 @@ class YearStatistics:
     facts: Facts | None  # None once kept apart (a publish's year cache keeps them after the rest)
     suppliers: Suppliers
     quality: QualityCounts  # of the data as stored; the others are of the published documents
-    projects: list[tuple[str, str]]  # (ocid, first release date) of each process naming a works project
+    projects: list[tuple[str, str, str]]  # (ocid, first release date, project id) of each process naming a works project
     errors: dict[str, str]  # processes that cannot be merged, with why
     flags: RedFlagTallies | None = None  # the site's red flags (of what it shows); None once kept apart
 
@@ -114,8 +114,9 @@ def year_statistics(rows: Iterable[tuple[str, str, str | bytes | None, str | Non
                 shown = site(data)
                 flags.add(compiled if shown is data else orjson.loads(shown))  # before ``document`` changes it
             quality.add(compiled)
-            if names_project(compiled):
-                projects.append((ocid, first_date))
+            project = project_of(compiled)
+            if project is not None:
+                projects.append((ocid, first_date, project))
             yield document(compiled)
 
     tables, suppliers = fact_tables(documents())
@@ -130,21 +131,21 @@ class Combined:
 
     quality: QualityCounts = field(default_factory=QualityCounts)
     suppliers: Suppliers = field(default_factory=Suppliers)
-    projects: list[tuple[str, str, str]] = field(default_factory=list)  # (ocid, year, first release date)
+    projects: list[tuple[str, str, str, str]] = field(default_factory=list)  # (ocid, year, first release date, project id)
     errors: dict[str, str] = field(default_factory=dict)
 
     def add(self, year: str, part: YearStatistics) -> None:
         self.quality.merge(part.quality)
         self.suppliers.merge(part.suppliers)
-        self.projects += [(ocid, year, first_date) for ocid, first_date in part.projects]
+        self.projects += [(ocid, year, first_date, project) for ocid, first_date, project in part.projects]
         self.errors.update(part.errors)
 
 
-def names_project(compiled: dict[str, Any]) -> bool:
-    """Whether a compiled release names a works project (planning.project.id), for OC4IDS."""
+def project_of(compiled: dict[str, Any]) -> str | None:
+    """The works project a compiled release names (planning.project.id, as text), for OC4IDS; else None."""
     planning = compiled.get("planning")
     project = planning.get("project") if isinstance(planning, dict) else None
-    return isinstance(project, dict) and bool(project.get("id"))
+    return str(project["id"]) if isinstance(project, dict) and project.get("id") else None
 
 
 def _noted(compiled_releases: Iterable[dict[str, Any]], suppliers: Suppliers) -> Iterator[dict[str, Any]]:
@@ -203,20 +204,21 @@ def indicator_rows(tables: Facts) -> Iterator[dict[str, Any]]:
             yield dict(zip(INDICATOR_COLUMNS, row))
 
 
-def ranking_rows(tables: Facts, suppliers: Suppliers) -> list[dict[str, Any]]:
-    """Per year, suppliers by awarded value (then by id), with their number of processes."""
+def ranking_rows(tables: Facts, suppliers: Suppliers) -> Iterator[dict[str, Any]]:
+    """Per year, suppliers by awarded value (then by id), with their number of processes; given a year at a
+    time (at a national scale a list of every year's rows held some 110 MB)."""
     parties = tables.parties
     supplied = parties[parties["role"] == "supplier"].join(tables.processes[["year"]], on="process")
     supplied = supplied[supplied["year"].notna()]
-    rows = []
     grouped = supplied.groupby(["year", "org"], observed=True).agg(awarded_value=("value", "sum"),
                                                                    processes=("process", "nunique")).reset_index()
+    del supplied
     named = suppliers.chosen()
     grouped = grouped.join(named, on=grouped["org"].astype(str).rename("key"))
+    del named
     for year, group in grouped.groupby("year", sort=True):
         ordered = sorted(group.to_dict("records"), key=lambda r: (-(_clean(r["awarded_value"]) or 0), str(r["org"])))
         for rank, record in enumerate(ordered, 1):
-            rows.append({"year": int(year), "rank": rank, "supplier": _clean(record["name"]), "ruc": _clean(record["ruc"]),
-                         "id": record["org"], "awarded_value": round(_clean(record["awarded_value"]) or 0.0, 2),
-                         "processes": int(record["processes"])})
-    return rows
+            yield {"year": int(year), "rank": rank, "supplier": _clean(record["name"]), "ruc": _clean(record["ruc"]),
+                   "id": record["org"], "awarded_value": round(_clean(record["awarded_value"]) or 0.0, 2),
+                   "processes": int(record["processes"])}
