@@ -252,18 +252,31 @@ def first_currency(parts: Iterable[RedFlagTallies]) -> tuple[str, str] | None:
     return min((part.first_currency for part in parts if part.first_currency is not None), default=None)
 
 
-def flagged(parts: list[RedFlagTallies]) -> dict[str, Any]:
+def flagged(parts: Iterable[RedFlagTallies]) -> dict[str, Any]:
     """The red flags of the tallies of disjoint sets of processes, each :meth:`RedFlagTallies.exact`, in
-    cardinal's shape (each entity's codes in the order of :data:`CODES`). The first part takes in the others."""
-    whole = parts[0] if parts else RedFlagTallies(Settings())
-    for part in parts[1:]:
-        whole.merge(part)
+    cardinal's shape (each entity's codes in the order of :data:`CODES`). The first part takes in the others as
+    they come (given lazily, only the first and the one coming are held), and gives up each entity's codes as
+    they are put in order."""
+    whole = None
+    for part in parts:
+        if whole is None:
+            whole = part
+        else:
+            whole.merge(part)
+    if whole is None:
+        whole = RedFlagTallies(Settings())
     for tally in whole.tallies:
         tally.flag(whole.flags)
-    out = {group: {key: {code: codes[code] for code in CODES if code in codes} for key, codes in sorted(entries.items())}
-           for group, entries in whole.flags.result.items() if entries}
+    out: dict[str, Any] = {}
+    for group, entries in whole.flags.result.items():
+        if entries:
+            out[group] = {key: _in_order(entries.pop(key)) for key in sorted(entries)}
     out["Meta"] = whole.flags.meta
     return out
+
+
+def _in_order(codes: dict[str, float]) -> dict[str, float]:
+    return {code: codes[code] for code in CODES if code in codes}
 
 
 def _first_currency(compiled: dict[str, Any]) -> str | None:

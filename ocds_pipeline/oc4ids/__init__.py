@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..config import Config
 from ..ocdsvalues import obj, objs
@@ -150,12 +150,16 @@ class ProjectCollector:
             project["publicAuthority"] = source["buyer"]  # the buyer of the first linked process
         return project
 
-    def projects(self) -> Iterator[tuple[dict[str, Any], Aggregates]]:
-        """Every project (sorted by local id), with its aggregates."""
-        local_ids = sorted(set(self._processes) | set(self.project_rows or {}))
+    def projects(self, local_ids: Iterable[str] | None = None) -> Iterator[tuple[dict[str, Any], Aggregates]]:
+        """Every project gathered or in the works-project table (sorted by local id), or those of ``local_ids`` (in
+        their order), with its aggregates. What was gathered of a project is let go as it is given: a caller that
+        adds a few projects' processes at a time and takes those projects holds only them."""
+        if local_ids is None:
+            local_ids = sorted(set(self._processes) | set(self.project_rows or {}))
         for local_id in local_ids:
             project = self._skeleton(local_id)
-            parties = dict(self._parties.get(local_id, {}))
+            self._from_ocds.pop(local_id, None)
+            parties = self._parties.pop(local_id, {})
             authority = project.get("publicAuthority")
             if authority:
                 entity = self.entities.get(authority["id"].removeprefix("EC-RUC-"))
@@ -167,7 +171,7 @@ class ProjectCollector:
             if parties:
                 project["parties"] = [{**{k: v for k, v in parties[key].items() if k != "_ocid"},
                                        "roles": sorted(parties[key]["roles"])} for key in sorted(parties)]
-            processes = sorted(self._processes.get(local_id, []), key=lambda p: p["id"])
+            processes = sorted(self._processes.pop(local_id, []), key=lambda p: p["id"])
             if processes:
                 project["contractingProcesses"] = processes
             totals = aggregates(project, self.warnings)
@@ -178,12 +182,12 @@ class ProjectCollector:
             yield project, totals
 
 
-def aggregates_csv(rows: list[tuple[dict[str, Any], Aggregates]]) -> bytes:
-    """projects.csv: one row per project with its totals (UTF-8 with BOM, for Excel)."""
+def aggregates_csv(rows: Iterable[tuple[str, str, Aggregates]]) -> bytes:
+    """projects.csv: one row per project (its id, title and totals) with its totals (UTF-8 with BOM, for Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(Aggregates.CSV_COLUMNS)
-    for project, totals in rows:
-        values = {"project_id": project["id"], "title": project.get("title", ""), **totals.__dict__}
+    for project_id, title, totals in rows:
+        values = {"project_id": project_id, "title": title, **totals.__dict__}
         writer.writerow(["" if values.get(c) is None else values[c] for c in Aggregates.CSV_COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -19,7 +19,7 @@ from ..packaging import (OCDS_VERSION, LinesWriter, Outputs, PackageFields, Pack
 from ..privacy import Privacy
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
-from ..oc4ids import OC4IDS_VERSION, ProjectCollector, aggregates_csv
+from ..oc4ids import OC4IDS_VERSION, Aggregates, ProjectCollector, aggregates_csv
 from ..store import Store
 from .cache import cached_processes, refresh_compiled
 from .records import CompiledProcess, Group, RecordBuilder, compile_groups
@@ -179,21 +179,24 @@ def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, reso
             if progress and result.processes % 10_000 == 0:
                 progress("published processes", result.processes)
         if collector is not None:
-            result.projects = write_projects(collector, files.projects, out / f"{PROJECTS}.csv", latest)
+            result.projects = write_projects(collector.projects(), files.projects, out / f"{PROJECTS}.csv", latest)
             result.warnings += sorted(collector.warnings)
     return result
 
 
-def write_projects(collector: ProjectCollector, package: PackageWriter, totals_csv: Path, latest: str) -> int:
-    """Add every collected project to an open project package and write their totals as CSV; how many.
+def write_projects(projects: Iterable[tuple[dict[str, Any], Aggregates]], package: PackageWriter, totals_csv: Path,
+                   latest: str) -> int:
+    """Add projects (:meth:`.ProjectCollector.projects`) to an open project package and write their totals as CSV;
+    how many.
 
     The package's publishedDate is its latest release date (``latest``, the data's, when it has no project).
+    Each project is let go once written: its totals are what the CSV keeps.
     """
     rows = []
-    for project, totals in collector.projects():
+    for project, totals in projects:
         dates = [r["date"] for p in project.get("contractingProcesses", []) for r in p["releases"]]
         package.add(dumps(project), max(dates) if dates else "")
-        rows.append((project, totals))
+        rows.append((project["id"], project.get("title", ""), totals))
     if not rows:
         package.saw(latest)
     write_bytes(totals_csv, aggregates_csv(rows))

@@ -28,7 +28,7 @@ from ..extensions import PUBLISHED_EXTENSIONS, patched_release_schema
 from ..indicators.facts import combine
 from ..indicators.redflags import RedFlagTallies, Settings, first_currency, flagged
 from ..memory import release_freed_memory
-from ..oc4ids import OC4IDS_VERSION, ProjectCollector
+from ..oc4ids import OC4IDS_VERSION, Aggregates, ProjectCollector
 from ..packaging import OCDS_VERSION, LinesWriter, Outputs, PackageWriter, package_metadata
 from ..privacy import Privacy, declared
 from ..procedure_types import ProcedureTypes
@@ -416,31 +416,43 @@ class _Build:
                     self.progress("processes counted (statistics)", done, processes)
             next(made, None)  # every year is in: the workers end now, not once the years are combined
             tables = combine(kept(year, 1) for year in self.totals)
+        release_freed_memory()  # the years' facts, read back and let go (at a national scale some 150 MB kept)
         cache.keep(self.totals)
         self.result.merge_errors = combined.errors
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
         self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
         del tables  # some 300 MB at a national scale, not to be held while the OC4IDS projects are collected
+        release_freed_memory()
         write_quality_report(combined.quality.report(self.schema), self.staged / "quality")
         for name in QUALITY_FILES:
             self._add(f"quality/{name}")
-        with_projects = [(ocid, self._releases_uri(year, first_date)) for ocid, year, first_date in sorted(combined.projects)]
-        self._projects(with_projects, rows, entities)
+        linked: dict[str, list[tuple[str, str]]] = {}  # each project's processes (ocid, releases' URL), in ocid order
+        for ocid, year, first_date, project in sorted(combined.projects):
+            linked.setdefault(project, []).append((ocid, self._releases_uri(year, first_date)))
+        self._projects(linked, rows, entities)
 
-    def _projects(self, with_projects: list[tuple[str, str]], rows: dict[str, dict[str, Any]],
+    def _projects(self, linked: dict[str, list[tuple[str, str]]], rows: dict[str, dict[str, Any]],
                   entities: dict[str, dict[str, Any]]) -> None:
+        """oc4ids/projects.json and .csv: the projects in id order, :data:`_PROJECT_BATCH` at a time, each
+        gathered from its processes, written and let go (together, a national scale's projects weigh some 300 MB)."""
         collector = ProjectCollector(self.config, "", rows, entities)
-        pending = iter(with_projects)
-        while chunk := list(islice(pending, _PROJECT_BATCH)):
-            ocids = [ocid for ocid, _ in chunk]
-            compiled, bodies = self.store.compiled_bodies(ocids), self.store.bodies(ocids)
-            for ocid, uri in chunk:
-                collector.add(*self.ocds.group(orjson.loads(compiled[ocid]), bodies[ocid]), uri)
+
+        def projects() -> Iterator[tuple[dict[str, Any], Aggregates]]:
+            pending = iter(sorted(set(linked) | set(rows)))
+            while batch := list(islice(pending, _PROJECT_BATCH)):
+                processes = iter([process for project in batch for process in linked.pop(project, [])])
+                while chunk := list(islice(processes, _PROJECT_BATCH)):
+                    ocids = [ocid for ocid, _ in chunk]
+                    compiled, bodies = self.store.compiled_bodies(ocids), self.store.bodies(ocids)
+                    for ocid, uri in chunk:
+                        collector.add(*self.ocds.group(orjson.loads(compiled[ocid]), bodies[ocid]), uri)
+                yield from collector.projects(batch)
+
         latest = max((t["latest_date"] for t in self.totals.values()), default="")
         uri = f"{self.config.base_uri}oc4ids/projects.json"
         metadata = package_metadata(self.fields, uri, OC4IDS_VERSION, with_extensions=False)
         with Outputs(package=PackageWriter(self.staged / "oc4ids/projects.json", metadata, "projects")) as files:
-            self.result.projects = write_projects(collector, files.package, self.staged / "oc4ids/projects.csv", latest)
+            self.result.projects = write_projects(projects(), files.package, self.staged / "oc4ids/projects.csv", latest)
         self._add("oc4ids/projects.json", projects=self.result.projects, oc4ids_version=OC4IDS_VERSION,
                   licenses=self._licenses())
         self._add("oc4ids/projects.csv", rows=self.result.projects)
@@ -486,20 +498,24 @@ class _Build:
         self.state[SITE_YEARS] = {year: source.written_under(year) for year in self.totals}
 
     def _red_flags(self) -> dict[str, Any] | None:
-        """The site's red flags from the years' tallies the statistics kept; None when the statistics were carried
-        over (the site then reads every process for them). cardinal reads money in the first currency seen: a year
-        that read it otherwise than one pass over all years would is read again."""
+        """The site's red flags from the years' tallies the statistics kept, merged as each is read; None when the
+        statistics were carried over (the site then reads every process for them)."""
         if self.kept is None:
             return None
-        parts = {year: self.kept(year, 2) for year in self.totals}
-        first = first_currency(parts.values())
-        for year, part in parts.items():
-            if not part.exact(first):
-                parts[year] = again = RedFlagTallies(Settings(), start=first)
-                for _, _, _, body, _ in self.store.compiled_index(year=year):
-                    if body is not None:
-                        again.add(orjson.loads(self.site.body(body)))
-        return flagged(list(parts.values()))
+        first = first_currency(self.kept(year, 2) for year in self.totals)
+        return flagged(self._exact_tallies(year, first) for year in self.totals)
+
+    def _exact_tallies(self, year: str, first: tuple[str, str] | None) -> RedFlagTallies:
+        """A year's red flags' tallies as one pass over every year would count them. cardinal reads money in the
+        first currency seen (``first``): a year that read it otherwise is read again."""
+        part = self.kept(year, 2)
+        if part.exact(first):
+            return part
+        again = RedFlagTallies(Settings(), start=first)
+        for _, _, _, body, _ in self.store.compiled_index(year=year):
+            if body is not None:
+                again.add(orjson.loads(self.site.body(body)))
+        return again
 
     def _manifest(self, dated: str) -> None:
         """datapackage.json, after checking every file against it."""

@@ -11,9 +11,11 @@ publish rebuilds it. It is written only under the publication's lock, each entry
 
 from __future__ import annotations
 
+import io
 import pickle
+import struct
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 from ..atomic import write_bytes
 from ..resources import files_digest
@@ -24,6 +26,7 @@ STATISTICS_CODE = ("ocds_pipeline/indicators", "ocds_pipeline/validate/quality",
                    "mappings/sercop/codelists/procedure_types.csv", "schemas/indicators")
 # The code between a compiled release and the site's pages of a year (its facts, its search rows, its organisations).
 SITE_CODE = (*STATISTICS_CODE, "ocds_pipeline/publish/site")
+_LENGTH = struct.Struct("<Q")  # before each pickle of an entry: its length in bytes
 
 
 def state_key(fingerprint: str, code: Iterable[str]) -> str:
@@ -46,21 +49,23 @@ class YearCache:
         return self._read(year, signature, item)
 
     def put(self, year: str, signature: Any, *values: Any) -> None:
-        """An entry is its key, then its values: one pickle each, so that :meth:`has` reads the key alone and
-        :meth:`get` no value after the one asked for (a year's statistics come before its facts)."""
-        write_bytes(self._path(year), b"".join(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-                                               for item in ([self.key, signature], *values)))
+        """An entry is its key, then its values: one pickle each, after its length, so that :meth:`has` reads the
+        key alone and :meth:`get` the value asked for alone (a year's facts, some 50 MB at a national scale, lie
+        between its statistics and its red flags' tallies)."""
+        pickles = [pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL) for item in ([self.key, signature], *values)]
+        write_bytes(self._path(year), b"".join(_LENGTH.pack(len(data)) + data for data in pickles))
 
     def _read(self, year: str, signature: Any, item: int | None) -> Any | None:
         try:
             with self._path(year).open("rb") as handle:
-                if pickle.load(handle) != [self.key, signature]:  # noqa: S301 (written by this tool, never published)
+                if _load(handle) != [self.key, signature]:
                     return None
                 if item is None:
                     return True
                 for _ in range(item):
-                    pickle.load(handle)  # noqa: S301
-                return pickle.load(handle)  # noqa: S301
+                    (size,) = _LENGTH.unpack(handle.read(_LENGTH.size))
+                    handle.seek(size, io.SEEK_CUR)
+                return _load(handle)
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 (damaged or of another version of this tool: made again)
@@ -78,3 +83,9 @@ class YearCache:
         if not year.replace("-", "").isalnum():
             raise ValueError(f"not a year of the store: {year!r}")
         return self.folder / f"{year}.pickle"
+
+
+def _load(handle: BinaryIO) -> Any:
+    """The next value of an entry: its length, then its pickle."""
+    (size,) = _LENGTH.unpack(handle.read(_LENGTH.size))
+    return pickle.loads(handle.read(size))  # noqa: S301 (written by this tool, never published)

@@ -261,6 +261,17 @@ def test_oc4ids_projects_link_to_the_yearly_release_packages(root):
                 assert release_id in {r["id"] for r in released}
 
 
+def test_oc4ids_projects_gathered_a_few_at_a_time_are_the_projects_gathered_at_once(daily, root, tmp_path, monkeypatch):
+    """The publication gathers, writes and lets go a batch of projects at a time (their processes read from the
+    store by project): one project a batch gives the same files as all of them in one."""
+    from ocds_pipeline.publish import publication
+
+    monkeypatch.setattr(publication, "_PROJECT_BATCH", 1)
+    publish_store(daily[0] / "store.sqlite", tmp_path / "one-by-one")
+    for name in ("projects.json", "projects.csv"):
+        assert (tmp_path / "one-by-one" / "oc4ids" / name).read_bytes() == (root / "oc4ids" / name).read_bytes()
+
+
 def test_licence_and_policy_state_the_terms_and_the_coverage(root):
     assert "CC BY 3.0 EC" in (root / "LICENSE").read_text() and "SERCOP" in (root / "LICENSE").read_text()
     spanish, english = (root / "policy.es.md").read_text(), (root / "policy.en.md").read_text()
@@ -406,6 +417,16 @@ def test_the_statistics_hold_neither_workers_nor_facts_longer_than_needed(tmp_pa
     assert alive == [0] and held == [False]
 
 
+def entry_values(path: Path) -> list:
+    """The values of a year cache entry: each a pickle after its length (8 bytes, little-endian)."""
+    data, values = path.read_bytes(), []
+    while data:
+        size = int.from_bytes(data[:8], "little")
+        values.append(pickle.loads(data[8:8 + size]))
+        data = data[8 + size:]
+    return values
+
+
 def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     """The years' files and statistics made in two forked workers (each over its own connections) give
     the same publication, byte for byte, as one process; the parent's connections still work after."""
@@ -420,8 +441,7 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     entries = sorted((tmp_path / ".two.versions/state/statistics").iterdir())
     assert len(entries) == 2
     for entry in entries:  # the workers kept each year's facts apart, after the rest: the publish process needs no year's
-        with entry.open("rb") as handle:
-            key, counted, facts, flags = (pickle.load(handle) for _ in range(4))
+        key, counted, facts, flags = entry_values(entry)
         assert counted.facts is None and len(facts.processes) > 0 and counted.quality is not None
         assert counted.flags is None and flags.tallies  # the red flags' tallies too, for the site
     assert (two.processes, two.releases, two.written, two.changed, two.notes) == \

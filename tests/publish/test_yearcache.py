@@ -1,6 +1,7 @@
 """The publication's per-year state: an entry is given back only under the key and signature it was
 made with; damaged entries and other years' are not trusted; the key follows the code by content."""
 
+import pickle
 import shutil
 
 import pytest
@@ -46,6 +47,21 @@ def test_an_entry_holds_values_read_one_after_the_other(tmp_path):
     path.write_bytes(path.read_bytes()[:-100])
     assert cache.get("2024", [1]) == {"quality": 1} and cache.get("2024", [1], 1) is None
     assert cache.get("2024", [1], 2) is None  # no such value
+
+
+def test_a_value_is_read_without_reading_those_before_it(tmp_path):
+    """A year's red flags' tallies lie after its facts: they are reached by the facts' length, not by reading
+    them (here the facts' bytes are garbage of the same length, and the tallies still come back)."""
+    cache = YearCache(tmp_path, "key")
+    cache.put("2024", [1], {"quality": 1}, list(range(1000)), {"flags": 2})
+    path = tmp_path / "2024.pickle"
+    data = bytearray(path.read_bytes())
+    facts = pickle.dumps(list(range(1000)), protocol=pickle.HIGHEST_PROTOCOL)
+    start = bytes(data).index(facts)
+    data[start:start + len(facts)] = b"x" * len(facts)
+    path.write_bytes(bytes(data))
+    assert cache.get("2024", [1], 2) == {"flags": 2} and cache.get("2024", [1], 1) is None
+    assert cache.get("2024", [1]) == {"quality": 1}
 
 
 def test_keep_deletes_the_years_no_process_is_in(tmp_path):
