@@ -90,3 +90,32 @@ def test_red_flags_are_written_beside_each_page_shard_and_counted_on_the_buyers_
     (_, buyer), = entities.pages()
     assert buyer["flagged"] == 2 and buyer["bought"]["2021"][6] == 2
     assert counted_for({"year": 2021, "buyer": "EC-B", "cancelled": True}) is None  # a cancelled process counts not
+
+
+@given(st.lists(st.tuples(st.sampled_from(BUYERS[:2]), st.sampled_from([f"EC-RUC-S{n:02d}" for n in range(14)]),
+                          st.integers(0, 8).map(lambda quarters: quarters / 4)), min_size=50, max_size=120),
+       st.lists(st.integers(0, 3), min_size=120, max_size=120))
+def test_each_organisation_shows_its_ten_largest_counterparts_by_value_then_id(awards, sets):
+    """A buyer's suppliers and a supplier's buyers: the ten with the largest awarded value summed over every
+    process (ties by id), whichever set of processes each award came in and however the sets merge."""
+    every = [Entities() for _ in range(4)]
+    for number, (buyer, supplier, value) in enumerate(awards):
+        compiled = {"ocid": f"ocds-x-{number:03d}", "buyer": {"id": buyer}, "parties": []}
+        fact = {"year": 2021, "buyer": buyer, "awarded": True, "award_value": value}
+        every[sets[number]].add(compiled, fact, [(supplier, value)])
+    every[0].merge(every[1])
+    every[2].merge(every[3])
+    every[0].merge(every[2])
+    merged = every[0]
+    sums: dict[tuple[str, str], float] = {}
+    for buyer, supplier, value in awards:
+        sums[buyer, supplier] = sums.get((buyer, supplier), 0.0) + value
+
+    def top(pairs):
+        return [[org, org, value] for org, value in sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:10]]
+
+    pages = dict(merged.pages())
+    assert set(pages) == {org for pair in sums for org in pair}
+    for org, page in pages.items():
+        assert page["suppliers"] == top([(s, v) for (b, s), v in sums.items() if b == org])
+        assert page["buyers"] == top([(b, v) for (b, s), v in sums.items() if s == org])

@@ -11,6 +11,10 @@ import math
 from collections import defaultdict
 from typing import Any, Iterator
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 TOP = 10  # counterparts shown per organisation
 
 
@@ -27,7 +31,7 @@ def counted_for(fact: dict[str, Any]) -> tuple[str, int] | None:
 
 
 class _Organisation:
-    __slots__ = ("name", "identifier", "named_by", "bought", "types", "suppliers", "sold", "buyers", "flagged", "flags")
+    __slots__ = ("name", "identifier", "named_by", "bought", "types", "sold", "flagged", "flags")
 
     def __init__(self) -> None:
         self.name: str | None = None
@@ -37,9 +41,7 @@ class _Organisation:
         #        special regime, processes with a known regime, processes with red flags]
         self.bought: dict[int, list[float]] = {}
         self.types: dict[str, int] = defaultdict(int)
-        self.suppliers: dict[str, float] = defaultdict(float)
         self.sold: dict[int, list[float]] = {}  # year: [processes, awarded USD]
-        self.buyers: dict[str, float] = defaultdict(float)
         self.flagged = 0
         self.flags: dict[str, float] = {}
 
@@ -54,22 +56,31 @@ class _Organisation:
             self.name_from(other.named_by, other.name, other.identifier)
         for mine, theirs in ((self.bought, other.bought), (self.sold, other.sold)):
             for year, totals in theirs.items():
-                kept = mine.setdefault(year, [0] * len(totals))
+                kept = mine.get(year)
+                if kept is None:
+                    mine[year] = totals  # taken over
+                    continue
                 for position, value in enumerate(totals):
                     kept[position] += value
-        for mine, theirs in ((self.types, other.types), (self.suppliers, other.suppliers), (self.buyers, other.buyers)):
-            for key, value in theirs.items():
-                mine[key] += value
+        for key, count in other.types.items():
+            self.types[key] += count
         self.flagged += other.flagged
         self.flags.update(other.flags)
 
 
 class Entities:
     """Buyers and suppliers, accumulated process by process; the organisations of disjoint sets of processes
-    (a year's, in the site) merge into those of them all."""
+    (a year's, in the site) merge into those of them all.
+
+    What each buyer awarded each supplier is summed per pair while processes are added, then kept as columns
+    (:meth:`_pack`: when pickled, merged or paged): at a national scale there are some 800,000 pairs, which as
+    two dictionaries per organisation held some 250 MB, and merging them year by year left the site's process
+    with several hundred MB of freed but scattered memory."""
 
     def __init__(self) -> None:
         self.organisations: dict[str, _Organisation] = defaultdict(_Organisation)
+        self._pairs: dict[tuple[str, str], float] = defaultdict(float)  # (buyer, supplier): awarded USD, to pack
+        self._packed: list[tuple[pa.Array, pa.Array, np.ndarray]] = []  # buyers, suppliers, sums of packed pairs
 
     def add(self, compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]]) -> None:
         """One process: its facts row and its suppliers with their share of the awarded value. Its red flags
@@ -100,8 +111,7 @@ class Entities:
             if _known(value):
                 sold[1] += value
                 if buyer is not None:
-                    org.buyers[buyer] += value
-                    self.organisations[buyer].suppliers[supplier] += value
+                    self._pairs[buyer, supplier] += value
 
     def flagged(self, buyer: str, year: int) -> None:
         """A process of ``buyer`` in ``year`` (as :func:`counted_for` says) has red flags."""
@@ -121,6 +131,24 @@ class Entities:
                 self.organisations[org] = entry
             else:
                 mine.merge(entry)
+        self._pack()
+        other._pack()
+        self._packed += other._packed
+
+    def _pack(self) -> None:
+        """The pairs summed so far, as columns."""
+        if self._pairs:
+            buyers, suppliers = zip(*self._pairs)
+            self._packed.append((pa.array(buyers, pa.string()), pa.array(suppliers, pa.string()),
+                                 np.fromiter(self._pairs.values(), dtype=float, count=len(self._pairs))))
+            self._pairs = defaultdict(float)
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._pack()
+        return {"organisations": self.organisations, "_pairs": {}, "_packed": self._packed}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _pairs=defaultdict(float))
 
     def _named(self, org: str, parties: dict[str, Any], reference: dict[str, Any] | None, ocid: str) -> _Organisation:
         entry = self.organisations[org]
@@ -133,19 +161,48 @@ class Entities:
 
     def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each organisation's page, in id order."""
-        for org in sorted(self.organisations):
+        orgs = sorted(self.organisations)
+        suppliers, buyers = self._counterparts(orgs)
+        for code, org in enumerate(orgs):
             entry = self.organisations[org]
             yield org, {
                 "id": org, "name": entry.name or org, "identifier": entry.identifier,
                 "bought": {str(y): [round(v, 2) if i == 1 else int(v) for i, v in enumerate(t)]
                            for y, t in sorted(entry.bought.items())},
                 "types": dict(sorted(entry.types.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "suppliers": self._top(entry.suppliers), "sold": {str(y): [int(t[0]), round(t[1], 2)]
-                                                                  for y, t in sorted(entry.sold.items())},
-                "buyers": self._top(entry.buyers), "flagged": entry.flagged, "flags": dict(sorted(entry.flags.items())),
+                "suppliers": self._named_top(orgs, suppliers.get(code, [])),
+                "sold": {str(y): [int(t[0]), round(t[1], 2)] for y, t in sorted(entry.sold.items())},
+                "buyers": self._named_top(orgs, buyers.get(code, [])), "flagged": entry.flagged,
+                "flags": dict(sorted(entry.flags.items())),
             }
 
-    def _top(self, values: dict[str, float]) -> list[list[Any]]:
-        ranked = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
-        return [[org, self.organisations[org].name or org if org in self.organisations else org, round(value, 2)]
-                for org, value in ranked]
+    def _counterparts(self, orgs: list[str]) -> tuple[dict[int, list[tuple[int, float]]], dict[int, list[tuple[int, float]]]]:
+        """Each buyer's :data:`TOP` suppliers and each supplier's :data:`TOP` buyers by awarded value (then id),
+        as positions in ``orgs`` (sorted): every part's pairs summed in the order the parts came."""
+        self._pack()
+        if not self._packed:
+            return {}, {}
+        names = pa.array(orgs, pa.string())
+        buyers = np.concatenate([pc.index_in(b, value_set=names).to_numpy(zero_copy_only=False) for b, _, _ in self._packed])
+        suppliers = np.concatenate([pc.index_in(s, value_set=names).to_numpy(zero_copy_only=False)
+                                    for _, s, _ in self._packed])
+        pairs, inverse = np.unique(buyers.astype(np.int64) * len(orgs) + suppliers, return_inverse=True)
+        sums = np.bincount(inverse, weights=np.concatenate([v for _, _, v in self._packed]))  # in order, per pair
+        buyer, supplier = pairs // len(orgs), pairs % len(orgs)
+        return _top(buyer, supplier, sums), _top(supplier, buyer, sums)
+
+    def _named_top(self, orgs: list[str], top: list[tuple[int, float]]) -> list[list[Any]]:
+        return [[orgs[code], self.organisations[orgs[code]].name or orgs[code], round(value, 2)] for code, value in top]
+
+
+def _top(owner: np.ndarray, other: np.ndarray, values: np.ndarray) -> dict[int, list[tuple[int, float]]]:
+    """Per owner, its :data:`TOP` others by value (highest first, then by position)."""
+    order = np.lexsort((other, -values, owner))
+    owner, other, values = owner[order], other[order], values[order]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    rank = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    kept = rank < TOP
+    top: dict[int, list[tuple[int, float]]] = {}
+    for code, counterpart, value in zip(owner[kept].tolist(), other[kept].tolist(), values[kept].tolist()):
+        top.setdefault(code, []).append((counterpart, value))
+    return top
