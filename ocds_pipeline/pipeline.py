@@ -29,6 +29,7 @@ from .publish import (
     refresh_store,
     write_publication,
 )
+from .memory import release_freed_memory
 from .publish.cache import refresh_compiled
 from .publish.publication import Published, publish
 from .privacy import Privacy
@@ -218,6 +219,7 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
                                                      progress=progress)
                     write_quality_report(check_quality_file(out / "compiled.jsonl", schema=patched_release_schema(resolver)), out)
                     publication.files += QUALITY_FILES
+                release_freed_memory()  # the mapping's passing peak, not to be the publication's starting point
                 published = publish(store, publication_root, config, resolver, workers=workers,
                                     progress=progress) if publication_root else None
             except BaseException:
