@@ -640,13 +640,17 @@ class _SiteSource(StoreSource):
         a publish that failed may have kept pages it never published) and are all there."""
         if self.build.previous.state.get(SITE_YEARS, {}).get(year) != self.written_under(year):
             return None
-        pages = self.cache.get(year, self.signatures[year])
-        if pages is None or not self.build._link([f"{DATA}/{key}.js" for key in pages.keys()]):
+        outline = self.cache.get(year, self.signatures[year])
+        if outline is None or not self.build._link([f"{DATA}/{key}.js" for key in outline.keys()]):
             return None
-        return pages
+        return outline
+
+    def kept(self, year: str) -> YearPages | None:
+        return self.cache.get(year, self.signatures[year], 1)
 
     def keep(self, pages: YearPages) -> None:
-        self.cache.put(pages.year, self.signatures[pages.year], pages)
+        """The year's outline, then the whole part: the years' outlines are read first, their parts one at a time."""
+        self.cache.put(pages.year, self.signatures[pages.year], pages.outline(), pages)
 
     def written_under(self, year: str) -> list[Any]:
         """What a year's pages are written under (the cache's key and the year's signature), in the manifest."""

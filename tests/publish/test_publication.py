@@ -516,6 +516,25 @@ def test_the_sites_red_flags_tallied_with_the_statistics_are_those_of_its_own_pa
     assert site(tmp_path / "tallied") == site(tmp_path / "read")
 
 
+def test_a_carried_years_site_part_that_cannot_be_read_is_written_again_the_same(tmp_path, daily):
+    """The site reads a carried year's outline first and its whole part when it comes to it: should the part have
+    gone bad in between (here: cut short), the year's pages are written again, the same bytes as linking them."""
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    entry = tmp_path / ".pub.versions/state/site/2021.pickle"
+    entry.write_bytes(entry.read_bytes()[:-200])
+    correct_a_process(tmp_path, store_path, "2022")
+    result = publish_store(store_path, root)
+    assert len(entry_values(entry)) == 3  # made again: key, outline, part
+    assert {p for p in result.carried if p.startswith("site/data/p/2021-")}  # linked first, then written over
+    fresh = tmp_path / "fresh"
+    publish_store(store_path, fresh)
+    kept, made = files(root), files(fresh)
+    assert kept.keys() == made.keys()
+    assert [path for path in made if kept[path] != made[path] and path not in ("datapackage.json", "site/data/downloads.js")] == []
+
+
 def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
     store_path = small_store(tmp_path, daily)
     root = tmp_path / "pub"

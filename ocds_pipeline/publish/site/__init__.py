@@ -118,9 +118,10 @@ class Site:
     def _years(self, source: StoreSource, flagged: dict[str, dict[str, float]]) -> tuple[list[YearPages], Entities]:
         """Each year's process pages and search index, carried from the previous build or written (in forked
         workers when there are several of both), its red flags written beside them, and the organisations'
-        figures of them all, merged in year order. What each year's part holds per process is let go once used."""
+        figures of them all, merged in year order. A carried year's part is read when its turn comes, and what each
+        year's part holds per process is let go once used: one year's is held at a time."""
         every = source.years()
-        carried = {year: pages for year in every if (pages := source.carried(year)) is not None}
+        carried = {year for year in every if source.carried(year) is not None}
         missing = [year for year in every if year not in carried]
         progress = _Progress(self.progress, "processes read (site pages)")
 
@@ -136,7 +137,7 @@ class Site:
             made = (write(year, progress.step) for year in missing)
         years, entities, among = [], Entities(), pa.array(list(flagged), pa.string())
         for year in every:
-            pages = carried.pop(year) if year not in missing else next(made)
+            pages = next(made) if year in missing else source.kept(year) or write(year)  # a carried year, read now
             self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year in missing else []
             entities.merge(pages.entities)
             flag_files(self._data, pages, flagged, among, entities)

@@ -146,11 +146,17 @@ class StoreSource:
         return self.store.in_this_process().release_headers(year=year)
 
     def carried(self, year: str) -> YearPages | None:
-        """The year's pages as a previous build wrote them, once their files are linked into this one."""
+        """The outline of the year's pages as a previous build wrote them (:meth:`YearPages.outline`), once their
+        files are linked into this one; None when they are written again."""
+        return None
+
+    def kept(self, year: str) -> YearPages | None:
+        """The whole of a carried year's part (what it holds per process too), read when the site comes to it;
+        None if it can no longer be read (the year is then written again: the same bytes)."""
         return None
 
     def keep(self, pages: YearPages) -> None:
-        """Keep what a build wrote of a year, for :meth:`carried` to give back."""
+        """Keep what a build wrote of a year, for :meth:`carried` and :meth:`kept` to give back."""
 
 
 class _Histories:
