@@ -7,6 +7,8 @@ import ctypes.util
 from functools import cache
 from typing import Callable
 
+import pyarrow  # at import: importing it in the call would itself take some 25 MB as the call gives memory back
+
 
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -22,8 +24,6 @@ def release_freed_memory() -> bool:
     the step after one with a large passing peak (the statistics combining a national run's facts, some 500 MB)
     would start from that peak. Returns whether the C allocator gave anything back (elsewhere than on glibc
     there is nothing to call)."""
-    import pyarrow
-
     pyarrow.default_memory_pool().release_unused()
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
