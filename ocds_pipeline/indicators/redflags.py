@@ -257,14 +257,10 @@ def flagged(parts: Iterable[RedFlagTallies]) -> dict[str, Any]:
     cardinal's shape (each entity's codes in the order of :data:`CODES`). The first part takes in the others as
     they come (given lazily, only the first and the one coming are held), and gives up each entity's codes as
     they are put in order."""
-    whole = None
+    parts = iter(parts)
+    whole = next(parts, None) or RedFlagTallies(Settings())
     for part in parts:
-        if whole is None:
-            whole = part
-        else:
-            whole.merge(part)
-    if whole is None:
-        whole = RedFlagTallies(Settings())
+        whole.merge(part)
     for tally in whole.tallies:
         tally.flag(whole.flags)
     out: dict[str, Any] = {}

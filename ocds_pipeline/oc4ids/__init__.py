@@ -183,7 +183,7 @@ class ProjectCollector:
 
 
 def aggregates_csv(rows: Iterable[tuple[str, str, Aggregates]]) -> bytes:
-    """projects.csv: one row per project (its id, title and totals) with its totals (UTF-8 with BOM, for Excel)."""
+    """projects.csv: one row per project, from its id, title and totals (UTF-8 with BOM, for Excel)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(Aggregates.CSV_COLUMNS)
