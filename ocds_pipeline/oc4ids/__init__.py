@@ -15,11 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Iterator
 
 from ..config import Config
 from ..ocdsvalues import obj, objs
-from ..mapping.engine import load_section
+from ..mapping.engine import Section, load_section
 from .summary import _sum, summarise
 
 OC4IDS_VERSION = "0.9"
@@ -123,6 +124,11 @@ class ProjectCollector:
     def project_id(self, local_id: str) -> str:
         return f"{self.config.oc4ids_prefix}{local_id}"
 
+    @cached_property
+    def _project_mapping(self) -> Section:
+        """mappings/oc4ids/project.yaml, read and compiled once per collector (not once per project)."""
+        return load_section("project", source="oc4ids")
+
     def _skeleton(self, local_id: str) -> dict[str, Any]:
         """The project's own fields: from the works-project table, else from planning.project."""
         if self.project_rows is not None and local_id in self.project_rows:
@@ -131,7 +137,7 @@ class ProjectCollector:
                         "longitud": row.get("longitud"), "canton": row["canton"], "provincia": row["provincia"]}
             ctx = {"project": {"row": row, "oc4ids_id": self.project_id(local_id)},
                    "entity": self.entities.get(row["ruc_entidad"]), "locations": [location]}
-            return load_section("project", source="oc4ids").apply(ctx)
+            return self._project_mapping.apply(ctx)
         source = self._from_ocds[local_id]
         planned = source["project"]
         project: dict[str, Any] = {"id": self.project_id(local_id)}

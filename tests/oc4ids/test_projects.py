@@ -188,3 +188,26 @@ def test_transactions_with_the_deprecated_amount_are_read(tmp_path):
     assert [t["value"]["amount"] for t in summary["transactions"]] == [60, 40]
     assert summary["finalValue"] == {"amount": 100, "currency": "USD"}
     assert [issue for issue in ProjectValidator(SchemaResolver.from_env()).issues(project)] == []
+
+
+def test_the_project_mapping_is_read_once_per_collector(published, monkeypatch):
+    """The works-project mapping is read and compiled once, not once per project (at a national scale, tens of
+    thousands of projects each re-read mappings/oc4ids/project.yaml)."""
+    from ocds_pipeline import oc4ids
+    from ocds_pipeline.store import Store
+
+    out, package = published
+    store = Store(str(out / "store.sqlite"))
+    try:
+        rows, entities = store.projects()
+    finally:
+        store.close()
+    loads, load_section = [], oc4ids.load_section
+    monkeypatch.setattr(oc4ids, "load_section", lambda *args, **kwargs: loads.append(args) or load_section(*args, **kwargs))
+    collector = ProjectCollector(Config(), "https://example.org/releases.json", project_rows=rows, entities=entities)
+    projects = [project for project, _ in collector.projects()]
+    assert loads == [("project",)] and len(projects) == len(rows) >= 3
+    # The projects' own fields are the run's (which also had their processes).
+    own = ("id", "title", "description", "locations", "budget", "publicAuthority")
+    assert [{key: p.get(key) for key in own} for p in projects] == [{key: p.get(key) for key in own}
+                                                                    for p in package["projects"]]
