@@ -43,7 +43,7 @@ from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
 from .spreadsheets import CsvTable, JsonTable
-from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, YearStatistics, indicator_rows, ranking_rows,
+from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, indicator_rows, ranking_rows,
                          year_statistics)
 from .site import DATA, PAGES, Site
 from .site import fingerprint as site_fingerprint
@@ -61,6 +61,10 @@ _PROJECT_BATCH = 500
 STATISTICS = "statistics"
 SITE_YEARS = "site_years"  # in the manifest's state: what each year's site pages were written under
 PART_KINDS = ("compiled", "releases", "records")
+# A year's files in two halves, written in one pass over its processes, or each by a worker of its own when there
+# are fewer years to write than workers (a day's delta changes one year).
+OCDS, SHEETS = "ocds", "sheets"
+BOTH = (OCDS, SHEETS)
 
 
 @dataclass
@@ -147,22 +151,24 @@ class _Previous:
 _LISTED = ("written", "carried", "changed", "notes")
 
 
-def _year_statistics(year: str) -> YearStatistics:
-    """What the statistics take from one year of the store, put in the year cache; given back without its
-    facts, which no publish process holds (at a national scale some 50 MB a year): they are read back from
-    the cache, a year at a time, when the years are combined; and without its red flags' tallies, read back
-    for the site."""
+def _year_statistics(year: str) -> None:
+    """What the statistics take from one year of the store, put in the year cache, where the publish reads it:
+    its counts first, then its facts (at a national scale some 50 MB a year, read back a year at a time when the
+    years are combined), then its red flags' tallies (read back for the site)."""
     index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
     part = year_statistics(index, forked.get("privacy").document, forked.get("site").body)
     counted = replace(part, facts=None, flags=None)
     forked.get("cache").put(year, forked.get("signatures")[year], counted, part.facts, part.flags)
-    return counted
 
 
-def _year_files(year: str) -> dict[str, Any]:
-    """One year's files written by a forked worker, and what they add to the publish (:meth:`_Build._effects`)."""
+def _year_work(task: tuple[str, str, tuple[str, ...]]) -> dict[str, Any] | None:
+    """One task of a publish's workers: a year's files, or some of its halves (what that added to the publish,
+    :meth:`_Build._effects`), or its statistics (put in the year cache)."""
+    kind, year, halves = task
+    if kind == STATISTICS:
+        return _year_statistics(year)
     forked.store()
-    return forked.get("build")._effects(year)
+    return forked.get("build")._effects(year, halves)
 
 
 def _year_prefixes(year: str) -> tuple[str, ...]:
@@ -203,15 +209,17 @@ class _Build:
         self.result = Published(staged, warnings=warnings)
         self.resources: list[dict[str, Any]] = []
         self.statistics_carried = False
-        self.kept: Callable[[str, int], Any] | None = None  # a year's kept statistics (item 0), facts (1), flags (2)
+        self.signatures = {year: _signature(totals) for year, totals in self.totals.items()}
+        self.statistics_cache = YearCache(versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
+        self.project_input = store.projects()  # the works projects' rows and entities, for OC4IDS
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
-                                      "changes": {}}
+                                      "changes": {}, STATISTICS: self._statistics_signature()}
 
     # -- the steps ----------------------------------------------------------------------------
     def run(self) -> Published:
         dated = max((t["latest_date"] for t in self.totals.values()), default="")
         done, processes = 0, sum(t["processes"] for t in self.totals.values())
-        for totals in self._years():
+        for totals in self._years(self._to_count()):
             done += totals["processes"]
             if self.progress:
                 self.progress("processes published (per-year files)", done, processes)
@@ -224,23 +232,43 @@ class _Build:
         self._manifest(dated)
         return self.result
 
-    def _years(self) -> Iterator[dict[str, Any]]:
+    def _years(self, counting: list[str]) -> Iterator[dict[str, Any]]:
         """Write or carry each year's files, in year order (yielding its totals when done). With several
-        workers, the years to write are written in forked workers, and what each wrote is added here."""
+        workers, the years to write are written in forked workers (each half of a year in a worker of its own
+        when there are fewer years than workers), what each wrote is added here, and the statistics of the
+        years in ``counting`` are counted after them in the same workers (else :meth:`_statistics` counts them)."""
         written = [year for year, totals in self.totals.items() if not self._unchanged(year, totals)]
-        if self.workers < 2 or len(written) < 2:
+        halves = [(OCDS,), (SHEETS,)] if len(written) < self.workers else [BOTH]
+        tasks = [("files", year, half) for year in written for half in halves]
+        tasks += [(STATISTICS, year, ()) for year in counting]
+        if self.workers < 2 or len(tasks) < 2:
             for year, totals in self.totals.items():
                 self._year(year, totals)
                 yield totals
             return
-        with forked.inherited(self.store, build=self):
-            made = iter(forked.in_workers(_year_files, written, self.workers))
+        with self._inherited():
+            made = iter(forked.in_workers(_year_work, tasks, self.workers))
             for year, totals in self.totals.items():
                 if year in written:
-                    self._apply(next(made))
+                    for _ in halves:
+                        self._apply(next(made))
                 else:
                     self._year(year, totals)
                 yield totals
+            self._counted(made, counting)
+
+    def _inherited(self) -> Any:
+        """What the workers find (:mod:`.forked`): this build, and what :func:`_year_statistics` reads."""
+        return forked.inherited(self.store, build=self, privacy=self.spreadsheets, site=self.site,
+                                cache=self.statistics_cache, signatures=self.signatures)
+
+    def _counted(self, made: Iterable[None], years: list[str]) -> None:
+        """Wait for the statistics of ``years`` to be counted, with progress as each year is."""
+        done, processes = 0, sum(self.totals[year]["processes"] for year in years)
+        for year, _ in zip(years, made):
+            done += self.totals[year]["processes"]
+            if self.progress:
+                self.progress("processes counted (statistics)", done, processes)
 
     def _unchanged(self, year: str, totals: dict[str, Any]) -> bool:
         """Whether a year's files can be linked from the previous version as they are (:meth:`_year` links them)."""
@@ -249,27 +277,31 @@ class _Build:
         return self.same_rules and state.get("signature") == _signature(totals) and bool(paths) \
             and self.previous.folder is not None and all((self.previous.folder / path).is_file() for path in paths)
 
-    def _effects(self, year: str) -> dict[str, Any]:
-        """Write one year's files (in a forked worker) and return what that added to this build, for :meth:`_apply`."""
+    def _effects(self, year: str, halves: tuple[str, ...]) -> dict[str, Any]:
+        """Write one year's files, or some of its halves (in a forked worker), and return what that added to this
+        build, for :meth:`_apply`."""
         before = {name: len(getattr(self.result, name)) for name in _LISTED}
         resources, processes, releases = len(self.resources), self.result.processes, self.result.releases
-        self._year(year, self.totals[year])
+        self._year(year, self.totals[year], halves)
         return {"year": year, "state": self.state["years"][year], "resources": self.resources[resources:],
                 "processes": self.result.processes - processes, "releases": self.result.releases - releases,
                 **{name: getattr(self.result, name)[count:] for name, count in before.items()}}
 
     def _apply(self, effects: dict[str, Any]) -> None:
-        self.state["years"][effects["year"]] = effects["state"]
+        self.state["years"].setdefault(effects["year"], {}).update(effects["state"])
         self.resources += effects["resources"]
         self.result.processes += effects["processes"]
         self.result.releases += effects["releases"]
         for name in _LISTED:
             getattr(self.result, name).extend(effects[name])
 
-    def _year(self, year: str, totals: dict[str, Any]) -> None:
+    def _year(self, year: str, totals: dict[str, Any], halves: tuple[str, ...] = BOTH) -> None:
+        """Carry a year's files, or write its ``halves``: its OCDS files (a month part whose processes did not change
+        is carried) and its spreadsheets, in one pass over its processes when both."""
         signature = _signature(totals)
         state = self.previous.state.get("years", {}).get(year, {})
-        if self.same_rules and state.get("signature") == signature and self._carry(_year_prefixes(year)):
+        if halves == BOTH and self.same_rules and state.get("signature") == signature \
+                and self._carry(_year_prefixes(year)):
             self.state["years"][year] = state
             self.result.notes += [state["note"]] if state.get("note") else []
             self._count(totals)
@@ -277,39 +309,47 @@ class _Build:
         months = self.store.month_totals(year)
         parts = year_parts(year, months, self.config.max_file_bytes)
         sheets = YearSpreadsheets(self.staged, year, self.tables, self.contracts, bom=self.config.csv_bom,
-                                  max_rows=self.config.xlsx_max_rows, dated=_dated(totals["latest_date"]))
+                                  max_rows=self.config.xlsx_max_rows, dated=_dated(totals["latest_date"])) \
+            if SHEETS in halves else None
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
 
         def to_sheets(compiled: str | bytes | None) -> None:
-            if compiled is not None:
+            if compiled is not None and sheets is not None:
                 sheets.add(self.spreadsheets.document(orjson.loads(compiled)))
 
         try:
             for part in parts:
                 signature_of_part = part_signature(part, months) if part.months else None
                 signatures.append(signature_of_part)
-                if signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part \
-                        and self.same_rules and self._carry_part(part):
-                    one = self._carried(part)
-                    for _, body, _ in self.store.compiled(year, part.months):
-                        to_sheets(body)
+                writes = OCDS in halves and not (
+                    signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part
+                    and self.same_rules and self._carry_part(part))
+                if writes:
+                    one = self._part(part, (lambda process: to_sheets(process.compiled)) if sheets else None)
                 else:
-                    one = self._part(part, lambda process: to_sheets(process.compiled))
+                    one = self._carried(part) if OCDS in halves else Written()
+                    for _, body, _ in self.store.compiled(year, part.months) if sheets else ():
+                        to_sheets(body)
                 written.processes += one.processes
                 written.releases += one.releases
         except BaseException:
-            sheets.abort()
+            if sheets is not None:
+                sheets.abort()
             raise
-        year_sheets = sheets.close()
-        expected = (totals["processes"], totals["releases"])
-        if (written.processes, written.releases) != expected:
-            raise PublicationError(f"{year}: {written.processes:,} processes and {written.releases:,} releases "
-                                   f"written, the store has {expected[0]:,} and {expected[1]:,}")
-        self._sheets(year, year_sheets)
-        self.state["years"][year] = {"signature": signature, "parts": [list(part.months) if part.months else None
-                                                                       for part in parts],
-                                     "signatures": signatures, "note": year_sheets.note}
+        done: dict[str, Any] = {}
+        if OCDS in halves:
+            expected = (totals["processes"], totals["releases"])
+            if (written.processes, written.releases) != expected:
+                raise PublicationError(f"{year}: {written.processes:,} processes and {written.releases:,} releases "
+                                       f"written, the store has {expected[0]:,} and {expected[1]:,}")
+            done.update(signature=signature, parts=[list(part.months) if part.months else None for part in parts],
+                        signatures=signatures)
+        if sheets is not None:
+            year_sheets = sheets.close()
+            self._sheets(year, year_sheets)
+            done["note"] = year_sheets.note
+        self.state["years"].setdefault(year, {}).update(done)
 
     def _part(self, part: Part, each: Callable[[Any], None] | None = None) -> Written:
         written = write_part(self.store, part, self.staged, self.config.base_uri, self.fields, self.ocds, each)
@@ -371,53 +411,43 @@ class _Build:
                     files.lines.add(self.ocds.body(body))
             self._add(path, releases=count, run=run_id)
 
+    def _statistics_signature(self) -> list[Any]:
+        """What the statistics are made from: the years' processes, the works projects, and the indicators."""
+        registry = data_path("schemas", "indicators", "registry.yaml").read_bytes()  # what the indicators are
+        return [list(self.signatures.values()),
+                hashlib.sha256(orjson.dumps(list(self.project_input), option=orjson.OPT_SORT_KEYS,
+                                            default=str)).hexdigest(),
+                hashlib.sha256(registry).hexdigest()]
+
+    def _to_count(self) -> list[str]:
+        """The years whose statistics are to be counted: those the year cache does not hold, unless the statistics
+        are to be carried whole (:meth:`_statistics`)."""
+        if self.same_rules and self.previous.state.get(STATISTICS) == self.state[STATISTICS]:
+            return []
+        return [year for year in self.totals if not self.statistics_cache.has(year, self.signatures[year])]
+
     def _statistics(self) -> None:
         """Indicators, supplier ranking, quality report and OC4IDS projects, from every compiled release;
-        linked from the previous version when neither the data nor the rules changed."""
-        rows, entities = self.store.projects()
-        registry = data_path("schemas", "indicators", "registry.yaml").read_bytes()  # what the indicators are
-        signature = [[_signature(t) for t in self.totals.values()],
-                     hashlib.sha256(orjson.dumps([rows, entities], option=orjson.OPT_SORT_KEYS, default=str)).hexdigest(),
-                     hashlib.sha256(registry).hexdigest()]
-        self.state[STATISTICS] = signature
-        if self.same_rules and self.previous.state.get(STATISTICS) == signature \
+        linked from the previous version when neither the data nor the rules changed. The years' parts come from
+        the year cache; those not there yet are counted first."""
+        rows, entities = self.project_input
+        if self.same_rules and self.previous.state.get(STATISTICS) == self.state[STATISTICS] \
                 and self._carry(("indicators/", "quality/", "oc4ids/")):
             self.statistics_carried = True
             self.result.merge_errors = self.store.merge_errors()
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
             return
-        cache = YearCache(self.versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
-        signatures = {year: _signature(totals) for year, totals in self.totals.items()}
-        missing = [year for year, signature in signatures.items() if not cache.has(year, signature)]
-        combined, done, processes = Combined(), 0, sum(t["processes"] for t in self.totals.values())
-
-        def inherited() -> Any:
-            """What :func:`_year_statistics` reads, here and in the workers."""
-            return forked.inherited(self.store, privacy=self.spreadsheets, site=self.site, cache=cache,
-                                    signatures=signatures)
-
-        def kept(year: str, item: int) -> Any:
-            """A year's statistics (item 0), facts (1) or red flags' tallies (2) from the cache; the year is made
-            again, here, should its entry have gone bad since it was checked."""
-            found = cache.get(year, signatures[year], item)
-            if found is None:
-                with inherited():
-                    _year_statistics(year)
-                found = cache.get(year, signatures[year], item)
-            return found
-
-        self.kept = kept
-        with inherited():
-            made = iter(forked.in_workers(_year_statistics, missing, self.workers))
-            for year, totals in self.totals.items():
-                combined.add(year, next(made) if year in missing else kept(year, 0))
-                done += totals["processes"]
-                if self.progress:
-                    self.progress("processes counted (statistics)", done, processes)
-            next(made, None)  # every year is in: the workers end now, not once the years are combined
-            tables = combine(kept(year, 1) for year in self.totals)
+        missing = [year for year in self.totals if not self.statistics_cache.has(year, self.signatures[year])]
+        if missing:  # counted here when there were no workers to count them beside the files
+            with self._inherited():  # the workers end before the years are combined, the publish process's own peak
+                self._counted(forked.in_workers(_year_work, [(STATISTICS, year, ()) for year in missing],
+                                                self.workers), missing)
+        combined = Combined()
+        for year in self.totals:
+            combined.add(year, self._kept(year, 0))
+        tables = combine(self._kept(year, 1) for year in self.totals)
         release_freed_memory()  # the years' facts, read back and let go (at a national scale some 150 MB kept)
-        cache.keep(self.totals)
+        self.statistics_cache.keep(self.totals)
         self.result.merge_errors = combined.errors
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
         self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
@@ -430,6 +460,16 @@ class _Build:
         for ocid, year, first_date, project in sorted(combined.projects):
             linked.setdefault(project, []).append((ocid, self._releases_uri(year, first_date)))
         self._projects(linked, rows, entities)
+
+    def _kept(self, year: str, item: int) -> Any:
+        """A year's statistics (item 0), facts (1) or red flags' tallies (2) from the year cache; the year is made
+        again, here, should its entry have gone bad since it was checked."""
+        found = self.statistics_cache.get(year, self.signatures[year], item)
+        if found is None:
+            with self._inherited():
+                _year_statistics(year)
+            found = self.statistics_cache.get(year, self.signatures[year], item)
+        return found
 
     def _projects(self, linked: dict[str, list[tuple[str, str]]], rows: dict[str, dict[str, Any]],
                   entities: dict[str, dict[str, Any]]) -> None:
@@ -500,15 +540,15 @@ class _Build:
     def _red_flags(self) -> dict[str, Any] | None:
         """The site's red flags from the years' tallies the statistics kept, merged as each is read; None when the
         statistics were carried over (the site then reads every process for them)."""
-        if self.kept is None:
+        if self.statistics_carried:
             return None
-        first = first_currency(self.kept(year, 2) for year in self.totals)
+        first = first_currency(self._kept(year, 2) for year in self.totals)
         return flagged(self._exact_tallies(year, first) for year in self.totals)
 
     def _exact_tallies(self, year: str, first: tuple[str, str] | None) -> RedFlagTallies:
         """A year's red flags' tallies as one pass over every year would count them. cardinal reads money in the
         first currency seen (``first``): a year that read it otherwise is read again."""
-        part = self.kept(year, 2)
+        part = self._kept(year, 2)
         if part.exact(first):
             return part
         again = RedFlagTallies(Settings(), start=first)

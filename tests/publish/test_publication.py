@@ -450,6 +450,40 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
     assert files(tmp_path / "two") == files(tmp_path / "one")
 
 
+def test_a_day_that_changes_one_year_keeps_both_workers_busy(tmp_path, daily, monkeypatch):
+    """A day's delta changes one year: its OCDS files and its spreadsheets are written in two workers, and its
+    statistics counted in the same pool, not one after the other in one process. The publication is the one a
+    single process writes, byte for byte."""
+    store_path = small_store(tmp_path, daily)
+    store = Store(str(store_path))
+    try:
+        for name, workers in (("one", 1), ("two", 2)):
+            publish(store, tmp_path / name, Config(), SchemaResolver.from_env(), workers=workers)
+    finally:
+        store.close()
+    correct_a_process(tmp_path, store_path, "2022")
+    pools, in_workers = [], publication.forked.in_workers
+
+    def recorded(function, tasks, workers):
+        pools.append((function.__name__, list(tasks)))
+        return in_workers(function, tasks, workers)
+
+    monkeypatch.setattr(publication.forked, "in_workers", recorded)
+    store = Store(str(store_path))
+    try:
+        two = publish(store, tmp_path / "two", Config(), SchemaResolver.from_env(), workers=2)
+        pooled = list(pools)
+        one = publish(store, tmp_path / "one", Config(), SchemaResolver.from_env(), workers=1)
+    finally:
+        store.close()
+    # One pool, and nothing left for the statistics to count afterwards (the site writes its one year itself).
+    assert pooled == [("_year_work", [("files", "2022", ("ocds",)), ("files", "2022", ("sheets",)),
+                                      ("statistics", "2022", ())])]
+    assert "xlsx/2022.xlsx" in two.changed and "ocds/2022/releases.json.gz" in two.changed
+    assert (two.written, two.changed, two.carried) == (one.written, one.changed, one.carried)
+    assert files(tmp_path / "two") == files(tmp_path / "one")
+
+
 def _flagged_person(tmp_path) -> Path:
     """A package of one process whose only valid bid, the winner's, is a natural person's, the other bid being
     disqualified: cardinal flags the process and the person (R035)."""
