@@ -59,6 +59,8 @@ _TABLE_TYPES = {"string": "string", "number": "number", "integer": "integer", "b
                 "datetime": "datetime"}
 _PROJECT_BATCH = 500
 STATISTICS = "statistics"
+SITE = "site"
+COUNTED = "processes counted (statistics)"  # the progress of the years' statistics
 SITE_YEARS = "site_years"  # in the manifest's state: what each year's site pages were written under
 PART_KINDS = ("compiled", "releases", "records")
 # A year's files in two halves, written in one pass over its processes, or each by a worker of its own when there
@@ -163,12 +165,16 @@ def _year_statistics(year: str) -> None:
 
 def _year_work(task: tuple[str, str, tuple[str, ...]]) -> dict[str, Any] | None:
     """One task of a publish's workers: a year's files, or some of its halves (what that added to the publish,
-    :meth:`_Build._effects`), or its statistics (put in the year cache)."""
+    :meth:`_Build._effects`), its statistics (put in the year cache), or its site pages (written, and what they
+    add to the organisations' pages put in the site's year cache)."""
     kind, year, halves = task
     if kind == STATISTICS:
         return _year_statistics(year)
     forked.store()
-    return forked.get("build")._effects(year, halves)
+    build = forked.get("build")
+    if kind == SITE:
+        return build.site_pages(year)
+    return build._effects(year, halves)
 
 
 def _year_prefixes(year: str) -> tuple[str, ...]:
@@ -214,12 +220,13 @@ class _Build:
         self.project_input = store.projects()  # the works projects' rows and entities, for OC4IDS
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
                                       "changes": {}, STATISTICS: self._statistics_signature()}
+        self.site_source = _SiteSource(self)
 
     # -- the steps ----------------------------------------------------------------------------
     def run(self) -> Published:
         dated = max((t["latest_date"] for t in self.totals.values()), default="")
         done, processes = 0, sum(t["processes"] for t in self.totals.values())
-        for totals in self._years(self._to_count()):
+        for totals in self._years():
             done += totals["processes"]
             if self.progress:
                 self.progress("processes published (per-year files)", done, processes)
@@ -232,15 +239,17 @@ class _Build:
         self._manifest(dated)
         return self.result
 
-    def _years(self, counting: list[str]) -> Iterator[dict[str, Any]]:
+    def _years(self) -> Iterator[dict[str, Any]]:
         """Write or carry each year's files, in year order (yielding its totals when done). With several
         workers, the years to write are written in forked workers (each half of a year in a worker of its own
-        when there are fewer years than workers), what each wrote is added here, and the statistics of the
-        years in ``counting`` are counted after them in the same workers (else :meth:`_statistics` counts them)."""
+        when there are fewer years than workers), what each wrote is added here, and after them, in the same
+        workers, the statistics the year cache lacks are counted (else :meth:`_statistics` counts them) and the
+        written years' site pages are written (else the site writes them)."""
         written = [year for year, totals in self.totals.items() if not self._unchanged(year, totals)]
         halves = [(OCDS,), (SHEETS,)] if len(written) < self.workers else [BOTH]
+        counting, paging = self._to_count(), self._to_page(written)
         tasks = [("files", year, half) for year in written for half in halves]
-        tasks += [(STATISTICS, year, ()) for year in counting]
+        tasks += [(STATISTICS, year, ()) for year in counting] + [(SITE, year, ()) for year in paging]
         if self.workers < 2 or len(tasks) < 2:
             for year, totals in self.totals.items():
                 self._year(year, totals)
@@ -255,20 +264,22 @@ class _Build:
                 else:
                     self._year(year, totals)
                 yield totals
-            self._counted(made, counting)
+            self._counted(made, counting, COUNTED)
+            self.site_source.ahead.update(self._counted(made, paging, "processes read (site pages)"))
 
     def _inherited(self) -> Any:
         """What the workers find (:mod:`.forked`): this build, and what :func:`_year_statistics` reads."""
         return forked.inherited(self.store, build=self, privacy=self.spreadsheets, site=self.site,
                                 cache=self.statistics_cache, signatures=self.signatures)
 
-    def _counted(self, made: Iterable[None], years: list[str]) -> None:
-        """Wait for the statistics of ``years`` to be counted, with progress as each year is."""
+    def _counted(self, made: Iterable[None], years: list[str], what: str) -> list[str]:
+        """Wait for the workers' tasks of ``years``, with progress as each year is done; the years done."""
         done, processes = 0, sum(self.totals[year]["processes"] for year in years)
         for year, _ in zip(years, made):
             done += self.totals[year]["processes"]
             if self.progress:
-                self.progress("processes counted (statistics)", done, processes)
+                self.progress(what, done, processes)
+        return years
 
     def _unchanged(self, year: str, totals: dict[str, Any]) -> bool:
         """Whether a year's files can be linked from the previous version as they are (:meth:`_year` links them)."""
@@ -419,20 +430,34 @@ class _Build:
                                             default=str)).hexdigest(),
                 hashlib.sha256(registry).hexdigest()]
 
+    def _statistics_kept(self) -> bool:
+        """Whether the statistics (and then the site) may be carried whole: neither the data nor the rules changed."""
+        return self.same_rules and self.previous.state.get(STATISTICS) == self.state[STATISTICS]
+
     def _to_count(self) -> list[str]:
         """The years whose statistics are to be counted: those the year cache does not hold, unless the statistics
         are to be carried whole (:meth:`_statistics`)."""
-        if self.same_rules and self.previous.state.get(STATISTICS) == self.state[STATISTICS]:
+        if self._statistics_kept():
             return []
         return [year for year in self.totals if not self.statistics_cache.has(year, self.signatures[year])]
+
+    def _to_page(self, written: list[str]) -> list[str]:
+        """The written years whose site pages the workers write ahead of the site: none when the site may be carried
+        whole, nor a year whose pages the site would carry (:class:`_SiteSource`)."""
+        if self._statistics_kept():
+            return []
+        return [year for year in written if not self.site_source.may_carry(year)]
+
+    def site_pages(self, year: str) -> None:
+        """Write a year's site pages ahead of the site (in a forked worker); the site takes them as written."""
+        Site(self.staged, self.config).write_pages(self.site_source, year)
 
     def _statistics(self) -> None:
         """Indicators, supplier ranking, quality report and OC4IDS projects, from every compiled release;
         linked from the previous version when neither the data nor the rules changed. The years' parts come from
         the year cache; those not there yet are counted first."""
         rows, entities = self.project_input
-        if self.same_rules and self.previous.state.get(STATISTICS) == self.state[STATISTICS] \
-                and self._carry(("indicators/", "quality/", "oc4ids/")):
+        if self._statistics_kept() and self._carry(("indicators/", "quality/", "oc4ids/")):
             self.statistics_carried = True
             self.result.merge_errors = self.store.merge_errors()
             self.result.projects = self.previous.resources["oc4ids/projects.json"].get("projects", 0)
@@ -441,7 +466,7 @@ class _Build:
         if missing:  # counted here when there were no workers to count them beside the files
             with self._inherited():  # the workers end before the years are combined, the publish process's own peak
                 self._counted(forked.in_workers(_year_work, [(STATISTICS, year, ()) for year in missing],
-                                                self.workers), missing)
+                                                self.workers), missing, COUNTED)
         combined = Combined()
         for year in self.totals:
             combined.add(year, self._kept(year, 0))
@@ -531,7 +556,7 @@ class _Build:
         coverage = {"processes": self.result.processes, "releases": self.result.releases, "latest_date": dated,
                     "first_date": min((t["first_date"] for y, t in self.totals.items() if y != UNDATED), default=None)}
         downloads = sorted(self.resources, key=lambda entry: entry["path"])
-        site, source = Site(self.staged, self.config, self.progress, self.versions.current(), self.workers), _SiteSource(self)
+        site, source = Site(self.staged, self.config, self.progress, self.versions.current(), self.workers), self.site_source
         for path in site.build(source, coverage, downloads, self._red_flags()):
             self._add(path)
         source.cache.keep(self.totals)
@@ -671,14 +696,22 @@ class _SiteSource(StoreSource):
         self.cache = YearCache(build.versions.state("site"),
                                state_key(build.fingerprint + site_fingerprint(), SITE_CODE))
         self.signatures = {year: _signature(totals) for year, totals in build.totals.items()}
+        self.ahead: set[str] = set()  # the years whose pages the publication's workers wrote (:meth:`_Build._years`)
 
     def years(self) -> list[str]:
         return list(self.build.totals)
 
+    def written_ahead(self, year: str) -> bool:
+        return year in self.ahead
+
+    def may_carry(self, year: str) -> bool:
+        """Whether the current version's pages of the year were written from the year as it is (its manifest says
+        so: a publish that failed may have kept pages it never published)."""
+        return self.build.previous.state.get(SITE_YEARS, {}).get(year) == self.written_under(year)
+
     def carried(self, year: str) -> YearPages | None:
-        """The year's pages when the current version's were written from the year as it is (its manifest says so:
-        a publish that failed may have kept pages it never published) and are all there."""
-        if self.build.previous.state.get(SITE_YEARS, {}).get(year) != self.written_under(year):
+        """The year's pages when the current version's may be carried (:meth:`may_carry`) and are all there."""
+        if not self.may_carry(year):
             return None
         outline = self.cache.get(year, self.signatures[year])
         if outline is None or not self.build._link([f"{DATA}/{key}.js" for key in outline.keys()]):

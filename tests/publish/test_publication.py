@@ -452,7 +452,7 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
 
 def test_a_day_that_changes_one_year_keeps_both_workers_busy(tmp_path, daily, monkeypatch):
     """A day's delta changes one year: its OCDS files and its spreadsheets are written in two workers, and its
-    statistics counted in the same pool, not one after the other in one process. The publication is the one a
+    statistics counted and its site pages written in the same pool, not one after the other in one process. The publication is the one a
     single process writes, byte for byte."""
     store_path = small_store(tmp_path, daily)
     store = Store(str(store_path))
@@ -476,9 +476,9 @@ def test_a_day_that_changes_one_year_keeps_both_workers_busy(tmp_path, daily, mo
         one = publish(store, tmp_path / "one", Config(), SchemaResolver.from_env(), workers=1)
     finally:
         store.close()
-    # One pool, and nothing left for the statistics to count afterwards (the site writes its one year itself).
+    # One pool, and nothing left for the statistics to count nor for the site to write afterwards.
     assert pooled == [("_year_work", [("files", "2022", ("ocds",)), ("files", "2022", ("sheets",)),
-                                      ("statistics", "2022", ())])]
+                                      ("statistics", "2022", ()), ("site", "2022", ())])]
     assert "xlsx/2022.xlsx" in two.changed and "ocds/2022/releases.json.gz" in two.changed
     assert (two.written, two.changed, two.carried) == (one.written, one.changed, one.carried)
     assert files(tmp_path / "two") == files(tmp_path / "one")

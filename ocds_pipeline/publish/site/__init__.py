@@ -18,6 +18,7 @@ import filecmp
 import heapq
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -121,15 +122,11 @@ class Site:
         figures of them all, merged in year order. A carried year's part is read when its turn comes, and what each
         year's part holds per process is let go once used: one year's is held at a time."""
         every = source.years()
-        carried = {year for year in every if source.carried(year) is not None}
-        missing = [year for year in every if year not in carried]
+        ahead = {year for year in every if source.written_ahead(year)}
+        carried = {year for year in every if year not in ahead and source.carried(year) is not None}
+        missing = [year for year in every if year not in carried and year not in ahead]
         progress = _Progress(self.progress, "processes read (site pages)")
-
-        def write(year: str, each: Callable[[], None] | None = None) -> YearPages:
-            pages = write_year(self._write, year, source.compiled(year), source.headers(year), each)
-            source.keep(pages)
-            return pages
-
+        write = partial(self.write_pages, source)
         forking = self.workers > 1 and len(missing) > 1  # else the years are written here, with progress as they go
         if forking:
             made = iter(forked.in_workers(write, missing, self.workers))
@@ -138,7 +135,7 @@ class Site:
         years, entities, among = [], Entities(), pa.array(list(flagged), pa.string())
         for year in every:
             pages = next(made) if year in missing else source.kept(year) or write(year)  # a carried year, read now
-            self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year in missing else []
+            self.written += [f"{DATA}/{key}.js" for key in pages.keys()] if year in missing or year in ahead else []
             entities.merge(pages.entities)
             flag_files(self._data, pages, flagged, among, entities)
             years.append(pages.outline())
@@ -146,6 +143,13 @@ class Site:
                 progress.add(pages.processes)
         progress.end()
         return years, entities
+
+    def write_pages(self, source: StoreSource, year: str, each: Callable[[], None] | None = None) -> YearPages:
+        """Write one year's process pages and search index (not listed: see :meth:`_write`), and keep what they add
+        to the organisations' pages with the source; ``each`` is called for each process read."""
+        pages = write_year(self._write, year, source.compiled(year), source.headers(year), each)
+        source.keep(pages)
+        return pages
 
     def _counted(self, rows: Iterable[Any], what: str) -> Iterator[Any]:
         """``rows`` as they are, with progress every :data:`PROGRESS_EVERY` (a pass over every process takes

@@ -145,13 +145,18 @@ class StoreSource:
     def headers(self, year: str) -> Iterator[tuple[str, str, str, str]]:
         return self.store.in_this_process().release_headers(year=year)
 
+    def written_ahead(self, year: str) -> bool:
+        """Whether the year's pages were written before the build (by a publication's workers, :meth:`keep` having
+        kept them): the build lists their files and reads them with :meth:`kept`."""
+        return False
+
     def carried(self, year: str) -> YearPages | None:
         """The outline of the year's pages as a previous build wrote them (:meth:`YearPages.outline`), once their
         files are linked into this one; None when they are written again."""
         return None
 
     def kept(self, year: str) -> YearPages | None:
-        """The whole of a carried year's part (what it holds per process too), read when the site comes to it;
+        """The whole of a carried (or written ahead) year's part (what it holds per process too), read when the site comes to it;
         None if it can no longer be read (the year is then written again: the same bytes)."""
         return None
 
