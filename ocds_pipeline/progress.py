@@ -2,8 +2,9 @@
 
 On a terminal, each stage is a live line (rich): its count, rate, elapsed time, and a bar with the
 time left when the stage knows its total. Elsewhere (cron, CI, a log file), each stage prints one
-plain line at most every ``interval`` seconds while it moves, and a last line when the command ends,
-so a long run never looks hung and a log stays short. Quiet: nothing.
+plain line at most every ``interval`` seconds while it moves, and a last line (timed to its last count)
+when the command ends, so a long run never looks hung and a log stays short. A stage whose count goes
+back is a new pass of it, timed and totalled anew. Quiet: nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class _Stage:
     started: float
     count: int = 0
     total: int | None = None
+    updated: float = 0.0     # when its count last moved
     printed: float = 0.0     # when the last plain line was printed
     printed_count: int = -1  # the count it showed
     task: object = None      # the rich task, on a terminal
@@ -58,9 +60,12 @@ class Progress:
         key = f"{stage}\0{unit}"
         now = self.clock()
         current = self.stages.get(key)
-        if current is None:
+        if current is None or count < current.count:  # new, or a new pass under the same name: timed anew
+            if current is not None and not self.terminal and current.printed_count != current.count:
+                self._print(current, current.updated)
             current = self.stages[key] = _Stage(f"{stage}: {{}} {unit}".strip(), now)
         current.count, current.total = count, total if total is not None else current.total
+        current.updated = now
         if self.terminal:
             self._draw(current)
         elif now - current.printed >= self.interval:
@@ -97,10 +102,9 @@ class Progress:
             self._live = None
             return
         if not self.quiet and not self.terminal:
-            now = self.clock()
             for stage in self.stages.values():
                 if stage.printed_count != stage.count:
-                    self._print(stage, now)
+                    self._print(stage, stage.updated)  # timed to its last count, not to the command's end
 
 
 def _console(stream: IO[str]):
