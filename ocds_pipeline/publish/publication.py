@@ -210,7 +210,8 @@ class _Build:
         self.ocds, self.spreadsheets, self.site = (Privacy.of(config, output) for output in ("ocds", "spreadsheets", "site"))
         self.fingerprint = fingerprint(config)
         self.same_rules = previous.state.get("fingerprint") == self.fingerprint
-        self.run_id = max(store.run_totals(), default=0)  # the last store run that added releases
+        self.runs = store.run_totals()  # how many releases each store run added
+        self.run_id = max(self.runs, default=0)  # the last store run that added releases
         self.totals = store.year_totals()
         self.result = Published(staged, warnings=warnings)
         self.resources: list[dict[str, Any]] = []
@@ -412,7 +413,7 @@ class _Build:
     def _changes(self) -> None:
         """changes/run-NNNNNN.jsonl.gz: the releases each store run added, for harvesters."""
         before = self.previous.state.get("changes", {})
-        for run_id, count in self.store.run_totals().items():
+        for run_id, count in self.runs.items():
             path = f"changes/run-{run_id:06d}.jsonl.gz"
             self.state["changes"][str(run_id)] = count
             if before.get(str(run_id)) == count and self._carry((path,)):

@@ -55,6 +55,14 @@ def _sources(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE processes ADD COLUMN {column} {kind}"))
 
 
+def _run_index(connection: Connection) -> None:
+    """Indexes for what a publish asks of the whole store: the releases of each run, and the processes that cannot
+    be merged (a new store's migrations 1 and 3 made them already)."""
+    for index in (*tables.releases.indexes, *tables.compiled.indexes):
+        if index.name in ("releases_run_seq", "compiled_errors"):
+            index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, releases (immutable, unique per ocid and release id) and rejects", _initial),
     (2, "processes: the digest of each process's last mapping, for daily reconciliation", _processes),
@@ -62,6 +70,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "projects: the works-project rows of the last run, for OC4IDS published from the store", _projects),
     (5, "search, search_keys (+ full text): the API's filters and text search over compiled releases", _search),
     (6, "processes.source, processes.outline: skip mapping processes whose source rows did not change", _sources),
+    (7, "releases (run_id, seq), compiled (ocid) where error: a publish's per-run and merge-error reads", _run_index),
 ]
 
 

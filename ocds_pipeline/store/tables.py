@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 
 metadata = MetaData()
 
@@ -40,6 +40,7 @@ releases = Table(
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
     UniqueConstraint("ocid", "release_id", name="releases_ocid_release_id"),
     Index("releases_ocid_date_seq", "ocid", "date", "seq"),
+    Index("releases_run_seq", "run_id", "seq"),           # what each run added: the changes files, the runs' totals
 )
 
 # What each process's releases were last reconciled with: a digest of the ids of the releases
@@ -68,6 +69,8 @@ compiled = Table(
     Column("body", Text),                                 # the compiled release; null when it cannot be merged
     Column("error", Text),                                # why it cannot be merged
     Index("compiled_year_ocid", "year", "ocid"),
+    # The processes that cannot be merged (few): a partial index, so that listing them does not read every process.
+    Index("compiled_errors", "ocid", sqlite_where=text("error IS NOT NULL"), postgresql_where=text("error IS NOT NULL")),
 )
 
 # The works-project table of the last daily run that had one (code -> row and responsible entity),
