@@ -22,13 +22,6 @@ from .xlsx import XlsxWriter
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: Any) -> Any:
-    """``value``, with a leading apostrophe when it is text a spreadsheet would take for a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv_cell(value: Any) -> Any:
     """A value as the CSV file writes it: neutralised text, empty for None, true/false for booleans
     (one call a cell: tables of hundreds of thousands of rows go through it)."""
@@ -97,7 +90,7 @@ class Workbook:
         self.path = path
         self.max_rows = max_rows
         self.rows: dict[str, int] = {}
-        self._book = XlsxWriter(path, dated)
+        self._book = XlsxWriter(path, dated, guarded=FORMULA_STARTS)
 
     @property
     def too_long(self) -> dict[str, int]:
@@ -116,7 +109,7 @@ class Workbook:
     def add(self, name: str, row: list[Any]) -> None:
         self.rows[name] += 1
         if self.rows[name] <= self.max_rows and not self.too_long:
-            self._book.add(name, [neutralise(value) for value in row])
+            self._book.add(name, row)  # text a spreadsheet would take for a formula is guarded there
 
     def discard(self) -> None:
         self._book.discard()

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ocds_pipeline.publish.xlsx import MAX_CELL_CHARACTERS, XlsxWriter, column_letters
 
@@ -65,3 +66,37 @@ def test_text_longer_than_excel_takes_is_cut_and_counted(tmp_path):
 def test_names_excel_refuses_are_refused(tmp_path, name):
     with pytest.raises(ValueError, match="cannot name an Excel sheet"):
         XlsxWriter(tmp_path / "book.xlsx", datetime(2024, 1, 1)).sheet(name, ["a"])
+
+
+_ILLEGAL_IN_XML = {chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)]} | {"\ufffe", "\uffff"}
+cell_values = st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15),
+                        st.floats(allow_nan=False, allow_infinity=False, width=32),
+                        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+                        st.sampled_from(["=SUM(A1)", "-5", "a & b < c > d", "x\r\ny", "\x01", "\x00=1", ""]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(cell_values, min_size=1, max_size=6), min_size=1, max_size=5))
+def test_any_row_comes_back_as_excel_keeps_it(tmp_path_factory, rows):
+    """Whatever the cells, openpyxl reads back each one as Excel keeps it: text without the characters XML cannot
+    hold (empty text is an empty cell), a formula's start guarded with an apostrophe, numbers and booleans as they
+    are; and the cells of a row stay in their columns."""
+    tmp_path = tmp_path_factory.mktemp("book")
+    book = XlsxWriter(tmp_path / "book.xlsx", datetime(2024, 1, 1), guarded=("=", "-"))
+    width = max(len(row) for row in rows)
+    book.sheet("hoja", [f"c{n}" for n in range(width)])
+    for row in rows:
+        book.add("hoja", row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    def kept(value):
+        if not isinstance(value, str):
+            return value
+        text = "".join(character for character in value if character not in _ILLEGAL_IN_XML)
+        text = "'" + text if text.startswith(("=", "-")) else text
+        return text or None
+
+    read = [[cell.value for cell in row] for row in openpyxl.load_workbook(buffer)["hoja"].iter_rows(
+        min_row=2, max_row=len(rows) + 1, max_col=width)]
+    assert read == [[kept(value) for value in row] + [None] * (width - len(row)) for row in rows]
