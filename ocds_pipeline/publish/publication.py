@@ -51,6 +51,7 @@ from .site.years import StoreSource, YearPages
 from .tables import Tables
 from .versions import PublicationError, Versions
 from .yearcache import SITE_CODE, STATISTICS_CODE, YearCache, state_key
+from .rowcache import SHEETS_CODE, RowCache, keep_years
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
 
 MANIFEST = "datapackage.json"
@@ -218,6 +219,7 @@ class _Build:
         self.statistics_carried = False
         self.signatures = {year: _signature(totals) for year, totals in self.totals.items()}
         self.statistics_cache = YearCache(versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
+        self.rows_key = state_key(self.fingerprint, SHEETS_CODE)  # of the year's rows kept per process (RowCache)
         self.project_input = store.projects()  # the works projects' rows and entities, for OC4IDS
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
                                       "changes": {}, STATISTICS: self._statistics_signature()}
@@ -231,6 +233,7 @@ class _Build:
             done += totals["processes"]
             if self.progress:
                 self.progress("processes published (per-year files)", done, processes)
+        keep_years(self.versions.state(SHEETS), self.totals)
         self._full()
         self._changes()
         self._statistics()
@@ -326,9 +329,12 @@ class _Build:
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
 
-        def to_sheets(compiled: str | bytes | None) -> None:
-            if compiled is not None and sheets is not None:
-                sheets.add(self.spreadsheets.document(orjson.loads(compiled)))
+        kept = RowCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year) if sheets else None
+
+        def to_sheets(ocid: str, compiled: str | bytes | None) -> None:
+            if compiled is not None and sheets is not None and kept is not None:
+                body = compiled.encode("utf-8") if isinstance(compiled, str) else compiled
+                sheets.add_encoded(kept.rows(ocid, body, lambda: sheets.encode(self.spreadsheets.document(orjson.loads(body)))))
 
         try:
             for part in parts:
@@ -338,16 +344,17 @@ class _Build:
                     signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part
                     and self.same_rules and self._carry_part(part))
                 if writes:
-                    one = self._part(part, (lambda process: to_sheets(process.compiled)) if sheets else None)
+                    one = self._part(part, (lambda process: to_sheets(process.ocid, process.compiled)) if sheets else None)
                 else:
                     one = self._carried(part) if OCDS in halves else Written()
-                    for _, body, _ in self.store.compiled(year, part.months) if sheets else ():
-                        to_sheets(body)
+                    for ocid, body, _ in self.store.compiled(year, part.months) if sheets else ():
+                        to_sheets(ocid, body)
                 written.processes += one.processes
                 written.releases += one.releases
         except BaseException:
-            if sheets is not None:
+            if sheets is not None and kept is not None:
                 sheets.abort()
+                kept.abort()
             raise
         done: dict[str, Any] = {}
         if OCDS in halves:
@@ -357,7 +364,8 @@ class _Build:
                                        f"written, the store has {expected[0]:,} and {expected[1]:,}")
             done.update(signature=signature, parts=[list(part.months) if part.months else None for part in parts],
                         signatures=signatures)
-        if sheets is not None:
+        if sheets is not None and kept is not None:
+            kept.close()
             year_sheets = sheets.close()
             self._sheets(year, year_sheets)
             done["note"] = year_sheets.note

@@ -10,9 +10,10 @@ beside its target and renamed into place when complete.
 from __future__ import annotations
 
 import csv
+import io
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import orjson
 
@@ -41,12 +42,27 @@ class CsvTable:
         self.path = path
         self.rows = 0
         self._context = atomic_open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="")
-        self._writer = csv.writer(self._context.__enter__(), lineterminator="\r\n")
+        self._file = self._context.__enter__()
+        self._writer = csv.writer(self._file, lineterminator="\r\n")
         self._writer.writerow(header)
+        self._buffer = io.StringIO()
+        self._encoder = csv.writer(self._buffer, lineterminator="\r\n")
 
     def add(self, row: list[Any]) -> None:
         self._writer.writerow(map(_csv_cell, row))
         self.rows += 1
+
+    def encode(self, rows: Iterable[list[Any]]) -> str:
+        """Rows as this file writes them, for :meth:`add_encoded` (here, or in a later file of the same table)."""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        for row in rows:
+            self._encoder.writerow(map(_csv_cell, row))
+        return self._buffer.getvalue()
+
+    def add_encoded(self, text: str, rows: int) -> None:
+        self._file.write(text)
+        self.rows += rows
 
     def close(self) -> None:
         self._context.__exit__(None, None, None)
@@ -90,6 +106,7 @@ class Workbook:
         self.path = path
         self.max_rows = max_rows
         self.rows: dict[str, int] = {}
+        self._over = False  # a sheet has more rows than Excel takes: no more rows are written
         self._book = XlsxWriter(path, dated, guarded=FORMULA_STARTS)
 
     @property
@@ -107,9 +124,18 @@ class Workbook:
         self.rows[name] = 0
 
     def add(self, name: str, row: list[Any]) -> None:
+        self.add_template(name, *self.template(name, row))
+
+    def template(self, name: str, row: list[Any]) -> tuple[str, int]:
+        """A row as the sheet writes it, for :meth:`add_template` (text a spreadsheet would take for a formula is
+        guarded there): :meth:`.xlsx.XlsxWriter.template`."""
+        return self._book.template(name, row)
+
+    def add_template(self, name: str, row: str, cut: int = 0) -> None:
         self.rows[name] += 1
-        if self.rows[name] <= self.max_rows and not self.too_long:
-            self._book.add(name, row)  # text a spreadsheet would take for a formula is guarded there
+        self._over = self._over or self.rows[name] > self.max_rows
+        if not self._over:
+            self._book.add_template(name, row, cut)
 
     def discard(self) -> None:
         self._book.discard()

@@ -25,6 +25,8 @@ MAX_CELL_CHARACTERS = 32_767  # Excel's limit for the text of one cell
 # Characters XML 1.0 cannot hold (Excel refuses a file that has them).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # a bare CR would be read as a line feed
+# Where a row's number goes in its template (:meth:`XlsxWriter.template`): escaped text never holds a "<".
+ROW = "<#>"
 
 
 def column_letters(index: int) -> str:
@@ -48,7 +50,7 @@ class _Sheet:
     def __init__(self, path: Path, columns: int) -> None:
         self.path = path
         self.rows = 0
-        self.cells = [f'<c r="{column_letters(i)}' for i in range(columns)]  # each column's cell, up to its row
+        self.cells = [f'<c r="{column_letters(i)}{ROW}' for i in range(columns)]  # how each column's cell starts
         self.handle: IO[str] = open(path, "w", encoding="utf-8", newline="")
         self.handle.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
                           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
@@ -73,35 +75,44 @@ class XlsxWriter:
         number = len(self._sheets) + 1
         sheet = _Sheet(self.path.parent / f".{self.path.name}.sheet{number}.xml", max(len(header), 1))
         self._sheets[name] = sheet
-        self._write(sheet, header, bold=True)
+        self.add_template(name, *self.template(name, header, bold=True))
 
     def add(self, name: str, row: list[Any]) -> None:
-        self._write(self._sheets[name], row)
+        self.add_template(name, *self.template(name, row))
 
-    def _write(self, sheet: _Sheet, values: list[Any], bold: bool = False) -> None:
-        sheet.rows += 1
+    def template(self, name: str, values: list[Any], bold: bool = False) -> tuple[str, int]:
+        """A row of sheet ``name`` as XML with :data:`ROW` for its number, and how many of its texts were cut to
+        Excel's limit: what :meth:`add_template` writes as the sheet's next row (a row kept from an earlier
+        workbook is written without encoding its values again)."""
+        sheet = self._sheets[name]
         style = '" s="1"' if bold else '"'
         row, cut = self._cells(sheet, values, style, clean=False)
         if _ILLEGAL.search(row):  # rare: the row again, each text cleaned before it is guarded
             row, cut = self._cells(sheet, values, style, clean=True)
+        return row, cut
+
+    def add_template(self, name: str, row: str, cut: int = 0) -> None:
+        sheet = self._sheets[name]
+        sheet.rows += 1
         self.cut += cut
-        sheet.handle.write(f'<row r="{sheet.rows}">{row}</row>')
+        number = str(sheet.rows)
+        sheet.handle.write(f'<row r="{number}">{row.replace(ROW, number)}</row>')
 
     def _cells(self, sheet: _Sheet, values: list[Any], style: str, clean: bool) -> tuple[str, int]:
         """A row's cells, and how many texts were cut to Excel's limit. Unless ``clean``, short text keeps the
-        characters XML cannot hold, for :meth:`_write` to look for once in the row (only text can hold them, the
+        characters XML cannot hold, for :meth:`template` to look for once in the row (only text can hold them, the
         markup never does): a cell at a time, that search took a third of the time of a year's workbook."""
-        number, cells, cut = sheet.rows, [], 0
+        cells, cut = [], 0
         for index, value in enumerate(values):
             kind = type(value)
             if kind is not str:
                 if value is None:
                     continue
                 if kind is bool:
-                    cells.append(f'{sheet.cells[index]}{number}{style} t="b"><v>{int(value)}</v></c>')
+                    cells.append(f'{sheet.cells[index]}{style} t="b"><v>{int(value)}</v></c>')
                     continue
                 if isinstance(value, (int, float)) and not (isinstance(value, float) and not math.isfinite(value)):
-                    cells.append(f'{sheet.cells[index]}{number}{style}><v>{value!r}</v></c>')
+                    cells.append(f'{sheet.cells[index]}{style}><v>{value!r}</v></c>')
                     continue
                 value = str(value)
             if clean or len(value) > MAX_CELL_CHARACTERS:
@@ -115,7 +126,7 @@ class XlsxWriter:
                 value = value[:MAX_CELL_CHARACTERS]
             if "&" in value or "<" in value or ">" in value or "\r" in value:
                 value = _escaped(value)
-            cells.append(f'{sheet.cells[index]}{number}{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            cells.append(f'{sheet.cells[index]}{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
         return "".join(cells), cut
 
     def save(self, handle: IO[bytes]) -> None:

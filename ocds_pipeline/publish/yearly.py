@@ -27,6 +27,11 @@ def xlsx_path(year: str) -> str:
     return f"xlsx/{year}.xlsx"
 
 
+# A process's rows in a year's tables, in the order of :attr:`YearSpreadsheets.csv` (``contratos``, then the OCDS
+# tables): for each table none, or its CSV text and each row's workbook template with its cut cells.
+Encoded = tuple[tuple[str, tuple[tuple[str, int], ...]] | None, ...]
+
+
 @dataclass
 class YearSheets:
     """What a year's spreadsheets hold: rows per CSV file, and why the workbook is missing if it is."""
@@ -55,15 +60,27 @@ class YearSpreadsheets:
             self.book.sheet(name, header)
 
     def add(self, compiled: dict[str, Any]) -> None:
-        for row in self.contracts.rows(compiled, self.year):
-            self._row(CONTRATOS, row)
-        for table in self.tables.ocds:
-            for row in table.rows(compiled):
-                self._row(table.name, row)
+        self.add_encoded(self.encode(compiled))
 
-    def _row(self, name: str, row: list[Any]) -> None:
-        self.csv[name].add(row)
-        self.book.add(name, row)
+    def encode(self, compiled: dict[str, Any]) -> Encoded:
+        """A process's rows as this year's files write them, for :meth:`add_encoded` (here, or in a later writing of
+        the same year: :mod:`.rowcache`)."""
+        tables = [(CONTRATOS, self.contracts.rows(compiled, self.year))]
+        tables += [(table.name, table.rows(compiled)) for table in self.tables.ocds]
+        encoded = []
+        for name, rows in tables:
+            rows = list(rows)
+            encoded.append((self.csv[name].encode(rows), tuple(self.book.template(name, row) for row in rows))
+                           if rows else None)
+        return tuple(encoded)
+
+    def add_encoded(self, encoded: Encoded) -> None:
+        for name, table in zip(self.csv, encoded):
+            if table is not None:
+                text, rows = table
+                self.csv[name].add_encoded(text, len(rows))
+                for row, cut in rows:
+                    self.book.add_template(name, row, cut)
 
     def close(self) -> YearSheets:
         """Finish every file; the workbook is saved only when every sheet fits in Excel."""

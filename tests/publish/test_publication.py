@@ -22,7 +22,6 @@ from ocds_pipeline.config import Config
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.faults import ENV
 from ocds_pipeline.packaging import extension_urls
-from ocds_pipeline.pipeline import run
 from ocds_pipeline.publish.cache import process_year
 from ocds_pipeline.privacy import KEY_VARIABLE
 from ocds_pipeline.indicators.redflags import RedFlagTallies
@@ -34,22 +33,12 @@ from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store
 from ocds_pipeline.store.ingest import ingest
 from ocds_pipeline.validate.files import validate_file
-from tests.conftest import FIXTURES
 
 YEARS = [str(year) for year in range(2019, 2026)]
 OCDS_TABLES = ["ocds_procesos", "ocds_partes", "ocds_items", "ocds_oferentes", "ocds_documentos_licitacion",
                "ocds_ofertas", "ocds_ofertas_oferentes", "ocds_adjudicaciones", "ocds_adjudicaciones_proveedores",
                "ocds_documentos_adjudicacion", "ocds_contratos", "ocds_modificaciones", "ocds_pagos",
                "ocds_documentos_contrato"]
-
-
-@pytest.fixture(scope="module")
-def daily(tmp_path_factory):
-    """`run` on the bundled fixtures, ending by publishing: the run's own files and the publication."""
-    folder = tmp_path_factory.mktemp("publication")
-    result = run(FIXTURES, folder / "run", Config(), SchemaResolver.from_env(),
-                 store_url=str(folder / "store.sqlite"), publication_root=folder / "publication")
-    return folder, result
 
 
 @pytest.fixture(scope="module")

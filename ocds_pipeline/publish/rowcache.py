@@ -1,0 +1,99 @@
+"""Each process's rows in a year's spreadsheets, kept beside the versions, so that a year written again encodes
+only the processes whose compiled release changed.
+
+A day's delta usually changes a tenth of the current year's processes, and the year's CSV tables and workbook are
+written again whole; flattening, CSV and Excel encoding were most of that (224 s of a one-year delta at 1,000,000
+procedures, profiled). Here, per year, one SQLite file (``<versions>/state/sheets/<year>.sqlite``) holds per ocid a
+digest of what its rows are made from (the year and its compiled release as stored) and the rows as
+:meth:`.yearly.YearSpreadsheets.encode` gives them (pickled, compressed). A process whose digest is found is written
+from there, the same bytes. The file is made under a key (the publication's rules and the code between a compiled
+release and its rows): under another key, or damaged, it is emptied. It is never published and may be deleted at any
+time (the next writing of the year encodes every process again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .yearly import Encoded
+
+# The code between a compiled release and its rows in a year's tables: a change to any of it may change them.
+SHEETS_CODE = ("ocds_pipeline/publish/tables.py", "ocds_pipeline/publish/contracts.py", "ocds_pipeline/publish/yearly.py",
+               "ocds_pipeline/publish/spreadsheets.py", "ocds_pipeline/publish/xlsx.py", "ocds_pipeline/publish/rowcache.py",
+               "ocds_pipeline/indicators/facts.py", "ocds_pipeline/ocdsvalues.py", "ocds_pipeline/procedure_types.py",
+               "mappings/sercop/codelists/procedure_types.csv", "ocds_pipeline/privacy", "ocds_pipeline/sources/identifiers.py",
+               "ocds_pipeline/extensions.py", "schemas/extensions", "schemas/upstream.json")
+_BATCH = 1_000  # rows encoded anew, written at a time
+
+
+class RowCache:
+    """One year's rows per process: :meth:`rows` gives a process's, encoding them only when they are not kept."""
+
+    def __init__(self, path: Path, key: str, year: str) -> None:
+        self.path, self.key, self.year = Path(path), key, year
+        self.reused = self.encoded = 0
+        self._pending: list[tuple[str, bytes, bytes]] = []
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:  # damaged: made again
+            self.path.unlink(missing_ok=True)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        with db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS rows (ocid TEXT PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL)")
+            found = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
+            if found is None or found[0] != self.key:
+                db.execute("DELETE FROM rows")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
+        return db
+
+    def rows(self, ocid: str, body: bytes, encode: Callable[[], Encoded]) -> Encoded:
+        """The rows of process ``ocid`` whose compiled release (as stored) is ``body``: kept, or ``encode()``d and
+        kept for the next time."""
+        digest = hashlib.blake2b(body, digest_size=16, key=self.year.encode()[:64]).digest()
+        found = self._db.execute("SELECT digest, data FROM rows WHERE ocid = ?", (ocid,)).fetchone()
+        if found is not None and found[0] == digest:
+            try:
+                kept = pickle.loads(zlib.decompress(found[1]))  # noqa: S301 (written by this tool, never published)
+                self.reused += 1
+                return kept
+            except Exception:  # noqa: BLE001 (damaged: encoded again)
+                pass
+        encoded = encode()
+        self.encoded += 1
+        self._pending.append((ocid, digest, zlib.compress(pickle.dumps(encoded, protocol=pickle.HIGHEST_PROTOCOL), 1)))
+        if len(self._pending) >= _BATCH:
+            self._flush()
+        return encoded
+
+    def _flush(self) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)", self._pending)
+        self._pending = []
+
+    def close(self) -> None:
+        """Keep what was encoded anew."""
+        self._flush()
+        self._db.close()
+
+    def abort(self) -> None:
+        """Drop what was not kept yet (what was is valid: each row is kept under its own digest)."""
+        self._pending = []
+        self._db.close()
+
+
+def keep_years(folder: Path, years: Iterable[str]) -> None:
+    """Delete the files of every other year (a year no process is in any more)."""
+    kept = {f"{year}.sqlite" for year in years}
+    for path in Path(folder).glob("*.sqlite") if Path(folder).is_dir() else ():
+        if path.name not in kept:
+            path.unlink()
