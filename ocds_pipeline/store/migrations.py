@@ -55,12 +55,14 @@ def _sources(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE processes ADD COLUMN {column} {kind}"))
 
 
-def _run_index(connection: Connection) -> None:
-    """Indexes for what a publish asks of the whole store: the releases of each run, and the processes that cannot
-    be merged (a new store's migrations 1 and 3 made them already)."""
-    for index in (*tables.releases.indexes, *tables.compiled.indexes):
-        if index.name in ("releases_run_seq", "compiled_errors"):
-            index.create(connection, checkfirst=True)
+def _indexes(*names: str) -> Callable[[Connection], None]:
+    """A migration that adds indexes of the tables (those a new store's first migrations made already are kept)."""
+    def migrate(connection: Connection) -> None:
+        for table in tables.metadata.sorted_tables:
+            for index in table.indexes:
+                if index.name in names:
+                    index.create(connection, checkfirst=True)
+    return migrate
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
@@ -70,7 +72,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "projects: the works-project rows of the last run, for OC4IDS published from the store", _projects),
     (5, "search, search_keys (+ full text): the API's filters and text search over compiled releases", _search),
     (6, "processes.source, processes.outline: skip mapping processes whose source rows did not change", _sources),
-    (7, "releases (run_id, seq), compiled (ocid) where error: a publish's per-run and merge-error reads", _run_index),
+    (7, "releases (run_id, seq), compiled (ocid) where error: a publish's per-run and merge-error reads",
+     _indexes("releases_run_seq", "compiled_errors")),
+    (8, "compiled (year, first_date, latest_date, releases, release_bytes): the years' and months' totals",
+     _indexes("compiled_year_totals")),
 ]
 
 

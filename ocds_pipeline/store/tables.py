@@ -71,6 +71,8 @@ compiled = Table(
     Index("compiled_year_ocid", "year", "ocid"),
     # The processes that cannot be merged (few): a partial index, so that listing them does not read every process.
     Index("compiled_errors", "ocid", sqlite_where=text("error IS NOT NULL"), postgresql_where=text("error IS NOT NULL")),
+    # What the years' and months' totals sum, so that they are read from the index alone, not from every row.
+    Index("compiled_year_totals", "year", "first_date", "latest_date", "releases", "release_bytes"),
 )
 
 # The works-project table of the last daily run that had one (code -> row and responsible entity),

@@ -141,14 +141,28 @@ def test_what_a_publish_asks_of_every_run_and_every_error_is_read_from_an_index(
     store.close()
 
 
+def test_the_years_and_months_totals_are_read_from_an_index_alone(tmp_path):
+    """Every publish sums the processes of each year (and of each month of a year it writes): read from the table,
+    each compiled release's row was read (6.7 s a publish at 1,000,000 processes); an index holds what they sum."""
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store.save_compiled([{"ocid": "o-1", "year": "2024", "first_date": "2024-01-02T00:00:00Z",
+                          "latest_date": "2024-03-02T00:00:00Z", "releases": 2, "release_bytes": 100, "body": "{}",
+                          "error": None}])
+    for name, read in {"year_totals": store.year_totals, "month_totals": lambda: store.month_totals("2024")}.items():
+        plans = _plans(store, read)
+        assert plans and all("COVERING INDEX" in plan for plan in plans), (name, plans)
+    assert store.month_totals("2024") == {"2024-01": (1, 2, 100)}
+    store.close()
+
+
 def test_a_store_from_before_the_run_index_gets_it(store_url):
     store = Store(store_url)
     with store.engine.begin() as connection:  # the store as version 6 left it
-        for index in ("releases_run_seq", "compiled_errors"):
+        for index in ("releases_run_seq", "compiled_errors", "compiled_year_totals"):
             connection.execute(text(f"DROP INDEX {index}"))
-        connection.execute(delete(tables.schema_version).where(tables.schema_version.c.version == 7))
+        connection.execute(delete(tables.schema_version).where(tables.schema_version.c.version >= 7))
     store.close()
     store = Store(store_url)
     indexes = {table: {index["name"] for index in inspect(store.engine).get_indexes(table)} for table in ("releases", "compiled")}
-    assert "releases_run_seq" in indexes["releases"] and "compiled_errors" in indexes["compiled"]
+    assert "releases_run_seq" in indexes["releases"] and {"compiled_errors", "compiled_year_totals"} <= indexes["compiled"]
     store.close()
