@@ -13,13 +13,17 @@ time (the next writing of the year encodes every process again).
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import pickle
 import sqlite3
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
+from ..atomic import no_space
 from .yearly import Encoded
 
 # The code between a compiled release and its rows in a year's tables: a change to any of it may change them.
@@ -39,11 +43,14 @@ class RowCache:
         self.reused = self.encoded = 0
         self._pending: list[tuple[str, bytes, bytes]] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError:  # damaged: made again
-            self.path.unlink(missing_ok=True)
-            self._db = self._open()
+        with _space(self.path):
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError as error:  # damaged: made again
+                if _full(error):
+                    raise
+                self.path.unlink(missing_ok=True)
+                self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
@@ -76,7 +83,7 @@ class RowCache:
         return encoded
 
     def _flush(self) -> None:
-        with self._db:
+        with _space(self.path), self._db:
             self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)", self._pending)
         self._pending = []
 
@@ -89,6 +96,21 @@ class RowCache:
         """Drop what was not kept yet (what was is valid: each row is kept under its own digest)."""
         self._pending = []
         self._db.close()
+
+
+def _full(error: sqlite3.DatabaseError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
+@contextmanager
+def _space(path: Path) -> Iterator[None]:
+    """A full disk is the clear error every write of the publication gives (:func:`..atomic.no_space`), not SQLite's."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        if _full(error):
+            raise no_space(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path) from error
+        raise
 
 
 def keep_years(folder: Path, years: Iterable[str]) -> None:
