@@ -42,6 +42,7 @@ from .cache import UNDATED, refresh_compiled
 from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
+from .rowcache import SHEETS_CODE, RowCache, keep_years
 from .spreadsheets import CsvTable, JsonTable
 from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, indicator_rows, ranking_rows,
                          year_statistics)
@@ -51,7 +52,6 @@ from .site.years import StoreSource, YearPages
 from .tables import Tables
 from .versions import PublicationError, Versions
 from .yearcache import SITE_CODE, STATISTICS_CODE, YearCache, state_key
-from .rowcache import SHEETS_CODE, RowCache, keep_years
 from .yearly import CONTRATOS, YearSheets, YearSpreadsheets
 
 MANIFEST = "datapackage.json"
@@ -329,7 +329,7 @@ class _Build:
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
 
-        kept = RowCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year) if sheets else None
+        kept: RowCache | None = None  # the year's rows kept per process
 
         def to_sheets(ocid: str, compiled: str | bytes | None) -> None:
             if compiled is not None and sheets is not None and kept is not None:
@@ -337,6 +337,8 @@ class _Build:
                 sheets.add_encoded(kept.rows(ocid, body, lambda: sheets.encode(self.spreadsheets.document(orjson.loads(body)))))
 
         try:
+            if sheets is not None:
+                kept = RowCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year)
             for part in parts:
                 signature_of_part = part_signature(part, months) if part.months else None
                 signatures.append(signature_of_part)
@@ -351,9 +353,12 @@ class _Build:
                         to_sheets(ocid, body)
                 written.processes += one.processes
                 written.releases += one.releases
+            if kept is not None:
+                kept.close()
         except BaseException:
-            if sheets is not None and kept is not None:
+            if sheets is not None:
                 sheets.abort()
+            if kept is not None:
                 kept.abort()
             raise
         done: dict[str, Any] = {}
@@ -364,8 +369,7 @@ class _Build:
                                        f"written, the store has {expected[0]:,} and {expected[1]:,}")
             done.update(signature=signature, parts=[list(part.months) if part.months else None for part in parts],
                         signatures=signatures)
-        if sheets is not None and kept is not None:
-            kept.close()
+        if sheets is not None:
             year_sheets = sheets.close()
             self._sheets(year, year_sheets)
             done["note"] = year_sheets.note
