@@ -319,6 +319,9 @@ def _report_published(published) -> None:
     click.echo(f"published {published.releases:,} releases of {published.processes:,} processes and "
                f"{published.projects:,} projects to {published.root} (version {published.version.name}): "
                f"{len(published.changed):,} files changed, {len(published.carried):,} unchanged files linked")
+    if published.rows_kept or published.rows_encoded:
+        click.echo(f"  spreadsheets: the rows of {published.rows_kept:,} processes written as kept, "
+                   f"{published.rows_encoded:,} encoded anew")
     for note in published.notes:
         click.secho(f"  note: {note}", fg="yellow")
     for warning in published.warnings[:10]:

@@ -85,6 +85,8 @@ class Published:
     notes: list[str] = field(default_factory=list)     # what is not published, and why
     merge_errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    rows_kept: int = 0      # processes whose spreadsheet rows were written from the row state (publish/rowcache.py)
+    rows_encoded: int = 0   # processes whose spreadsheet rows were encoded anew (and kept)
 
     def summary(self) -> dict[str, Any]:
         """What a run's summary.json says about the publication."""
@@ -152,6 +154,8 @@ class _Previous:
 
 # What a publish adds to its result's lists when it writes a year.
 _LISTED = ("written", "carried", "changed", "notes")
+# ... and to its counts.
+_COUNTED = ("processes", "releases", "rows_kept", "rows_encoded")
 
 
 def _year_statistics(year: str) -> None:
@@ -296,17 +300,17 @@ class _Build:
         """Write one year's files, or some of its halves (in a forked worker), and return what that added to this
         build, for :meth:`_apply`."""
         before = {name: len(getattr(self.result, name)) for name in _LISTED}
-        resources, processes, releases = len(self.resources), self.result.processes, self.result.releases
+        resources, counted = len(self.resources), {name: getattr(self.result, name) for name in _COUNTED}
         self._year(year, self.totals[year], halves)
         return {"year": year, "state": self.state["years"][year], "resources": self.resources[resources:],
-                "processes": self.result.processes - processes, "releases": self.result.releases - releases,
+                **{name: getattr(self.result, name) - count for name, count in counted.items()},
                 **{name: getattr(self.result, name)[count:] for name, count in before.items()}}
 
     def _apply(self, effects: dict[str, Any]) -> None:
         self.state["years"].setdefault(effects["year"], {}).update(effects["state"])
         self.resources += effects["resources"]
-        self.result.processes += effects["processes"]
-        self.result.releases += effects["releases"]
+        for name in _COUNTED:
+            setattr(self.result, name, getattr(self.result, name) + effects[name])
         for name in _LISTED:
             getattr(self.result, name).extend(effects[name])
 
@@ -355,6 +359,8 @@ class _Build:
                 written.releases += one.releases
             if kept is not None:
                 kept.close()
+                self.result.rows_kept += kept.reused
+                self.result.rows_encoded += kept.encoded
         except BaseException:
             if sheets is not None:
                 sheets.abort()

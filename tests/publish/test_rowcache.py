@@ -1,6 +1,7 @@
 """A year's spreadsheets written again encode only the processes whose compiled release changed; the others come
 from the rows kept per process, the same bytes as a writing from nothing."""
 
+import csv
 import shutil
 
 from ocds_pipeline.publish.rowcache import RowCache
@@ -35,8 +36,11 @@ def test_a_year_written_again_encodes_only_the_processes_that_changed(tmp_path, 
     assert first > 10 and len(set(encoded)) == first  # every process of both years, once
     ocid, _ = correct_a_process(tmp_path, store_path, "2022")
     encoded.clear()
-    publish_store(store_path, root)
+    published = publish_store(store_path, root)
     assert encoded == [ocid]  # 2021 linked as it was, 2022 written again from its kept rows but one
+    with (root / "csv/2022/ocds/ocds_procesos.csv").open(encoding="utf-8", newline="") as table:
+        twenty_two = len(list(csv.reader(table))) - 1  # a row per process of 2022
+    assert (published.rows_encoded, published.rows_kept) == (1, twenty_two - 1)  # what the run reports
     shutil.rmtree(tmp_path / ".pub.versions" / "state" / "sheets")
     publish_store(store_path, tmp_path / "fresh")
     assert len(encoded) == 1 + first
