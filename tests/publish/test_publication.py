@@ -621,6 +621,7 @@ def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, 
     assert first.stdout == (f"published {coverage['releases']:,} releases of {coverage['processes']:,} processes and "
                             f"{projects} projects to {root} (version 000001): "
                             f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n"
+                            f"  spreadsheets: the rows of 0 processes written as kept, {coverage['processes']} encoded anew\n"
                             f"site: {root / 'index.html'}\n")
     assert (root / "index.html").is_file()
     assert first.stderr.splitlines()[0].startswith("  publish: 38 of ")  # the first year, of every process
