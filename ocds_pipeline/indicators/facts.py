@@ -288,43 +288,70 @@ def _table(frames: list[pd.DataFrame], codes: dict[str, _Codes], columns: list[s
     return table
 
 
-def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | None = None,
-          chunk: int = 5_000) -> Facts:
-    """Both fact tables, in one pass over the compiled releases.
+# What the fact tables take from one compiled release: its process row's values (in the table's column order)
+# and its parties' (role, org, value). Plain values: a publish keeps each process's (publish/processcache.py).
+ProcessFacts = tuple[tuple[Any, ...], tuple[tuple[str, Any, float], ...]]
+
+
+def process_facts(compiled: dict[str, Any], types: ProcedureTypes) -> ProcessFacts:
+    """One process's rows of both fact tables."""
+    return (tuple(fact_row(compiled, types).values()),
+            tuple((party["role"], party["org"], party["value"]) for party in party_rows(compiled)))
+
+
+class FactsBuilder:
+    """Both fact tables, a process at a time (:meth:`add`), given by :meth:`facts` in ocid order.
 
     Rows are turned into columnar frames every ``chunk`` processes, with repeated text as integer
     codes, so the peak memory is about the facts table itself (some 300 bytes a process), not a
-    list of per-process dictionaries.
+    list of per-process rows.
     """
-    types = types or default_procedure_types()
-    codes = {name: _Codes() for name in CODED}
-    party_codes = {name: _Codes() for name in PARTY_CODED}
-    process_frames, party_frames, process_rows, parties = [], [], [], []
-    columns, party_columns = list(fact_row({}, types)), ["process", "role", "org", "value"]
-    number = 0
 
-    def flush() -> None:
-        process_frames.append(pd.DataFrame.from_records(process_rows, columns=columns))
-        party_frames.append(pd.DataFrame.from_records(parties, columns=party_columns))
-        process_rows.clear()
-        parties.clear()
+    PARTY_COLUMNS = ["process", "role", "org", "value"]
 
+    def __init__(self, types: ProcedureTypes | None = None, chunk: int = 5_000) -> None:
+        self.types, self.chunk = types or default_procedure_types(), chunk
+        self.columns = list(fact_row({}, self.types))
+        self.codes = {name: _Codes() for name in CODED}
+        self.party_codes = {name: _Codes() for name in PARTY_CODED}
+        self._coded = [(self.columns.index(name), coder) for name, coder in self.codes.items()]
+        self._role, self._org = self.party_codes["role"], self.party_codes["org"]
+        self.process_frames: list[pd.DataFrame] = []
+        self.party_frames: list[pd.DataFrame] = []
+        self.process_rows: list[list[Any]] = []
+        self.parties: list[tuple[int, int, int, float]] = []
+        self.number = 0
+
+    def add(self, row: tuple[Any, ...], parties: Iterable[tuple[str, Any, float]]) -> None:
+        """One process's rows, as :func:`process_facts` gives them."""
+        values = list(row)
+        for index, coder in self._coded:
+            values[index] = coder(values[index])
+        self.process_rows.append(values)
+        self.parties += [(self.number, self._role(role), self._org(org), value) for role, org, value in parties]
+        self.number += 1  # the row of its process in the process table
+        if len(self.process_rows) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.process_frames.append(pd.DataFrame.from_records(self.process_rows, columns=self.columns))
+        self.party_frames.append(pd.DataFrame.from_records(self.parties, columns=self.PARTY_COLUMNS))
+        self.process_rows, self.parties = [], []
+
+    def facts(self) -> Facts:
+        if self.process_rows or not self.process_frames:
+            self._flush()
+        return _in_ocid_order(_table(self.process_frames, self.codes, self.columns),
+                              _table(self.party_frames, self.party_codes, self.PARTY_COLUMNS))
+
+
+def facts(compiled_releases: Iterable[dict[str, Any]], types: ProcedureTypes | None = None,
+          chunk: int = 5_000) -> Facts:
+    """Both fact tables, in one pass over the compiled releases."""
+    builder = FactsBuilder(types, chunk)
     for compiled in compiled_releases:
-        row = fact_row(compiled, types)
-        for name, coder in codes.items():
-            row[name] = coder(row[name])
-        process_rows.append(row)
-        for party in party_rows(compiled):
-            for name, coder in party_codes.items():
-                party[name] = coder(party[name])
-            party["process"] = number  # the row of its process in the process table
-            parties.append(party)
-        number += 1
-        if len(process_rows) >= chunk:
-            flush()
-    if process_rows or not process_frames:
-        flush()
-    return _in_ocid_order(_table(process_frames, codes, columns), _table(party_frames, party_codes, party_columns))
+        builder.add(*process_facts(compiled, builder.types))
+    return builder.facts()
 
 
 def combine(parts: Iterable[Facts]) -> Facts:

@@ -119,7 +119,7 @@ def test_release_check_passes_fails_and_is_not_applicable(name):
 def counts(*releases):
     total = DatasetCounts()
     for r in releases:
-        total.add(r)
+        total.take(DatasetCounts.observe(r))
     return dataset_results(total)
 
 
@@ -232,9 +232,9 @@ def test_usability_index_by_hand():
 def test_repeated_tender_ids_are_reported_in_the_order_first_seen_across_merged_parts():
     first, second = DatasetCounts(), DatasetCounts()
     for tender_id in ("B", "A", "C", "B"):
-        first.add(with_tender(tender_id=tender_id))
+        first.take(DatasetCounts.observe(with_tender(tender_id=tender_id)))
     for tender_id in ("D", "A", "E", "D", "D"):
-        second.add(with_tender(tender_id=tender_id))
+        second.take(DatasetCounts.observe(with_tender(tender_id=tender_id)))
     first.merge(pickle.loads(pickle.dumps(second)))  # as a publish's workers send their parts
     ok, measured = dataset_results(first)["unique.tender_id"]
     assert ok is False and measured == {"repeated tender ids": ["B", "A", "D"], "count": 3}

@@ -20,8 +20,8 @@ from .dataset import REPORT_ONLY, DatasetCounts, dataset_results
 from .process import RELEASE_CHECKS
 from .usability import Usability
 
-__all__ = ["RELEASE_CHECKS", "CheckResult", "DatasetCounts", "QualityCounts", "QualityReport", "check_quality",
-           "dataset_results", "load_descriptions", "schema_paths"]
+__all__ = ["RELEASE_CHECKS", "CheckResult", "DatasetCounts", "Observed", "QualityCounts", "QualityReport", "check_quality",
+           "dataset_results", "load_descriptions", "observe", "schema_paths"]
 USABILITY_NOTE = ("Share of processes with each key field group (tenderers, call for tenders and deadline: competitive "
                   "procedures only); the index is the mean over processes of the share of their groups that are "
                   "present (a ProACT-style transparency index).")
@@ -146,20 +146,23 @@ class QualityCounts:
     usability: Usability = field(default_factory=Usability)
 
     def add(self, release: dict[str, Any]) -> None:
+        self.take(observe(release))
+
+    def take(self, observed: Observed) -> None:
+        """Count what :func:`observe` saw of one compiled release (kept, or just seen)."""
+        ocid, dataset, usability, coverage, outcomes = observed
         self.processes += 1
-        self.dataset.add(release)
-        self.usability.add(release)
-        self.coverage.add(release)
-        for name, check in RELEASE_CHECKS.items():
-            ok, paths = check(release)
-            result = self.results[name]
-            if ok is None:
+        self.dataset.take(dataset)
+        self.usability.take(usability)
+        self.coverage.take(coverage)
+        for result, outcome in zip(self.results.values(), outcomes):
+            if outcome is None:
                 result.not_applicable += 1
-            elif ok:
+            elif outcome is True:
                 result.passed += 1
             else:
                 result.failed += 1
-                _keep_first(result.examples, [{"ocid": str(release.get("ocid")), "path": ", ".join(paths)}], self.examples)
+                _keep_first(result.examples, [{"ocid": ocid, "path": outcome}], self.examples)
 
     def merge(self, other: "QualityCounts") -> None:
         """Add the counts of a later part of the same file."""
@@ -176,6 +179,22 @@ class QualityCounts:
     def report(self, schema: dict[str, Any] | None = None) -> QualityReport:
         return QualityReport(self.processes, self.results, dataset_results(self.dataset),
                              self.coverage.as_dict(schema_paths(schema) if schema else set()), self.usability.as_dict())
+
+
+# What the report takes from one compiled release: its ocid, what the dataset checks, the usability index and the
+# field coverage count of it, and each process check's outcome (None: not applicable, True: pass, else the paths
+# that failed). Plain values: a publish keeps each process's (publish/processcache.py) and counts it again unread.
+Observed = tuple[str, tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+
+
+def observe(release: dict[str, Any]) -> Observed:
+    """What :meth:`QualityCounts.take` counts of one compiled release."""
+    outcomes = []
+    for check in RELEASE_CHECKS.values():
+        ok, paths = check(release)
+        outcomes.append(None if ok is None else True if ok else ", ".join(paths))
+    return (str(release.get("ocid")), DatasetCounts.observe(release), Usability.observe(release),
+            Coverage.observe(release), tuple(outcomes))
 
 
 def _keep_first(examples: list[dict[str, str]], more: list[dict[str, str]], limit: int) -> None:

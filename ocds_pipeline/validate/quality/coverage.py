@@ -33,8 +33,16 @@ class Coverage:
     def __init__(self) -> None:
         self.root = _Node()
 
-    def add(self, release: dict[str, Any]) -> None:
-        _object(release, self.root)
+    @staticmethod
+    def observe(release: dict[str, Any]) -> tuple[Any, ...]:
+        """One release's counts, as nested tuples (objects, exists, non_empty, ((key, child), ...))."""
+        node = _Node()
+        _object(release, node)
+        return _frozen(node)
+
+    def take(self, observed: tuple[Any, ...]) -> None:
+        """Add one release's counts as :meth:`observe` gave them."""
+        _thawed(observed, self.root)
 
     def merge(self, other: "Coverage") -> None:
         """Add the counts of a later part of the same dataset."""
@@ -89,6 +97,22 @@ def _merge(node: _Node, other: _Node) -> None:
             _merge(node.children[key], child)
         else:
             node.children[key] = child
+
+
+def _frozen(node: _Node) -> tuple[Any, ...]:
+    return node.objects, node.exists, node.non_empty, tuple((key, _frozen(child)) for key, child in node.children.items())
+
+
+def _thawed(frozen: tuple[Any, ...], node: _Node) -> None:
+    objects, exists, non_empty, children = frozen
+    node.objects += objects
+    node.exists += exists
+    node.non_empty += non_empty
+    for key, child_frozen in children:
+        child = node.children.get(key)
+        if child is None:
+            child = node.children[key] = _Node()
+        _thawed(child_frozen, child)
 
 
 def _spell(node: _Node, path: str, found: dict[str, dict[str, int]], objects: dict[str, int]) -> None:

@@ -26,6 +26,11 @@ REPORT_ONLY = ("distribution.tender_award_criteria", "distribution.tender_submis
 BUYER_MINIMUM, VALUE_MINIMUM = 1000, 100
 
 
+def _codes(values: Iterable[Any]) -> tuple[str, ...]:
+    """The values a distribution counts, as text (not missing ones, nor objects and arrays)."""
+    return tuple(str(v) for v in values if v is not None and not isinstance(v, (dict, list)))
+
+
 def _share_between(counter: Counter, codes: Iterable[str]) -> bool | None:
     total = sum(counter.values())
     if not total:
@@ -43,45 +48,59 @@ class DatasetCounts:
     tender_ids: Texts = field(default_factory=Texts)  # one per process: held as Arrow text, not a Counter
     values: dict[str, dict[str, array]] = field(default_factory=lambda: {kind: {} for kind in VALUE_KINDS})
 
-    def _count(self, name: str, values: Iterable[Any]) -> None:
+    def _count(self, name: str, codes: Iterable[str]) -> None:
         counter = self.codes.get(name)
         if counter is None:
             counter = self.codes[name] = Counter()
-        counter.update(str(v) for v in values if v is not None and not isinstance(v, (dict, list)))
+        counter.update(codes)
 
-    def add(self, r: dict[str, Any]) -> None:
+    @staticmethod
+    def observe(r: dict[str, Any]) -> tuple[Any, ...]:
+        """What :meth:`take` counts of one compiled release: each distribution's codes (in the order they are
+        counted), each (kind, currency, amount) of its values, its buyer and its tender id."""
         tender = r.get("tender") if isinstance(r.get("tender"), dict) else {}
         awards = [a for a in r.get("awards") or [] if isinstance(a, dict)]
         contracts = [c for c in r.get("contracts") or [] if isinstance(c, dict)]
-        self.processes += 1
-        self._count("distribution.tender_status", [tender.get("status")])
-        self._count("distribution.tender_procurement_method", [tender.get("procurementMethod")])
-        self._count("distribution.main_procurement_category", [tender.get("mainProcurementCategory")])
-        self._count("distribution.awards_status", (a.get("status") for a in awards))
-        self._count("distribution.contracts_status", (c.get("status") for c in contracts))
         milestones = [m for _, m, _ in objects_in(r, "milestones", MILESTONE_STAGES)]
-        self._count("distribution.milestone_status", (m.get("status") for m in milestones))
-        self._count("distribution.tender_award_criteria", [tender.get("awardCriteria")])
-        self._count("distribution.tender_submission_method", tender.get("submissionMethod") or [])
-        self._count("distribution.milestone_type", (m.get("type") for m in milestones))
-        self._count("distribution.document_document_type",
-                    (d.get("documentType") for _, d, _ in objects_in(r, "documents", DOCUMENT_STAGES)))
-        self._count("distribution.related_process_relation",
-                    (rel for p in r.get("relatedProcesses") or [] if isinstance(p, dict) for rel in p.get("relationship") or []))
+        codes = (
+            ("distribution.tender_status", _codes([tender.get("status")])),
+            ("distribution.tender_procurement_method", _codes([tender.get("procurementMethod")])),
+            ("distribution.main_procurement_category", _codes([tender.get("mainProcurementCategory")])),
+            ("distribution.awards_status", _codes(a.get("status") for a in awards)),
+            ("distribution.contracts_status", _codes(c.get("status") for c in contracts)),
+            ("distribution.milestone_status", _codes(m.get("status") for m in milestones)),
+            ("distribution.tender_award_criteria", _codes([tender.get("awardCriteria")])),
+            ("distribution.tender_submission_method", _codes(tender.get("submissionMethod") or [])),
+            ("distribution.milestone_type", _codes(m.get("type") for m in milestones)),
+            ("distribution.document_document_type",
+             _codes(d.get("documentType") for _, d, _ in objects_in(r, "documents", DOCUMENT_STAGES))),
+            ("distribution.related_process_relation",
+             _codes(rel for p in r.get("relatedProcesses") or [] if isinstance(p, dict) for rel in p.get("relationship") or [])),
+        )
+        amounts = []
         for kind, values in (("tender", [tender.get("value")]), ("awards", [a.get("value") for a in awards]),
                              ("contracts", [c.get("value") for c in contracts])):
             for value in values:
                 amount = amount_of(value)
                 if amount is not None:
-                    currency = str(value.get("currency"))
-                    self.values[kind].setdefault(currency, array("d")).append(amount)
-                    self._count("distribution.value_currency", [currency])
+                    amounts.append((kind, str(value.get("currency")), amount))
         buyer = (r.get("buyer") or {}).get("id") if isinstance(r.get("buyer"), dict) else None
-        if buyer is not None:
-            self.buyers[str(buyer)] += 1
-        if tender.get("id") is not None:
-            self.tender_ids.append(str(tender["id"]))
+        return (codes, tuple(amounts), None if buyer is None else str(buyer),
+                None if tender.get("id") is None else str(tender["id"]))
 
+    def take(self, observed: tuple[Any, ...]) -> None:
+        """Count what :meth:`observe` saw of one compiled release."""
+        codes, amounts, buyer, tender_id = observed
+        self.processes += 1
+        for name, values in codes:
+            self._count(name, values)
+        for kind, currency, amount in amounts:
+            self.values[kind].setdefault(currency, array("d")).append(amount)
+            self._count("distribution.value_currency", (currency,))
+        if buyer is not None:
+            self.buyers[buyer] += 1
+        if tender_id is not None:
+            self.tender_ids.append(tender_id)
 
     def merge(self, other: "DatasetCounts") -> None:
         """Add the counts of a later part of the same dataset."""

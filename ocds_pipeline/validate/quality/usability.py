@@ -38,16 +38,20 @@ class Usability:
     index_total: float = 0.0
     processes: int = 0
 
-    def add(self, r: dict[str, Any]) -> None:
+    @staticmethod
+    def observe(r: dict[str, Any]) -> tuple[bool, tuple[bool, ...]]:
+        """Whether a process is competitive, and which of the groups it is eligible for it has (in their order)."""
         competitive = at_path(r, "tender/procurementMethod") in {"open", "selective"}
-        flags = []
-        for name, (competitive_only, present) in USABILITY.items():
-            if competitive_only and not competitive:
-                continue
-            found = present(r)
+        return competitive, tuple(present(r) for competitive_only, present in USABILITY.values()
+                                  if competitive or not competitive_only)
+
+    def take(self, observed: tuple[bool, tuple[bool, ...]]) -> None:
+        """Count what :meth:`observe` saw of one process."""
+        competitive, flags = observed
+        names = (name for name, (competitive_only, _) in USABILITY.items() if competitive or not competitive_only)
+        for name, found in zip(names, flags):
             self.eligible[name] += 1
             self.present[name] += found
-            flags.append(found)
         self.index_total += sum(flags) / len(flags)
         self.processes += 1
 
