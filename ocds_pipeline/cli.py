@@ -322,6 +322,9 @@ def _report_published(published) -> None:
     if published.rows_kept or published.rows_encoded:
         click.echo(f"  spreadsheets: the rows of {published.rows_kept:,} processes written as kept, "
                    f"{published.rows_encoded:,} encoded anew")
+    if published.statistics_kept or published.statistics_made:
+        click.echo(f"  statistics: the parts of {published.statistics_kept:,} processes taken as kept, "
+                   f"{published.statistics_made:,} made anew")
     for note in published.notes:
         click.secho(f"  note: {note}", fg="yellow")
     for warning in published.warnings[:10]:

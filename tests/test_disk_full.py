@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ocds_pipeline.atomic import DiskFull
 from ocds_pipeline.cli import main
 from ocds_pipeline.generate import generate
-from ocds_pipeline.publish.rowcache import RowCache
+from ocds_pipeline.publish.processcache import ProcessCache
 from tests.conftest import BAD
 from tests.test_faults import Site, comparable, todays_source
 
@@ -90,15 +90,15 @@ def test_store_on_a_full_disk(tmp_path, small_disk):
 
 
 def test_the_spreadsheet_rows_kept_on_a_full_disk_give_the_same_clear_error(small_disk):
-    """The rows kept per process (publish/rowcache.py) are written beside the publication: a full disk there is the
+    """The rows kept per process (publish/processcache.py) are written beside the publication: a full disk there is the
     same clear error as anywhere in the publication, not SQLite's own."""
-    cache = RowCache(small_disk / "2025.sqlite", "rules", "2025")
+    cache = ProcessCache(small_disk / "2025.sqlite", "rules", "2025")
     fill(small_disk, leave_kib=16)
     with pytest.raises(DiskFull, match=re.escape(f"no space left to write {small_disk}/2025.sqlite (No space left on device)")):
         for number in range(2_000):
-            cache.rows(f"ocds-{number}", str(number).encode(), lambda: ((os.urandom(2_000).hex(), ()),))
+            cache.get(f"ocds-{number}", str(number).encode(), lambda: ((os.urandom(2_000).hex(), ()),))
         cache.close()
     with open(small_disk / "more ballast", "wb") as handle:  # not a byte left: a new file cannot even be made
         handle.write(bytes(shutil.disk_usage(small_disk).free))
     with pytest.raises(DiskFull, match=re.escape(f"no space left to write {small_disk}/2026.sqlite")):
-        RowCache(small_disk / "2026.sqlite", "rules", "2026")
+        ProcessCache(small_disk / "2026.sqlite", "rules", "2026")

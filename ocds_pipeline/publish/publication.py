@@ -42,7 +42,7 @@ from .cache import UNDATED, refresh_compiled
 from .contracts import ContractRows
 from .documents import DICTIONARY_COLUMNS, copy_extensions, dictionary_rows, license_text, policy
 from .manifest import PROFILE, resource, verify
-from .rowcache import SHEETS_CODE, RowCache, keep_years
+from .processcache import SHEETS_CODE, ProcessCache, keep_years
 from .spreadsheets import CsvTable, JsonTable
 from .statistics import (INDICATOR_COLUMNS, RANKING_COLUMNS, Combined, indicator_rows, ranking_rows,
                          year_statistics)
@@ -85,8 +85,10 @@ class Published:
     notes: list[str] = field(default_factory=list)     # what is not published, and why
     merge_errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    rows_kept: int = 0      # processes whose spreadsheet rows were written from the row state (publish/rowcache.py)
+    rows_kept: int = 0      # processes whose spreadsheet rows were written from the row state (publish/processcache.py)
     rows_encoded: int = 0   # processes whose spreadsheet rows were encoded anew (and kept)
+    statistics_kept: int = 0  # processes whose part of the statistics was taken as kept (publish/processcache.py)
+    statistics_made: int = 0  # processes whose part of the statistics was made anew (and kept)
 
     def summary(self) -> dict[str, Any]:
         """What a run's summary.json says about the publication."""
@@ -158,14 +160,23 @@ _LISTED = ("written", "carried", "changed", "notes")
 _COUNTED = ("processes", "releases", "rows_kept", "rows_encoded")
 
 
-def _year_statistics(year: str) -> None:
+def _year_statistics(year: str) -> dict[str, int]:
     """What the statistics take from one year of the store, put in the year cache, where the publish reads it:
     its counts first, then its facts (at a national scale some 50 MB a year, read back a year at a time when the
-    years are combined), then its red flags' tallies (read back for the site)."""
-    index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
-    part = year_statistics(index, forked.get("privacy").document, forked.get("site").body)
+    years are combined), then its red flags' tallies (read back for the site). Each process's part is kept
+    (:mod:`.processcache`): a year read again makes only its changed processes' anew. Gives how many of each."""
+    cache = forked.get("cache")
+    kept = ProcessCache(cache.folder / f"{year}.sqlite", cache.key, year)
+    try:
+        index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
+        part = year_statistics(index, forked.get("privacy").document, forked.get("site").body, kept)
+        kept.close()
+    except BaseException:
+        kept.abort()
+        raise
     counted = replace(part, facts=None, flags=None)
-    forked.get("cache").put(year, forked.get("signatures")[year], counted, part.facts, part.flags)
+    cache.put(year, forked.get("signatures")[year], counted, part.facts, part.flags)
+    return {"statistics_made": part.made, "statistics_kept": part.reused}
 
 
 def _year_work(task: tuple[str, str, tuple[str, ...]]) -> dict[str, Any] | None:
@@ -223,7 +234,7 @@ class _Build:
         self.statistics_carried = False
         self.signatures = {year: _signature(totals) for year, totals in self.totals.items()}
         self.statistics_cache = YearCache(versions.state(STATISTICS), state_key(self.fingerprint, STATISTICS_CODE))
-        self.rows_key = state_key(self.fingerprint, SHEETS_CODE)  # of the year's rows kept per process (RowCache)
+        self.rows_key = state_key(self.fingerprint, SHEETS_CODE)  # of the year's rows kept per process (ProcessCache)
         self.project_input = store.projects()  # the works projects' rows and entities, for OC4IDS
         self.state: dict[str, Any] = {"fingerprint": self.fingerprint, "version": __version__, "years": {},
                                       "changes": {}, STATISTICS: self._statistics_signature()}
@@ -280,14 +291,20 @@ class _Build:
         return forked.inherited(self.store, build=self, privacy=self.spreadsheets, site=self.site,
                                 cache=self.statistics_cache, signatures=self.signatures)
 
-    def _counted(self, made: Iterable[None], years: list[str], what: str) -> list[str]:
-        """Wait for the workers' tasks of ``years``, with progress as each year is done; the years done."""
+    def _counted(self, made: Iterable[dict[str, int] | None], years: list[str], what: str) -> list[str]:
+        """Wait for the workers' tasks of ``years``, with progress as each year is done, adding up what they counted;
+        the years done."""
         done, processes = 0, sum(self.totals[year]["processes"] for year in years)
-        for year, _ in zip(years, made):
+        for year, counts in zip(years, made):
+            self._tally(counts)
             done += self.totals[year]["processes"]
             if self.progress:
                 self.progress(what, done, processes)
         return years
+
+    def _tally(self, counts: dict[str, int] | None) -> None:
+        for name, count in (counts or {}).items():
+            setattr(self.result, name, getattr(self.result, name) + count)
 
     def _unchanged(self, year: str, totals: dict[str, Any]) -> bool:
         """Whether a year's files can be linked from the previous version as they are (:meth:`_year` links them)."""
@@ -333,16 +350,16 @@ class _Build:
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
 
-        kept: RowCache | None = None  # the year's rows kept per process
+        kept: ProcessCache | None = None  # the year's rows kept per process
 
         def to_sheets(ocid: str, compiled: str | bytes | None) -> None:
             if compiled is not None and sheets is not None and kept is not None:
                 body = compiled.encode("utf-8") if isinstance(compiled, str) else compiled
-                sheets.add_encoded(kept.rows(ocid, body, lambda: sheets.encode(self.spreadsheets.document(orjson.loads(body)))))
+                sheets.add_encoded(kept.get(ocid, body, lambda: sheets.encode(self.spreadsheets.document(orjson.loads(body)))))
 
         try:
             if sheets is not None:
-                kept = RowCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year)
+                kept = ProcessCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year)
             for part in parts:
                 signature_of_part = part_signature(part, months) if part.months else None
                 signatures.append(signature_of_part)
@@ -360,7 +377,7 @@ class _Build:
             if kept is not None:
                 kept.close()
                 self.result.rows_kept += kept.reused
-                self.result.rows_encoded += kept.encoded
+                self.result.rows_encoded += kept.made
         except BaseException:
             if sheets is not None:
                 sheets.abort()
@@ -492,6 +509,7 @@ class _Build:
         tables = combine(self._kept(year, 1) for year in self.totals)
         release_freed_memory()  # the years' facts, read back and let go (at a national scale some 150 MB kept)
         self.statistics_cache.keep(self.totals)
+        keep_years(self.statistics_cache.folder, self.totals)
         self.result.merge_errors = combined.errors
         self._table("indicators/indicators", INDICATOR_COLUMNS, indicator_rows(tables))
         self._table("indicators/suppliers", RANKING_COLUMNS, ranking_rows(tables, combined.suppliers))
@@ -511,7 +529,7 @@ class _Build:
         found = self.statistics_cache.get(year, self.signatures[year], item)
         if found is None:
             with self._inherited():
-                _year_statistics(year)
+                self._tally(_year_statistics(year))
             found = self.statistics_cache.get(year, self.signatures[year], item)
         return found
 
@@ -579,6 +597,7 @@ class _Build:
         for path in site.build(source, coverage, downloads, self._red_flags()):
             self._add(path)
         source.cache.keep(self.totals)
+        keep_years(source.cache.folder, self.totals)
         self.state[SITE_YEARS] = {year: source.written_under(year) for year in self.totals}
 
     def _red_flags(self) -> dict[str, Any] | None:
@@ -743,6 +762,10 @@ class _SiteSource(StoreSource):
     def keep(self, pages: YearPages) -> None:
         """The year's outline, then the whole part: the years' outlines are read first, their parts one at a time."""
         self.cache.put(pages.year, self.signatures[pages.year], pages.outline(), pages)
+
+    def pages_kept(self, year: str) -> ProcessCache:
+        """Each process's part of the year's pages, beside the year's entry (its own key: the same rules and code)."""
+        return ProcessCache(self.cache.folder / f"{year}.sqlite", self.cache.key, year)
 
     def written_under(self, year: str) -> list[Any]:
         """What a year's pages are written under (the cache's key and the year's signature), in the manifest."""

@@ -21,12 +21,14 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..indicators.facts import Facts, facts
+from ..indicators.facts import Facts, FactsBuilder, ProcessFacts, process_facts
 from ..indicators.redflags import RedFlagTallies, Settings
 from ..indicators.summary import load_registry, summarise
 from ..ocdsvalues import obj, objs
+from ..procedure_types import ProcedureTypes
 from ..texts import Texts
-from ..validate.quality import QualityCounts
+from ..validate.quality import Observed, QualityCounts, observe
+from .processcache import ProcessCache
 
 GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("year",), ("month",), ("year", "regime"), ("year", "province"),
                                           ("year", "procedure_type"), ("year", "buyer"))
@@ -49,20 +51,32 @@ class Suppliers:
         self.columns = {name: Texts() for name in self.COLUMNS}
         self._seen: set[str] = set()  # this part's suppliers (a part notes its processes in one process)
 
-    def note(self, compiled: dict[str, Any]) -> None:
+    @staticmethod
+    def observe(compiled: dict[str, Any]) -> tuple[tuple[str | None, ...], ...]:
+        """Each supplier of a compiled release's awards, as (id, name, RUC, ocid) in text, in the order named."""
         parties = {party.get("id"): party for party in objs(compiled, "parties")}
+        seen, found = set(), []
         for award in objs(compiled, "awards"):
             for supplier in objs(award, "suppliers"):
                 org = supplier.get("id")
-                if org is None or str(org) in self._seen:
+                if org is None or str(org) in seen:
                     continue
-                self._seen.add(str(org))
+                seen.add(str(org))
                 party = parties.get(org, {})
                 identifier = obj(party, "identifier")
                 row = (org, supplier.get("name") or party.get("name"),
-                       identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None, str(compiled.get("ocid")))
-                for name, value in zip(self.COLUMNS, row):
-                    self.columns[name].append(None if value is None else str(value))
+                       identifier.get("id") if identifier.get("scheme") == "EC-RUC" else None, compiled.get("ocid"))
+                found.append(tuple(None if value is None else str(value) for value in row))
+        return tuple(found)
+
+    def take(self, observed: Iterable[tuple[str | None, ...]]) -> None:
+        """Note the suppliers :meth:`observe` found in one process, those this part has not seen yet."""
+        for row in observed:
+            if row[0] in self._seen:
+                continue
+            self._seen.add(row[0])  # type: ignore[arg-type] (never None: observe leaves those out)
+            for name, value in zip(self.COLUMNS, row):
+                self.columns[name].append(value)
 
     def merge(self, other: "Suppliers") -> None:
         """Add another part's suppliers (parts are of disjoint ocids)."""
@@ -92,35 +106,55 @@ class YearStatistics:
     projects: list[tuple[str, str, str]]  # (ocid, first release date, project id) of each process naming a works project
     errors: dict[str, str]  # processes that cannot be merged, with why
     flags: RedFlagTallies | None = None  # the site's red flags (of what it shows); None once kept apart
+    made: int = 0  # processes whose part was made in this pass
+    reused: int = 0  # processes whose part was taken as kept (publish/processcache.py)
+
+
+# What the statistics take from one process: what the quality report counts of it (as stored), the works project it
+# names, and its facts and suppliers (of the published document). Plain values: a publish keeps each process's.
+ProcessPart = tuple[Observed, str | None, ProcessFacts, tuple[tuple[str | None, ...], ...]]
+
+
+def process_part(compiled: dict[str, Any], document: Callable[[dict[str, Any]], dict[str, Any]],
+                 types: ProcedureTypes) -> ProcessPart:
+    """What the statistics take from one compiled release; ``document`` gives what the spreadsheets publish of it
+    (and may change it: it comes last)."""
+    observed, project = observe(compiled), project_of(compiled)
+    shown = document(compiled)
+    return observed, project, process_facts(shown, types), Suppliers.observe(shown)
 
 
 def year_statistics(rows: Iterable[tuple[str, str, str | bytes | None, str | None]],
                     document: Callable[[dict[str, Any]], dict[str, Any]],
-                    site: Callable[[bytes], bytes] | None = None) -> YearStatistics:
+                    site: Callable[[bytes], bytes] | None = None, kept: ProcessCache | None = None) -> YearStatistics:
     """One pass over a year's (ocid, first release date, compiled release JSON or None, merge error)
     in ocid order; ``document`` gives what the spreadsheets publish of a compiled release, and ``site``
-    (the site's privacy, on JSON) what the site shows, whose red flags are then tallied in the same pass."""
-    quality, projects, errors = QualityCounts(), [], {}
+    (the site's privacy, on JSON) what the site shows, whose red flags are then tallied in the same pass. Each
+    process's part is taken from ``kept`` when it holds it (and put there when not)."""
+    quality, projects, errors, suppliers, builder = QualityCounts(), [], {}, Suppliers(), FactsBuilder()
     flags = RedFlagTallies(Settings()) if site is not None else None
-
-    def documents() -> Iterator[dict[str, Any]]:
-        for ocid, first_date, body, error in rows:
-            if body is None:
-                errors[ocid] = error or "cannot be merged"
-                continue
-            data = body.encode("utf-8") if isinstance(body, str) else body
+    for ocid, first_date, body, error in rows:
+        if body is None:
+            errors[ocid] = error or "cannot be merged"
+            continue
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        compiled = None
+        if flags is not None:
             compiled = orjson.loads(data)
-            if flags is not None:
-                shown = site(data)
-                flags.add(compiled if shown is data else orjson.loads(shown))  # before ``document`` changes it
-            quality.add(compiled)
-            project = project_of(compiled)
-            if project is not None:
-                projects.append((ocid, first_date, project))
-            yield document(compiled)
+            shown = site(data)
+            flags.add(compiled if shown is data else orjson.loads(shown))  # before ``document`` changes it
 
-    tables, suppliers = fact_tables(documents())
-    return YearStatistics(tables, suppliers, quality, projects, errors, flags)
+        def make() -> ProcessPart:
+            return process_part(orjson.loads(data) if compiled is None else compiled, document, builder.types)
+
+        observed, project, process, supplied = kept.get(ocid, data, make) if kept is not None else make()
+        quality.take(observed)
+        if project is not None:
+            projects.append((ocid, first_date, project))
+        builder.add(*process)
+        suppliers.take(supplied)
+    made, reused = (kept.made, kept.reused) if kept is not None else (builder.number, 0)
+    return YearStatistics(builder.facts(), suppliers, quality, projects, errors, flags, made, reused)
 
 
 @dataclass
@@ -146,18 +180,6 @@ def project_of(compiled: dict[str, Any]) -> str | None:
     planning = compiled.get("planning")
     project = planning.get("project") if isinstance(planning, dict) else None
     return str(project["id"]) if isinstance(project, dict) and project.get("id") else None
-
-
-def _noted(compiled_releases: Iterable[dict[str, Any]], suppliers: Suppliers) -> Iterator[dict[str, Any]]:
-    for compiled in compiled_releases:
-        suppliers.note(compiled)
-        yield compiled
-
-
-def fact_tables(compiled_releases: Iterable[dict[str, Any]]) -> tuple[Facts, Suppliers]:
-    """The indicators' fact tables from compiled releases, and the suppliers' names (once consumed)."""
-    suppliers = Suppliers()
-    return facts(_noted(compiled_releases, suppliers)), suppliers
 
 
 def _clean(value: Any) -> Any:

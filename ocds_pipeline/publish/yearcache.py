@@ -23,6 +23,7 @@ from ..resources import files_digest
 # The code between a compiled release and the statistics: a change to any of it may change them.
 STATISTICS_CODE = ("ocds_pipeline/indicators", "ocds_pipeline/validate/quality", "ocds_pipeline/publish/statistics.py",
                    "ocds_pipeline/ocdsvalues.py", "ocds_pipeline/texts.py", "ocds_pipeline/procedure_types.py", "ocds_pipeline/privacy",
+                   "ocds_pipeline/publish/processcache.py",
                    "mappings/sercop/codelists/procedure_types.csv", "schemas/indicators")
 # The code between a compiled release and the site's pages of a year (its facts, its search rows, its organisations).
 SITE_CODE = (*STATISTICS_CODE, "ocds_pipeline/publish/site")

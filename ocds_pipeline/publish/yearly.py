@@ -64,7 +64,7 @@ class YearSpreadsheets:
 
     def encode(self, compiled: dict[str, Any]) -> Encoded:
         """A process's rows as this year's files write them, for :meth:`add_encoded` (here, or in a later writing of
-        the same year: :mod:`.rowcache`)."""
+        the same year: :mod:`.processcache`)."""
         tables = [(CONTRATOS, self.contracts.rows(compiled, self.year))]
         tables += [(table.name, table.rows(compiled)) for table in self.tables.ocds]
         encoded = []

@@ -427,7 +427,7 @@ def test_two_workers_publish_what_one_writes(tmp_path, daily, store_url):
         assert store.count()["processes"] == one.processes  # the parent's connections still work
     finally:
         store.close()
-    entries = sorted((tmp_path / ".two.versions/state/statistics").iterdir())
+    entries = sorted((tmp_path / ".two.versions/state/statistics").glob("*.pickle"))  # beside the parts per process
     assert len(entries) == 2
     for entry in entries:  # the workers kept each year's facts apart, after the rest: the publish process needs no year's
         key, counted, facts, flags = entry_values(entry)
@@ -571,8 +571,9 @@ def test_a_daily_run_rewrites_only_the_years_that_changed(tmp_path, daily):
     result = publish_store(store_path, root)
     after = manifest(root)
     assert (root / "ocds/2021/releases.json.gz").stat().st_ino == inode  # linked, not rewritten
-    # The statistics read again the year that changed, and only it.
-    assert [name for name, made_ns in made.items() if (kept / name).stat().st_mtime_ns != made_ns] == ["2022.pickle"]
+    # The statistics read again the year that changed, and only it (its entry, and its parts per process).
+    assert sorted(name for name, made_ns in made.items() if (kept / name).stat().st_mtime_ns != made_ns) == \
+        ["2022.pickle", "2022.sqlite"]
     changed = set(result.changed)
     assert {p for p in changed if p.startswith(("ocds/", "csv/", "xlsx/"))} >= {
         "ocds/2022/compiled.jsonl.gz", "ocds/2022/releases.json.gz", "ocds/2022/records.json.gz",
@@ -622,6 +623,7 @@ def test_an_interrupted_publish_leaves_the_previous_publication_whole(tmp_path, 
                             f"{projects} projects to {root} (version 000001): "
                             f"{len(manifest(root)['resources'])} files changed, 0 unchanged files linked\n"
                             f"  spreadsheets: the rows of 0 processes written as kept, {coverage['processes']} encoded anew\n"
+                            f"  statistics: the parts of 0 processes taken as kept, {coverage['processes']} made anew\n"
                             f"site: {root / 'index.html'}\n")
     assert (root / "index.html").is_file()
     assert first.stderr.splitlines()[0].startswith("  publish: 38 of ")  # the first year, of every process

@@ -147,7 +147,15 @@ class Site:
     def write_pages(self, source: StoreSource, year: str, each: Callable[[], None] | None = None) -> YearPages:
         """Write one year's process pages and search index (not listed: see :meth:`_write`), and keep what they add
         to the organisations' pages with the source; ``each`` is called for each process read."""
-        pages = write_year(self._write, year, source.compiled(year), source.headers(year), each)
+        kept = source.pages_kept(year)
+        try:
+            pages = write_year(self._write, year, source.compiled(year), source.headers(year), each, kept)
+            if kept is not None:
+                kept.close()
+        except BaseException:
+            if kept is not None:
+                kept.abort()
+            raise
         source.keep(pages)
         return pages
 

@@ -30,6 +30,17 @@ def counted_for(fact: dict[str, Any]) -> tuple[str, int] | None:
     return fact["buyer"], fact["year"]
 
 
+# What a process adds to the organisations' pages (:meth:`Entities.observe`): plain values, kept per process.
+Observed = tuple[str, int, tuple[Any, ...] | None, tuple[tuple[Any, ...], ...]]
+
+
+def _naming(org: str, parties: dict[str, Any], reference: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """The name and identifier a process gives an organisation: its reference's name, else its party's."""
+    party = parties.get(org) or {}
+    identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
+    return (reference or {}).get("name") or party.get("name"), identifier.get("id")
+
+
 class _Organisation:
     __slots__ = ("name", "identifier", "named_by", "bought", "types", "sold", "flagged", "flags")
 
@@ -82,34 +93,55 @@ class Entities:
         self._pairs: dict[tuple[str, str], float] = defaultdict(float)  # (buyer, supplier): awarded USD, to pack
         self._packed: list[tuple[pa.Array, pa.Array, np.ndarray]] = []  # buyers, suppliers, sums of packed pairs
 
-    def add(self, compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]]) -> None:
-        """One process: its facts row and its suppliers with their share of the awarded value. Its red flags
-        are counted apart (:meth:`flagged`): they depend on every process."""
-        names = {p.get("id"): p for p in compiled.get("parties") or [] if isinstance(p, dict)}
-        year = fact.get("year")
-        buyer = fact.get("buyer")
+    @staticmethod
+    def observe(compiled: dict[str, Any], fact: dict[str, Any], suppliers: list[tuple[str, float]]) -> Observed | None:
+        """What one process adds to the organisations' pages (:meth:`take`), from its facts row and its suppliers
+        with their share of the awarded value: its ocid and year; its buyer with the name and identifier it gives
+        it, the awarded value, single-bidder and special-regime measures it counts and its procedure type; each
+        supplier with its name, identifier and value. None when it counts nowhere (cancelled, or without a year).
+        Its red flags are counted apart (:meth:`flagged`): they depend on every process."""
+        year, buyer = fact.get("year"), fact.get("buyer")
         if fact.get("cancelled") or year is None:
-            return
-        ocid = str(compiled.get("ocid"))
+            return None
+        parties = {p.get("id"): p for p in compiled.get("parties") or [] if isinstance(p, dict)}
+        bought = None
         if buyer is not None:
-            org = self._named(buyer, names, compiled.get("buyer"), ocid)
+            awarded = fact.get("awarded")
+            bought = (buyer, *_naming(buyer, parties, compiled.get("buyer")),
+                      fact["award_value"] if awarded and _known(fact.get("award_value")) else None,
+                      fact["single_bidder"] if awarded and fact.get("competitive") and _known(fact.get("single_bidder"))
+                      else None,
+                      fact["special_regime"] if _known(fact.get("special_regime")) else None,
+                      fact.get("procedure_type") or "-")
+        sold = tuple((supplier, *_naming(supplier, parties, None), value) for supplier, value in suppliers)
+        return str(compiled.get("ocid")), year, bought, sold
+
+    def take(self, observed: Observed | None) -> None:
+        """Add one process as :meth:`observe` saw it."""
+        if observed is None:
+            return
+        ocid, year, bought, sold = observed
+        buyer = None
+        if bought is not None:
+            buyer, name, identifier, value, single, special, procedure_type = bought
+            org = self._named(buyer, name, identifier, ocid)
             totals = org.bought.setdefault(year, [0, 0.0, 0, 0, 0, 0, 0])
             totals[0] += 1
-            if fact.get("awarded") and _known(fact.get("award_value")):
-                totals[1] += fact["award_value"]
-            if fact.get("awarded") and fact.get("competitive") and _known(fact.get("single_bidder")):
-                totals[2] += fact["single_bidder"]
+            if value is not None:
+                totals[1] += value
+            if single is not None:
+                totals[2] += single
                 totals[3] += 1
-            if _known(fact.get("special_regime")):
-                totals[4] += fact["special_regime"]
+            if special is not None:
+                totals[4] += special
                 totals[5] += 1
-            org.types[fact.get("procedure_type") or "-"] += 1
-        for supplier, value in suppliers:
-            org = self._named(supplier, names, None, ocid)
-            sold = org.sold.setdefault(year, [0, 0.0])
-            sold[0] += 1
+            org.types[procedure_type] += 1
+        for supplier, name, identifier, value in sold:
+            org = self._named(supplier, name, identifier, ocid)
+            totals = org.sold.setdefault(year, [0, 0.0])
+            totals[0] += 1
             if _known(value):
-                sold[1] += value
+                totals[1] += value
                 if buyer is not None:
                     self._pairs[buyer, supplier] += value
 
@@ -150,13 +182,10 @@ class Entities:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _pairs=defaultdict(float))
 
-    def _named(self, org: str, parties: dict[str, Any], reference: dict[str, Any] | None, ocid: str) -> _Organisation:
+    def _named(self, org: str, name: str | None, identifier: str | None, ocid: str) -> _Organisation:
         entry = self.organisations[org]
         if entry.name is None or entry.named_by is None or ocid < entry.named_by[1]:  # else named by an earlier process
-            party = parties.get(org) or {}
-            name = (reference or {}).get("name") or party.get("name")
-            identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else {}
-            entry.name_from((name is None, ocid), name, identifier.get("id"))
+            entry.name_from((name is None, ocid), name, identifier)
         return entry
 
     def pages(self) -> Iterator[tuple[str, dict[str, Any]]]:

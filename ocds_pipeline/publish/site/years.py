@@ -22,11 +22,13 @@ from ...indicators.facts import fact_row, party_rows
 from ...procedure_types import ProcedureTypes
 from ...store import Store
 from ...texts import Texts
-from .entities import Entities, counted_for
+from ..processcache import ProcessCache
+from .entities import Entities, Observed, counted_for
 from .processes import process_page, search_row
 from .shards import SHARD, Shards
 
 SEARCH_PART = 5_000
+SEARCHED = ("award_value", "procedure_type", "regime")  # what a search row takes from the process's facts
 
 
 @dataclass
@@ -58,9 +60,11 @@ class YearPages:
 
 
 def write_year(put: Callable[[str, Any], None], year: str, compiled: Iterable[tuple[str, bytes | str | None]],
-               headers: Iterable[tuple[str, str, str, str]], each: Callable[[], None] | None = None) -> YearPages:
+               headers: Iterable[tuple[str, str, str, str]], each: Callable[[], None] | None = None,
+               kept: ProcessCache | None = None) -> YearPages:
     """Write one year's page shards and search parts from its (ocid, compiled release JSON as the site shows it)
-    in ocid order and its release headers in the same order; ``each`` is called for each process read."""
+    in ocid order and its release headers in the same order; ``each`` is called for each process read. What each
+    process gives is taken from ``kept`` when it holds it for the same release and history (and put there when not)."""
     types = ProcedureTypes.load()
     histories = _histories(headers)
     pages = Shards(put, "p", f"{year}-")
@@ -72,17 +76,41 @@ def write_year(put: Callable[[str, Any], None], year: str, compiled: Iterable[tu
             each()
         if body is None:
             continue
-        release = orjson.loads(body)
-        fact = fact_row(release, types)
-        page = process_page(release, year, histories.of(ocid))
-        search.add(search_row(page, fact, pages.add(ocid, page)))
-        suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
-        entities.add(release, fact, suppliers)
-        buyer, buyer_year = counted_for(fact) or (None, 0)
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        history = histories.of(ocid)
+
+        def make() -> ProcessPages:
+            return process_pages(orjson.loads(data), year, history, types)
+
+        page, searched, entity, counted = make() if kept is None else kept.get(ocid, data + _said(history), make)
+        search.add(search_row(page, searched, pages.add(ocid, page)))
+        entities.take(entity)
+        buyer, buyer_year = counted or (None, 0)
         ocids.append(ocid)
         buyers.append(buyer)
         buyer_years.append(buyer_year)
     return YearPages(year, pages.close(), search.close(), len(ocids), ocids, buyers, buyer_years, entities)
+
+
+# What a process gives a year's site: its page, what its search row takes from its facts, what it adds to the
+# organisations' pages, and the buyer and year it counts for there. Plain values: a publish keeps each process's.
+ProcessPages = tuple[dict[str, Any], dict[str, Any], Observed | None, tuple[str, int] | None]
+
+
+def process_pages(release: dict[str, Any], year: str, history: list[tuple[str, str, str]],
+                  types: ProcedureTypes) -> ProcessPages:
+    """What one process gives its year's site, from its compiled release and its history (:class:`_Histories`)."""
+    fact = fact_row(release, types)
+    page = process_page(release, year, [[date, orjson.loads(tags), release_id] for release_id, date, tags in history])
+    suppliers = [(row["org"], row["value"]) for row in party_rows(release) if row["role"] == "supplier"]
+    searched = {key: fact[key] for key in SEARCHED}
+    return page, searched, Entities.observe(release, fact, suppliers), counted_for(fact)
+
+
+def _said(history: list[tuple[str, str, str]]) -> bytes:
+    """A process's history as bytes, for the digest its kept pages are found by: a release may add a line to the
+    history and leave the compiled release as it was."""
+    return b"\n" + "\n".join(f"{release_id}\t{date}\t{tags}" for release_id, date, tags in history).encode("utf-8")
 
 
 def flag_files(put: Callable[[str, Any], None], pages: YearPages, flagged: dict[str, dict[str, float]],
@@ -163,15 +191,20 @@ class StoreSource:
     def keep(self, pages: YearPages) -> None:
         """Keep what a build wrote of a year, for :meth:`carried` and :meth:`kept` to give back."""
 
+    def pages_kept(self, year: str) -> ProcessCache | None:
+        """What was kept of each process of ``year`` when its pages were last written (:func:`write_year`); None:
+        nothing is kept."""
+        return None
+
 
 class _Histories:
     """Each process's releases, taken from a stream in the store's ocid order (the compiled index's)."""
 
-    def __init__(self, groups: Iterator[tuple[str, list[list[Any]]]]) -> None:
+    def __init__(self, groups: Iterator[tuple[str, list[tuple[str, str, str]]]]) -> None:
         self.groups = groups
 
-    def of(self, ocid: str) -> list[list[Any]]:
-        """[date, tags, release id] of each release of ``ocid``; the streams share one order, so the
+    def of(self, ocid: str) -> list[tuple[str, str, str]]:
+        """(release id, date, tags JSON) of each release of ``ocid``; the streams share one order, so the
         groups of ocids without a compiled release are skipped on the way."""
         for found, history in self.groups:
             if found == ocid:
@@ -180,6 +213,6 @@ class _Histories:
 
 
 def _histories(releases: Iterable[tuple[str, str, str, str]]) -> _Histories:
-    grouped = ((ocid, [[date, orjson.loads(tags), release_id] for _, release_id, date, tags in rows])
+    grouped = ((ocid, [(release_id, date, tags) for _, release_id, date, tags in rows])
                for ocid, rows in groupby(releases, key=lambda row: row[0]))
     return _Histories(grouped)

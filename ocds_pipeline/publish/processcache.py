@@ -1,14 +1,16 @@
-"""Each process's rows in a year's spreadsheets, kept beside the versions, so that a year written again encodes
-only the processes whose compiled release changed.
+"""What a year's pass makes of each process (its rows in the year's spreadsheets, its part of the year's
+statistics), kept beside the versions, so that a year written again makes anew only what comes from the processes
+whose compiled release changed.
 
 A day's delta usually changes a tenth of the current year's processes, and the year's CSV tables and workbook are
 written again whole; flattening, CSV and Excel encoding were most of that (224 s of a one-year delta at 1,000,000
-procedures, profiled). Here, per year, one SQLite file (``<versions>/state/sheets/<year>.sqlite``) holds per ocid a
-digest of what its rows are made from (the year and its compiled release as stored) and the rows as
-:meth:`.yearly.YearSpreadsheets.encode` gives them (pickled, compressed). A process whose digest is found is written
-from there, the same bytes. The file is made under a key (the publication's rules and the code between a compiled
-release and its rows): under another key, or damaged, it is emptied. It is never published and may be deleted at any
-time (the next writing of the year encodes every process again).
+procedures, profiled), and the statistics' quality checks and facts most of the rest. Here, per year and kind, one
+SQLite file (``<versions>/state/<kind>/<year>.sqlite``) holds per ocid a digest of what is made from (the year and
+its compiled release as stored) and what was made (pickled, compressed): the rows as
+:meth:`.yearly.YearSpreadsheets.encode` gives them, or the part :func:`.statistics.process_part` gives. A process whose
+digest is found is taken from there, the same bytes. The file is made under a key (the publication's rules and the
+code between a compiled release and what is made of it): under another key, or damaged, it is emptied. It is never
+published and may be deleted at any time (the next pass over the year makes everything again).
 """
 
 from __future__ import annotations
@@ -21,26 +23,27 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..atomic import no_space
-from .yearly import Encoded
+
+T = TypeVar("T")
 
 # The code between a compiled release and its rows in a year's tables: a change to any of it may change them.
 SHEETS_CODE = ("ocds_pipeline/publish/tables.py", "ocds_pipeline/publish/contracts.py", "ocds_pipeline/publish/yearly.py",
-               "ocds_pipeline/publish/spreadsheets.py", "ocds_pipeline/publish/xlsx.py", "ocds_pipeline/publish/rowcache.py",
+               "ocds_pipeline/publish/spreadsheets.py", "ocds_pipeline/publish/xlsx.py", "ocds_pipeline/publish/processcache.py",
                "ocds_pipeline/indicators/facts.py", "ocds_pipeline/ocdsvalues.py", "ocds_pipeline/procedure_types.py",
                "mappings/sercop/codelists/procedure_types.csv", "ocds_pipeline/privacy", "ocds_pipeline/sources/identifiers.py",
                "ocds_pipeline/extensions.py", "schemas/extensions", "schemas/upstream.json")
-_BATCH = 1_000  # rows encoded anew, written at a time
+_BATCH = 1_000  # processes made anew, written at a time
 
 
-class RowCache:
-    """One year's rows per process: :meth:`rows` gives a process's, encoding them only when they are not kept."""
+class ProcessCache:
+    """What one year's pass makes of each process: :meth:`get` gives a process's, making it only when it is not kept."""
 
     def __init__(self, path: Path, key: str, year: str) -> None:
         self.path, self.key, self.year = Path(path), key, year
-        self.reused = self.encoded = 0
+        self.reused = self.made = 0
         self._pending: list[tuple[str, bytes, bytes]] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _space(self.path):
@@ -63,9 +66,9 @@ class RowCache:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
         return db
 
-    def rows(self, ocid: str, body: bytes, encode: Callable[[], Encoded]) -> Encoded:
-        """The rows of process ``ocid`` whose compiled release (as stored) is ``body``: kept, or ``encode()``d and
-        kept for the next time."""
+    def get(self, ocid: str, body: bytes, make: Callable[[], T]) -> T:
+        """What is made of process ``ocid`` whose compiled release (as stored) is ``body``: kept, or ``make()``
+        and kept for the next time."""
         digest = hashlib.blake2b(body, digest_size=16, key=self.year.encode()[:64]).digest()
         found = self._db.execute("SELECT digest, data FROM rows WHERE ocid = ?", (ocid,)).fetchone()
         if found is not None and found[0] == digest:
@@ -73,14 +76,14 @@ class RowCache:
                 kept = pickle.loads(zlib.decompress(found[1]))  # noqa: S301 (written by this tool, never published)
                 self.reused += 1
                 return kept
-            except Exception:  # noqa: BLE001 (damaged: encoded again)
+            except Exception:  # noqa: BLE001 (damaged: made again)
                 pass
-        encoded = encode()
-        self.encoded += 1
-        self._pending.append((ocid, digest, zlib.compress(pickle.dumps(encoded, protocol=pickle.HIGHEST_PROTOCOL), 1)))
+        made = make()
+        self.made += 1
+        self._pending.append((ocid, digest, zlib.compress(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL), 1)))
         if len(self._pending) >= _BATCH:
             self._flush()
-        return encoded
+        return made
 
     def _flush(self) -> None:
         with _space(self.path), self._db:
@@ -88,7 +91,7 @@ class RowCache:
         self._pending = []
 
     def close(self) -> None:
-        """Keep what was encoded anew."""
+        """Keep what was made anew."""
         self._flush()
         self._db.close()
 

@@ -1,0 +1,162 @@
+"""A year written again makes anew only what comes from the processes whose compiled release changed (its
+spreadsheet rows, its part of the statistics); the others' come from what was kept per process, and the files are
+the same bytes as a writing from nothing."""
+
+import csv
+import shutil
+
+import orjson
+
+from ocds_pipeline.publish.processcache import ProcessCache
+from ocds_pipeline.publish.site import years
+from ocds_pipeline.store import Store
+from ocds_pipeline.store.ingest import ingest
+from ocds_pipeline.publish.yearly import YearSpreadsheets
+from tests.publish.test_publication import correct_a_process, files, publish_store, small_store
+
+SHEETS = ("csv/", "xlsx/")
+STATISTICS = ("indicators/", "quality/", "oc4ids/", "site/")
+
+
+def spreadsheets(root, kinds=SHEETS):
+    return {path: body for path, body in files(root).items() if path.startswith(kinds)}
+
+
+def counting(monkeypatch) -> list[str]:
+    """Each process a year's spreadsheets encode, by its ocid (the publishes here run in one process)."""
+    encoded, encode = [], YearSpreadsheets.encode
+
+    def counted(self, compiled):
+        encoded.append(compiled["ocid"])
+        return encode(self, compiled)
+
+    monkeypatch.setattr(YearSpreadsheets, "encode", counted)
+    return encoded
+
+
+def test_a_year_written_again_encodes_only_the_processes_that_changed(tmp_path, daily, monkeypatch):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    encoded = counting(monkeypatch)
+    publish_store(store_path, root)
+    first = len(encoded)
+    assert first > 10 and len(set(encoded)) == first  # every process of both years, once
+    ocid, _ = correct_a_process(tmp_path, store_path, "2022")
+    encoded.clear()
+    published = publish_store(store_path, root)
+    assert encoded == [ocid]  # 2021 linked as it was, 2022 written again from its kept rows but one
+    with (root / "csv/2022/ocds/ocds_procesos.csv").open(encoding="utf-8", newline="") as table:
+        twenty_two = len(list(csv.reader(table))) - 1  # a row per process of 2022
+    assert (published.rows_encoded, published.rows_kept) == (1, twenty_two - 1)  # what the run reports
+    shutil.rmtree(tmp_path / ".pub.versions" / "state" / "sheets")
+    publish_store(store_path, tmp_path / "fresh")
+    assert len(encoded) == 1 + first
+    kept, fresh = spreadsheets(root), spreadsheets(tmp_path / "fresh")
+    assert any(path.startswith("csv/2022/") for path in kept) and "xlsx/2022.xlsx" in kept
+    assert kept == fresh
+
+
+def test_damaged_kept_rows_are_encoded_again(tmp_path, daily, monkeypatch):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    kept = tmp_path / ".pub.versions" / "state" / "sheets" / "2022.sqlite"
+    assert kept.is_file()
+    kept.write_bytes(b"not a database" * 100)
+    correct_a_process(tmp_path, store_path, "2022")
+    encoded = counting(monkeypatch)
+    publish_store(store_path, root)
+    assert len(encoded) > 10  # every process of 2022 again
+    publish_store(store_path, tmp_path / "fresh")
+    assert spreadsheets(root) == spreadsheets(tmp_path / "fresh")
+
+
+def test_rows_are_kept_under_the_rules_and_the_year_they_were_made_for(tmp_path):
+    path, body = tmp_path / "2024.sqlite", b'{"ocid": "ocds-1"}'
+    made = []
+
+    def encode(label):
+        return lambda: made.append(label) or ((label, ()),)
+
+    cache = ProcessCache(path, "rules-a", "2024")
+    assert cache.get("ocds-1", body, encode("first")) == (("first", ()),)
+    cache.close()
+    cache = ProcessCache(path, "rules-a", "2024")
+    assert cache.get("ocds-1", body, encode("again")) == (("first", ()),)  # kept
+    assert cache.get("ocds-2", body, encode("other")) == (("other", ()),)  # another process
+    assert (cache.reused, cache.made) == (1, 1)
+    cache.abort()  # what was not kept yet is dropped
+    cache = ProcessCache(path, "rules-a", "2025")
+    assert cache.get("ocds-1", body, encode("year")) == (("year", ()),)  # the same release in another year
+    cache.close()
+    cache = ProcessCache(path, "rules-b", "2025")
+    assert cache.get("ocds-1", body, encode("rules")) == (("rules", ()),)  # other rules: nothing kept
+    cache.close()
+    assert made == ["first", "other", "year", "rules"]
+
+
+def test_a_year_read_again_makes_only_the_changed_processes_statistics_anew(tmp_path, daily):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    first = publish_store(store_path, root)
+    assert first.statistics_kept == 0 and first.statistics_made > 10  # every process of both years
+    correct_a_process(tmp_path, store_path, "2022", procurementMethod="direct", numberOfTenderers=1)
+    published = publish_store(store_path, root)
+    with (root / "csv/2022/ocds/ocds_procesos.csv").open(encoding="utf-8", newline="") as table:
+        twenty_two = len(list(csv.reader(table))) - 1
+    assert (published.statistics_made, published.statistics_kept) == (1, twenty_two - 1)  # 2021's statistics kept whole
+    shutil.rmtree(tmp_path / ".pub.versions" / "state")
+    fresh = publish_store(store_path, tmp_path / "fresh")
+    assert fresh.statistics_made == first.statistics_made and fresh.statistics_kept == 0
+    kept, made = spreadsheets(root, STATISTICS), spreadsheets(tmp_path / "fresh", STATISTICS)
+    assert "indicators/indicators.csv" in kept and "quality/quality.json" in kept
+    assert kept == made
+
+
+def test_a_year_whose_pages_are_written_again_makes_only_the_changed_processes_pages_anew(tmp_path, daily,
+                                                                                          monkeypatch):
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    paged, page = [], years.process_page
+
+    def counted(compiled, *args, **kwargs):
+        paged.append(compiled["ocid"])
+        return page(compiled, *args, **kwargs)
+
+    monkeypatch.setattr(years, "process_page", counted)
+    publish_store(store_path, root)
+    assert len(paged) > 10 and len(set(paged)) == len(paged)  # every process of both years, once
+    ocid, _ = correct_a_process(tmp_path, store_path, "2022", procurementMethod="direct")
+    paged.clear()
+    publish_store(store_path, root)
+    assert paged == [ocid]  # 2021's pages linked, 2022's written again from the kept pages but one
+    shutil.rmtree(tmp_path / ".pub.versions" / "state")
+    publish_store(store_path, tmp_path / "fresh")
+    kept, made = spreadsheets(root, ("site/",)), spreadsheets(tmp_path / "fresh", ("site/",))
+    assert any(path.startswith("site/data/p/2022-") for path in kept)
+    assert kept == made
+
+
+def test_a_process_whose_history_changed_has_its_page_made_again(tmp_path, daily):
+    """A release that leaves the compiled release as it was (the same content, dated as the latest) still adds a
+    line to the process's history: its page is made again."""
+    store_path = small_store(tmp_path, daily)
+    root = tmp_path / "pub"
+    publish_store(store_path, root)
+    store = Store(str(store_path))
+    ocid = next(o for o, y, *_ in store.compiled_index() if y == "2022")
+    latest = orjson.loads(store.bodies([ocid])[ocid][-1])
+    store.close()
+    resent = tmp_path / "resent.json"
+    resent.write_bytes(orjson.dumps({"uri": "https://example.org/r.json", "version": "1.1",
+                                     "publisher": {"name": "Servicio Nacional de Contratación Pública (SERCOP)"},
+                                     "publishedDate": "2026-02-01T00:00:00-05:00",
+                                     "releases": [{**latest, "id": latest["id"] + "-resent"}]}))
+    store = Store(str(store_path))
+    ingest([resent], store)
+    store.close()
+    publish_store(store_path, root)
+    publish_store(store_path, tmp_path / "fresh")
+    kept, made = spreadsheets(root, ("site/",)), spreadsheets(tmp_path / "fresh", ("site/",))
+    assert any(latest["id"] + "-resent" in body.decode("utf-8") for body in kept.values())
+    assert kept == made
