@@ -3,7 +3,11 @@ spreadsheet rows, its part of the statistics); the others' come from what was ke
 the same bytes as a writing from nothing."""
 
 import csv
+import pickle
 import shutil
+import sqlite3
+import zlib
+from contextlib import closing
 
 import orjson
 
@@ -160,3 +164,31 @@ def test_a_process_whose_history_changed_has_its_page_made_again(tmp_path, daily
     kept, made = spreadsheets(root, ("site/",)), spreadsheets(tmp_path / "fresh", ("site/",))
     assert any(latest["id"] + "-resent" in body.decode("utf-8") for body in kept.values())
     assert kept == made
+
+
+def test_kept_parts_are_compressed_against_a_dictionary_of_their_file(tmp_path):
+    """Parts of one year repeat the same names (fields, paths, codes): each is compressed against the file's first
+    part, kept once in the file, not alone."""
+    path = tmp_path / "2024.sqlite"
+    parts = {f"ocds-{n}": {"ocid": f"ocds-{n}", "tender": {"status": "complete", "procurementMethod": "open",
+                                                           "items": [{"classification": {"scheme": "CPC", "id": str(n)}}]},
+                           "paths": [("tender", "items", "classification", "id"), ("awards", "suppliers", "name")],
+                           "value": n * 1.5} for n in range(200)}
+    cache = ProcessCache(path, "rules", "2024")
+    for ocid, part in parts.items():
+        cache.get(ocid, ocid.encode(), lambda: part)
+    cache.close()
+    with closing(sqlite3.connect(path)) as db:
+        stored = sum(len(data) for data, in db.execute("SELECT data FROM rows"))
+    alone = sum(len(zlib.compress(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL), 1)) for part in parts.values())
+    assert stored < 0.6 * alone
+    cache = ProcessCache(path, "rules", "2024")
+    assert all(cache.get(ocid, ocid.encode(), lambda: None) == part for ocid, part in parts.items())
+    assert (cache.reused, cache.made) == (200, 0)
+    cache.close()
+    cache = ProcessCache(path, "other rules", "2024")  # emptied: a dictionary of its own parts
+    assert cache.get("ocds-1", b"ocds-1", lambda: "made") == "made"
+    cache.close()
+    cache = ProcessCache(path, "other rules", "2024")
+    assert cache.get("ocds-1", b"ocds-1", lambda: "again") == "made"
+    cache.close()
