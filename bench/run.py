@@ -379,9 +379,9 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> Non
 
 
 def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False, year: str | None = None) -> tuple[int, int]:
-    """The export a day later: 1 % of the procedures corrected (their description), 1 % new (copies of others
-    under new codes, without awards yet); ``offset`` chooses which, and ``year`` (of publication) where they
-    are (every year when None). The full export keeps every other row; a ``delta`` export holds only the
+    """The export a day later: 1 % of the procedures corrected (their description, which names the ``offset``, so
+    that a procedure chosen again on a later day is changed again), 1 % new (copies of others under new codes,
+    without awards yet); ``offset`` chooses which, and ``year`` (of publication) where they are (every year when None). The full export keeps every other row; a ``delta`` export holds only the
     changed and new procedures' rows, and every lookup row (docs/store.md). How many procedures of each."""
     import shutil
 
@@ -394,7 +394,7 @@ def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False, 
     every = 100 if year is None else max(1, sum(row["fecha_publicacion"].startswith(year) for row in rows) * 100 // len(rows))
     for number, row in enumerate(r for r in rows if year is None or r["fecha_publicacion"].startswith(year)):
         if number % every == offset % every:
-            row["descripcion"] = row["descripcion"] + " (corregido)"
+            row["descripcion"] = f"{row['descripcion']} (corregido el día {offset})"
             row["fecha_ultima_modificacion"] = "2026-01-02 12:00:00"
             corrected.append(row)
         elif number % every == (50 + offset) % every:
