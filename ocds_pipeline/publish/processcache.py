@@ -160,6 +160,16 @@ class ProcessCache:
         self._close()
         self._writing.unlink(missing_ok=True)
 
+    def __enter__(self) -> "ProcessCache":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """A pass that ends keeps what it asked for; one that fails leaves the last pass's file."""
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
     def _close(self) -> None:
         self._db.close()
         if self._last_pass is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
@@ -166,14 +167,9 @@ def _year_statistics(year: str) -> dict[str, int]:
     years are combined), then its red flags' tallies (read back for the site). Each process's part is kept
     (:mod:`.processcache`): a year read again makes only its changed processes' anew. Gives how many of each."""
     cache = forked.get("cache")
-    kept = ProcessCache(cache.folder / f"{year}.sqlite", cache.key, year)
-    try:
+    with ProcessCache(cache.folder / f"{year}.sqlite", cache.key, year) as kept:
         index = ((ocid, first, body, error) for ocid, _, first, body, error in forked.store().compiled_index(year=year))
         part = year_statistics(index, forked.get("privacy").document, forked.get("site").body, kept)
-        kept.close()
-    except BaseException:
-        kept.abort()
-        raise
     counted = replace(part, facts=None, flags=None)
     cache.put(year, forked.get("signatures")[year], counted, part.facts, part.flags)
     return {"statistics_made": part.made, "statistics_kept": part.reused}
@@ -350,39 +346,35 @@ class _Build:
         before = {json.dumps(kept): part for kept, part in zip(state.get("parts", []), state.get("signatures", []))}
         written, signatures = Written(), []
 
-        kept: ProcessCache | None = None  # the year's rows kept per process
-
-        def to_sheets(ocid: str, compiled: str | bytes | None) -> None:
-            if compiled is not None and sheets is not None and kept is not None:
+        def to_sheets(kept: ProcessCache, ocid: str, compiled: str | bytes | None) -> None:
+            if compiled is not None and sheets is not None:
                 body = compiled.encode("utf-8") if isinstance(compiled, str) else compiled
                 sheets.add_encoded(kept.get(ocid, body, lambda: sheets.encode(self.spreadsheets.document(orjson.loads(body)))))
 
-        try:
-            if sheets is not None:
-                kept = ProcessCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year)
-            for part in parts:
-                signature_of_part = part_signature(part, months) if part.months else None
-                signatures.append(signature_of_part)
-                writes = OCDS in halves and not (
-                    signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part
-                    and self.same_rules and self._carry_part(part))
-                if writes:
-                    one = self._part(part, (lambda process: to_sheets(process.ocid, process.compiled)) if sheets else None)
-                else:
-                    one = self._carried(part) if OCDS in halves else Written()
-                    for ocid, body, _ in self.store.compiled(year, part.months) if sheets else ():
-                        to_sheets(ocid, body)
-                written.processes += one.processes
-                written.releases += one.releases
+        try:  # the year's rows kept per process, when its spreadsheets are written
+            with ProcessCache(self.versions.state(SHEETS) / f"{year}.sqlite", self.rows_key, year) \
+                    if sheets is not None else nullcontext() as kept:
+                for part in parts:
+                    signature_of_part = part_signature(part, months) if part.months else None
+                    signatures.append(signature_of_part)
+                    writes = OCDS in halves and not (
+                        signature_of_part is not None and before.get(json.dumps(list(part.months))) == signature_of_part
+                        and self.same_rules and self._carry_part(part))
+                    if writes:
+                        one = self._part(part, (lambda process: to_sheets(kept, process.ocid, process.compiled))
+                                         if kept is not None else None)
+                    else:
+                        one = self._carried(part) if OCDS in halves else Written()
+                        for ocid, body, _ in self.store.compiled(year, part.months) if kept is not None else ():
+                            to_sheets(kept, ocid, body)
+                    written.processes += one.processes
+                    written.releases += one.releases
             if kept is not None:
-                kept.close()
                 self.result.rows_kept += kept.reused
                 self.result.rows_encoded += kept.made
         except BaseException:
             if sheets is not None:
                 sheets.abort()
-            if kept is not None:
-                kept.abort()
             raise
         done: dict[str, Any] = {}
         if OCDS in halves:

@@ -18,6 +18,7 @@ import filecmp
 import heapq
 import os
 import shutil
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -147,15 +148,8 @@ class Site:
     def write_pages(self, source: StoreSource, year: str, each: Callable[[], None] | None = None) -> YearPages:
         """Write one year's process pages and search index (not listed: see :meth:`_write`), and keep what they add
         to the organisations' pages with the source; ``each`` is called for each process read."""
-        kept = source.pages_kept(year)
-        try:
+        with source.pages_kept(year) or nullcontext() as kept:
             pages = write_year(self._write, year, source.compiled(year), source.headers(year), each, kept)
-            if kept is not None:
-                kept.close()
-        except BaseException:
-            if kept is not None:
-                kept.abort()
-            raise
         source.keep(pages)
         return pages
 
