@@ -40,7 +40,7 @@ SHEETS_CODE = ("ocds_pipeline/publish/tables.py", "ocds_pipeline/publish/contrac
 _BATCH = 1_000  # processes made anew, written at a time
 _AHEAD = 256  # kept parts read at a time, in ocid order
 _DICTIONARY = 32 * 1024  # the most of a compression dictionary zlib uses (its window)
-NEW = ".new"  # after a year's file's name: the file a pass writes, until it closes
+_NEW = ".new"  # after a year's file's name: the file a pass writes, until it closes
 
 
 class ProcessCache:
@@ -58,7 +58,7 @@ class ProcessCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._last_pass, self._dictionary = self._open_last()
         self._new_dictionary = self._dictionary is not None  # written into the new file with its first parts
-        self._writing = self.path.with_name(self.path.name + NEW)
+        self._writing = self.path.with_name(self.path.name + _NEW)
         with _space(self.path):
             self._writing.unlink(missing_ok=True)  # left by a pass that was killed
             self._db = sqlite3.connect(self._writing)
