@@ -59,13 +59,26 @@ class ProcessCache:
         self._last_pass, self._dictionary = self._open_last()
         self._new_dictionary = self._dictionary is not None  # written into the new file with its first parts
         self._writing = self.path.with_name(self.path.name + _NEW)
+        try:
+            self._db = self._open_new()
+        except BaseException:  # a full disk: the last pass's file is not left open
+            self._close_last()
+            raise
+
+    def _open_new(self) -> sqlite3.Connection:
+        """This pass's file, holding only its key (one a killed pass left is replaced)."""
         with _space(self.path):
-            self._writing.unlink(missing_ok=True)  # left by a pass that was killed
-            self._db = sqlite3.connect(self._writing)
-            with self._db:
-                self._db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                self._db.execute("CREATE TABLE rows (ocid TEXT PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL)")
-                self._db.execute("INSERT INTO meta VALUES ('key', ?)", (self.key,))
+            self._writing.unlink(missing_ok=True)
+            db = sqlite3.connect(self._writing)
+            try:
+                with db:
+                    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                    db.execute("CREATE TABLE rows (ocid TEXT PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL)")
+                    db.execute("INSERT INTO meta VALUES ('key', ?)", (self.key,))
+            except BaseException:
+                db.close()
+                raise
+        return db
 
     def _open_last(self) -> tuple[sqlite3.Connection | None, bytes | None]:
         """The last pass's file and its dictionary, when it was made under this key and can be read; else nothing."""
@@ -172,6 +185,9 @@ class ProcessCache:
 
     def _close(self) -> None:
         self._db.close()
+        self._close_last()
+
+    def _close_last(self) -> None:
         if self._last_pass is not None:
             self._last_pass.close()
 
