@@ -497,7 +497,7 @@ def compile_command(config, paths, out, versioned, compiled_only, workers) -> No
       ocds-pipeline compile *.jsonl.gz --out build/compiled --compiled-only
     """
     from .parallel import default_workers
-    from .pipeline import compile_files
+    from .compile.files import compile_files
 
     if versioned and compiled_only:
         raise click.UsageError("--versioned adds a versionedRelease to each record, and --compiled-only writes no record")
@@ -534,7 +534,7 @@ def oc4ids(config, paths, out, workers) -> None:
     """
     from .publish import ProjectSource
     from .parallel import default_workers
-    from .pipeline import compile_files
+    from .compile.files import compile_files
 
     with _readable(paths) as readable:
         result = compile_files(readable, out, config, SchemaResolver.from_env(), with_records=False,

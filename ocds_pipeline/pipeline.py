@@ -14,11 +14,10 @@ from .atomic import write_bytes
 from .compile import MergeError, Merger, merge_rules
 from .compile.delta import CorrectionError, CorrectionRules, Corrector, correction_release
 from .compile.rules import field_rules
-from .compile.stream import as_bodies, with_groups
 from .config import Config
 from .extensions import patched_release_schema
 from .mapping import MappedProcess, MappingStats, map_processes, map_source
-from .packaging import PackageFields, extension_urls, package_metadata, republishing, write_releases
+from .packaging import PackageFields, extension_urls, package_metadata, write_releases
 from .publish import (
     RELEASES,
     ProjectSource,
@@ -27,7 +26,6 @@ from .publish import (
     publish_from_store,
     record_builder,
     refresh_store,
-    write_publication,
 )
 from .memory import release_freed_memory
 from .publish.cache import refresh_compiled
@@ -35,9 +33,8 @@ from .publish.publication import Published, publish
 from .privacy import Privacy
 from .redaction import redact
 from .schemas import SchemaResolver
-from .sources import Accounting, Reject, RejectLog, read_rejects
+from .sources import Accounting, RejectLog, read_rejects
 from .sources.casting import ECUADOR
-from .sources.ocds import OcdsReadStats
 from .store import Reconciliation, Store, StoredRelease
 from .store.incremental import Change, mapping_digest, plan, recorded_date, release_kind
 from .store.ingest import IngestResult, ingest
@@ -236,34 +233,6 @@ def run(source: str | Path, out: Path, config: Config, resolver: SchemaResolver,
             return DailyRun(summary, run_id, reconciler.added, reconciler.corrections, publication, published)
     finally:
         store.close()  # on failure too: its connections (and an SQLite file's handles) are released
-
-
-@dataclass
-class CompileResult:
-    publication: Publication
-    stats: OcdsReadStats
-    rejects: list[Reject]
-    staged: bool  # True when the input was not grouped by ocid and went through a temporary grouping
-
-
-def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: SchemaResolver, *,
-                  workers: int = 1, progress: Callable[[str, int], None] | None = None,
-                  **publish_options: Any) -> CompileResult:
-    """Compile any OCDS files into records (and/or OC4IDS projects) without a store.
-
-    Inputs whose processes are contiguous (bulk files ordered by ocid, as most are) compile as
-    they stream; otherwise the files are read again through a temporary grouping by ocid. The
-    packages keep what the inputs declared (publisher, licence, policy, extensions).
-    """
-    stats, rejects = OcdsReadStats(), []
-
-    def publish(groups, seen: OcdsReadStats) -> Publication:
-        return write_publication(as_bodies(groups), out, config, resolver, workers=workers, progress=progress,
-                                 fields=lambda: republishing(config, [seen.declared], None)[0], **publish_options)
-
-    publication, staged = with_groups(paths, publish, stats=stats, rejects=rejects)
-    publication.warnings += republishing(config, [stats.declared], None)[1]
-    return CompileResult(publication, stats, rejects, staged)
 
 
 def ingest_files(paths: Iterable[Path], store: Store, config: Config, resolver: SchemaResolver, *, workers: int = 1,

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from ocds_pipeline.config import Config
 from ocds_pipeline.mapping import map_source
-from ocds_pipeline.pipeline import compile_files
+from ocds_pipeline.compile.files import compile_files
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.sources import Accounting, RejectLog, SourceError
 from ocds_pipeline.sources.ocds import NotOCDSError, read_ocds

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..atomic import write_bytes
 from ..compile import merge_rules
@@ -20,9 +20,10 @@ from ..privacy import Privacy
 from ..schemas import SchemaResolver
 from ..extensions import patched_release_schema
 from ..oc4ids import OC4IDS_VERSION, Aggregates, ProjectCollector, aggregates_csv
-from ..store import Store
-from .cache import cached_processes, refresh_compiled
-from .records import CompiledProcess, Group, RecordBuilder, compile_groups
+from .records import CompiledProcess, RecordBuilder
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) and its cache (pandas) are imported by what publishes from a store:
+    from ..store import Store  # writing compiled files (the `compile` command) starts without them
 
 PROJECTS = "projects"
 RELEASES = "releases"
@@ -64,11 +65,13 @@ def publish_from_store(store: Store, out: Path, config: Config, resolver: Schema
     publishers keep what their packages declared (publisher, licence, policy, extensions); this
     project's own extensions are declared when its own mapped releases are in the store.
     """
+    from .cache import cached_processes, refresh_compiled
+
     builder = record_builder(config, resolver)
     refreshed = refresh_compiled(store, builder, workers=workers, progress=progress)
     fields, warnings = package_fields(store, config, resolver)
-    publication = _write(cached_processes(store, builder.releases_uri), out, config, resolver, fields=fields,
-                         projects=projects, progress=progress)
+    publication = write_compiled(cached_processes(store, builder.releases_uri), out, config, resolver, fields=fields,
+                                 projects=projects, progress=progress)
     publication.warnings += warnings
     publication.merged = refreshed.processes
     return publication
@@ -78,6 +81,8 @@ def refresh_store(store: Store, config: Config, resolver: SchemaResolver, *, wor
                   progress: Callable[[str, int], None] | None = None) -> Publication:
     """What :func:`publish_from_store` does to the store, and no file: the processes that gained releases
     are merged; the counts and the merge errors are the store's."""
+    from .cache import refresh_compiled
+
     refreshed = refresh_compiled(store, record_builder(config, resolver), workers=workers, progress=progress)
     counts = store.count()
     return Publication(processes=counts["processes"], releases=counts["releases"], merge_errors=store.merge_errors(),
@@ -102,30 +107,24 @@ def record_builder(config: Config, resolver: SchemaResolver, versioned: bool = F
 Fields = PackageFields | Callable[[], PackageFields]
 
 
-def write_publication(groups: Iterable[Group], out: Path, config: Config, resolver: SchemaResolver, *,
-                      fields: Fields | None = None, versioned: bool = False, with_releases: bool = True,
-                      with_records: bool = True, compiled_only: bool = False, projects: ProjectSource | None = None,
-                      workers: int = 1, progress: Callable[[str, int], None] | None = None) -> Publication:
-    """Write records.json and compiled.jsonl (and releases.json(l)) from groups of release bodies.
+def compiling(config: Config, resolver: SchemaResolver, versioned: bool = False, compiled_only: bool = False) -> RecordBuilder:
+    """What builds the processes :func:`write_compiled` writes: no record when ``compiled_only``."""
+    return replace(record_builder(config, resolver, versioned), with_record=not compiled_only)
 
-    ``groups`` yields each process's release bodies, oldest first, in ocid order. With
-    ``projects``, also write projects.json (an OC4IDS project package) and projects.csv (project
-    totals): from the works-project table when given, else from planning.project. ``workers``
-    processes build the records in parallel; the files are the same for any number of workers.
-    ``fields`` are the packages' publisher, licence, policy and extensions (default: this
-    project's own, from the configuration); a function is called once everything was read.
-    ``compiled_only`` writes compiled.jsonl alone, and the workers build no record.
+
+def write_compiled(processes: Iterable[CompiledProcess], out: Path, config: Config, resolver: SchemaResolver, *,
+                   fields: Fields | None = None, with_releases: bool = True, with_records: bool = True,
+                   compiled_only: bool = False, projects: ProjectSource | None = None,
+                   progress: Callable[[str, int], None] | None = None) -> Publication:
+    """Write records.json and compiled.jsonl (and releases.json(l)) from compiled processes, in ocid order.
+
+    With ``projects``, also write projects.json (an OC4IDS project package) and projects.csv (project
+    totals): from the works-project table when given, else from planning.project. ``fields`` are the
+    packages' publisher, licence, policy and extensions (default: this project's own, from the
+    configuration); a function is called once everything was read. ``compiled_only`` writes
+    compiled.jsonl alone.
     """
-    builder = replace(record_builder(config, resolver, versioned), with_record=not compiled_only)
-    processes = compile_groups(groups, builder, workers)
-    return _write(processes, out, config, resolver, fields=fields, with_releases=with_releases and not compiled_only,
-                  with_records=with_records, compiled_only=compiled_only, projects=projects, progress=progress)
-
-
-def _write(processes: Iterable[CompiledProcess], out: Path, config: Config, resolver: SchemaResolver, *,
-           fields: Fields | None = None, with_releases: bool = True, with_records: bool = True, compiled_only: bool = False,
-           projects: ProjectSource | None = None, progress: Callable[[str, int], None] | None = None) -> Publication:
-    """Write the files of :func:`write_publication` from compiled processes, in ocid order."""
+    with_releases = with_releases and not compiled_only
     fields = fields or PackageFields.of_config(config, extension_urls(config, resolver))
     releases_uri = f"{config.base_uri}{RELEASES}.json"
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
 from ..compile import MergeError, Merger
+from ..compile.blocks import Releases, worked_blocks
 from ..compile.rules import RuleTree
+from ..compile.stream import NotGroupedError, distinct_releases
 from ..ocdsvalues import obj
 from ..parallel import forked_executor
+from ..sources.ocds import OcdsReadStats
+from ..sources.ocds_blocks import BlockPlan
+from ..sources.rejects import Reject
 
 Group = tuple[str, list[bytes]]  # an ocid and its release bodies, oldest first
 BATCH = 200
@@ -31,12 +37,12 @@ class CompiledProcess:
     releases: int
     first: str  # the earliest and latest release dates
     latest: str
-    release_bytes: int
+    release_bytes: int  # 0 when its bodies were not made (compiled releases alone, from files)
     record: bytes
     compiled: bytes | None
     error: str | None
     project_input: tuple[dict[str, Any], list[dict[str, Any]]] | None  # for OC4IDS, when it names a project
-    bodies: list[bytes] = field(default_factory=list)  # its release bodies (attached in the calling process)
+    bodies: list[bytes] = field(default_factory=list)  # its release bodies (attached where they were made or read)
     derived: Any = None  # what RecordBuilder.derive took from its compiled release
 
 
@@ -55,7 +61,10 @@ class RecordBuilder:
 
     def __call__(self, group: Group) -> CompiledProcess:
         ocid, bodies = group
-        releases = [orjson.loads(body) for body in bodies]
+        return self.build(ocid, [orjson.loads(body) for body in bodies], sum(map(len, bodies)))
+
+    def build(self, ocid: str, releases: list[dict[str, Any]], release_bytes: int) -> CompiledProcess:
+        """The process of parsed releases (oldest first) whose bodies take ``release_bytes``."""
         merger = Merger(rules=self.rules)
         compiled, versioned, compiled_bytes, error, project_input, record = None, None, None, None, None, b""
         try:
@@ -72,7 +81,7 @@ class RecordBuilder:
             record = orjson.dumps(self._record(ocid, releases, compiled, versioned))
         dates = [r["date"] for r in releases]
         derived = self.derive(compiled, max(dates)) if self.derive is not None and compiled_bytes is not None else None
-        return CompiledProcess(ocid, len(releases), min(dates), max(dates), sum(map(len, bodies)), record,
+        return CompiledProcess(ocid, len(releases), min(dates), max(dates), release_bytes, record,
                                compiled_bytes, error, project_input, derived=derived)
 
     def _record(self, ocid: str, releases: list[dict[str, Any]], compiled: dict[str, Any] | None,
@@ -134,3 +143,33 @@ def _ordered(pool: Executor, builder: RecordBuilder, batches: Iterator[list[Grou
             yield from done()
     while pending:
         yield from done()
+
+
+def compile_blocks(plan: BlockPlan, builder: RecordBuilder, workers: int, *, with_bodies: bool,
+                   stats: OcdsReadStats, rejects: list[Reject]) -> Iterator[CompiledProcess]:
+    """Every process of one big file grouped by ocid, built by workers that read the file's blocks
+    themselves (:mod:`~ocds_pipeline.compile.blocks`), in file order, with its release bodies when
+    ``with_bodies``. What the reading counted and refused goes into ``stats`` and ``rejects``.
+
+    Raises :class:`~ocds_pipeline.compile.stream.NotGroupedError` when an ocid comes back after another.
+    """
+    seen: set[str] = set()
+    work = partial(_built, builder=builder, with_bodies=with_bodies)
+    for processes in worked_blocks(plan, work, workers, stats, rejects):
+        for process in processes:
+            if process.ocid in seen:
+                raise NotGroupedError(process.ocid)
+            seen.add(process.ocid)
+            yield process
+
+
+def _built(groups: list[Releases], rejects: list[Reject], builder: RecordBuilder, with_bodies: bool) -> list[CompiledProcess]:
+    """Whole processes as read, built (their bodies made from the parsed releases when wanted)."""
+    processes = []
+    for ocid, read in groups:
+        releases = distinct_releases(ocid, read, rejects)
+        bodies = [orjson.dumps(release) for release in releases] if with_bodies else []
+        process = builder.build(ocid, releases, sum(map(len, bodies)))
+        process.bodies = bodies
+        processes.append(process)
+    return processes

@@ -13,7 +13,8 @@ from ocds_pipeline.compile.stream import with_compiled
 from ocds_pipeline.config import Config
 from ocds_pipeline.indicators import compute
 from ocds_pipeline.indicators.redflags import red_flags
-from ocds_pipeline.pipeline import compile_files, map_to_files
+from ocds_pipeline.compile.files import compile_files
+from ocds_pipeline.pipeline import map_to_files
 from ocds_pipeline.publish import ProjectSource
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.sources.ocds import OcdsReadStats

@@ -10,7 +10,8 @@ from ocds_pipeline.config import Config
 from ocds_pipeline.extensions import patched_release_schema
 from ocds_pipeline.generate import generate
 from ocds_pipeline.packaging import iter_jsonl
-from ocds_pipeline.pipeline import compile_files, ingest, map_to_files
+from ocds_pipeline.compile.files import compile_files
+from ocds_pipeline.pipeline import ingest, map_to_files
 from ocds_pipeline.publish import publish_from_store
 from ocds_pipeline.schemas import SchemaResolver
 from ocds_pipeline.store import Store

@@ -172,7 +172,7 @@ def test_an_empty_package_with_bad_fields_is_not_valid(tmp_path):
 
 def test_transactions_with_the_deprecated_amount_are_read(tmp_path):
     """A transaction with "amount" (OCDS 1.0) instead of "value" crashed oc4ids/summary.py."""
-    from ocds_pipeline.pipeline import compile_files
+    from ocds_pipeline.compile.files import compile_files
     from ocds_pipeline.publish import ProjectSource
 
     contract = {"id": "C", "awardID": "A1", "status": "terminated", "value": {"amount": 100, "currency": "USD"},
