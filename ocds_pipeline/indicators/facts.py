@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any, Iterable
 
 import numpy as np
@@ -58,9 +59,10 @@ def _amount(value: Any) -> float:
 
 
 def _market(compiled: dict[str, Any]) -> str | None:
-    """The CPC division (first 2 digits) of the first classified item of the tender or awards."""
-    items = objs(compiled, "tender", "items") + [i for a in objs(compiled, "awards") for i in objs(a, "items")]
-    for item in items:
+    """The CPC division (first 2 digits) of the first classified item of the tender or awards (the awards'
+    items are read only when the tender has no classified item)."""
+    awarded = (item for award in objs(compiled, "awards") for item in objs(award, "items"))
+    for item in chain(objs(compiled, "tender", "items"), awarded):
         classification = obj(item, "classification")
         division = _CPC_DIVISION.match(str(classification.get("id", "")))
         if classification.get("scheme") == "CPC" and division:
@@ -69,11 +71,18 @@ def _market(compiled: dict[str, Any]) -> str | None:
 
 
 def _only_ids(value: Any) -> bool:
-    """Nothing but ids: the marker of a deleted object (docs/store.md)."""
+    """Nothing but ids: the marker of a deleted object (docs/store.md). Plain loops, not ``all`` over a
+    generator: it runs on every contract, amendment and transaction of every process."""
     if isinstance(value, dict):
-        return all(_only_ids(item) for key, item in value.items() if key != "id")
+        for key, item in value.items():
+            if key != "id" and not _only_ids(item):
+                return False
+        return True
     if isinstance(value, list):
-        return all(_only_ids(item) for item in value)
+        for item in value:
+            if not _only_ids(item):
+                return False
+        return True
     return value is None
 
 
@@ -121,13 +130,14 @@ def _contract_facts(compiled: dict[str, Any], award_dates: dict[str, str], award
     }
 
 
-def tenderer_count(compiled: dict[str, Any]) -> tuple[float, str]:
-    """n(p): numberOfTenderers, else distinct tenderers, else distinct bidders; (NaN, why) if none."""
+def tenderer_count(compiled: dict[str, Any], roles: dict[Any, list[Any]] | None = None) -> tuple[float, str]:
+    """n(p): numberOfTenderers, else distinct tenderers, else distinct bidders; (NaN, why) if none.
+    ``roles``: the process's :func:`party_roles`, when the caller has them."""
     tender = obj(compiled, "tender")
     number = tender.get("numberOfTenderers")
     if isinstance(number, (int, float)) and not isinstance(number, bool) and number >= 0:
         return float(number), "tender.numberOfTenderers"
-    roles = party_roles(compiled)
+    roles = party_roles(compiled) if roles is None else roles
     ids = set(referenced(objs(tender, "tenderers"), "tenderer", roles))
     if ids:
         return float(len(ids)), "tender.tenderers"
@@ -178,14 +188,15 @@ def buyer_party(compiled: dict[str, Any]) -> dict[str, Any]:
     return buyers[0] if len(buyers) == 1 else {}
 
 
-def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
+def fact_row(compiled: dict[str, Any], types: ProcedureTypes, roles: dict[Any, list[Any]] | None = None) -> dict[str, Any]:
+    """The process's row of the process table (``roles``: its :func:`party_roles`, when the caller has them)."""
     tender = obj(compiled, "tender")
     buyer = obj(compiled, "buyer")
     details = tender.get("procurementMethodDetails")
     ptype = types.classify(details) if isinstance(details, str) else None
     regime = tender.get("procurementRegime") or (ptype.regime if ptype else None)
     method = tender.get("procurementMethod")
-    n, n_source = tenderer_count(compiled)
+    n, n_source = tenderer_count(compiled, roles)
     awarded, value = _award_value(compiled)
     date = _date(compiled)
     row = {
@@ -231,9 +242,9 @@ def fact_row(compiled: dict[str, Any], types: ProcedureTypes) -> dict[str, Any]:
     return row
 
 
-def party_rows(compiled: dict[str, Any]) -> list[dict[str, Any]]:
+def party_rows(compiled: dict[str, Any], roles: dict[Any, list[Any]] | None = None) -> list[dict[str, Any]]:
     """Tenderers and suppliers of one process (suppliers with the value of their counted awards)."""
-    roles = party_roles(compiled)
+    roles = party_roles(compiled) if roles is None else roles
     rows = [{"role": "tenderer", "org": org, "value": NAN}
             for org in referenced(objs(compiled, "tender", "tenderers"), "tenderer", roles)]
     if not rows:
@@ -294,9 +305,10 @@ ProcessFacts = tuple[tuple[Any, ...], tuple[tuple[str, Any, float], ...]]
 
 
 def process_facts(compiled: dict[str, Any], types: ProcedureTypes) -> ProcessFacts:
-    """One process's rows of both fact tables."""
-    return (tuple(fact_row(compiled, types).values()),
-            tuple((party["role"], party["org"], party["value"]) for party in party_rows(compiled)))
+    """One process's rows of both fact tables (its parties' roles read once for both)."""
+    roles = party_roles(compiled)
+    return (tuple(fact_row(compiled, types, roles).values()),
+            tuple((party["role"], party["org"], party["value"]) for party in party_rows(compiled, roles)))
 
 
 class FactsBuilder:
