@@ -17,7 +17,7 @@ from ..progress import Reporter
 from ..publish import ProjectSource, Publication, compiling, write_compiled
 from ..publish.records import CompiledProcess, compile_blocks, compile_groups
 from ..schemas import SchemaResolver
-from ..sources.ocds import OcdsReadStats
+from ..sources.ocds import NotOCDSError, OcdsReadStats
 from ..sources.ocds_blocks import BLOCK_SIZE, BlockSplitError, plan_blocks
 from ..sources.rejects import Reject
 from .stream import NotGroupedError, as_bodies, with_groups
@@ -60,8 +60,8 @@ def compile_files(paths: Iterable[Path], out: Path, config: Config, resolver: Sc
         try:
             publication = written(compile_blocks(plan, builder, workers, with_bodies=bodies, stats=stats, rejects=rejects),
                                   stats)
-        except (NotGroupedError, BlockSplitError):
-            pass  # read again from the start, sequentially (regrouped by ocid when needed)
+        except (NotGroupedError, BlockSplitError, NotOCDSError):
+            pass  # read again from the start, sequentially: regrouped by ocid, or the refusal's line in the file
     if publication is None:
         stats, rejects = OcdsReadStats(), []
         publication, staged = with_groups(paths, lambda groups, seen: written(

@@ -6,7 +6,8 @@ by ocid is cut in blocks (:mod:`~ocds_pipeline.sources.ocds_blocks`); each worke
 merges its processes and returns their facts, which :func:`.facts.combine` joins into exactly the
 tables of one sequential pass. A process whose releases straddle a cut comes back unmerged from both
 sides (the last group of a block, the first of the next) and is merged here. Any other input, or
-one that turns out not to be grouped by ocid, is read sequentially (:func:`.stream.with_compiled`).
+one that turns out not to be grouped by ocid or to hold something that is not OCDS (then refused at its
+line in the file), is read sequentially (:func:`.stream.with_compiled`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..compile.merge import Merger
 from ..compile.stream import NotGroupedError, compiled_releases, default_merger, distinct_releases, with_compiled
 from ..progress import Reporter
 from ..schemas import SchemaResolver
+from ..sources.ocds import NotOCDSError
 from ..sources.ocds_blocks import BlockPlan, BlockSplitError, plan_blocks
 from ..sources.rejects import Reject
 from .facts import Facts, combine, facts, has_repeats
@@ -37,8 +39,8 @@ def facts_of_files(paths: Sequence[Path], workers: int = 1, resolver: SchemaReso
     if plan is not None:
         try:
             return _in_blocks(plan, merger, workers, progress)
-        except (NotGroupedError, BlockSplitError):
-            pass  # read again from the start, sequentially (regrouped by ocid when needed)
+        except (NotGroupedError, BlockSplitError, NotOCDSError):
+            pass  # read again from the start, sequentially: regrouped by ocid, or the refusal's line in the file
     return with_compiled(paths, lambda compiled: facts(_counted(compiled, progress)), merger=merger)
 
 

@@ -11,10 +11,11 @@ from ocds_pipeline.compile.blocks import worked_blocks
 from ocds_pipeline.compile.files import compile_files
 from ocds_pipeline.compile.stream import NotGroupedError
 from ocds_pipeline.config import Config
+from ocds_pipeline.indicators.reading import facts_of_files
 from ocds_pipeline.pipeline import map_to_files
 from ocds_pipeline.publish import ProjectSource
 from ocds_pipeline.schemas import SchemaResolver
-from ocds_pipeline.sources.ocds import OcdsReadStats
+from ocds_pipeline.sources.ocds import NotOCDSError, OcdsReadStats
 from ocds_pipeline.sources.ocds_blocks import plan_blocks
 from tests.conftest import FIXTURES, examples
 
@@ -128,3 +129,15 @@ def test_a_worker_that_finds_an_ocid_again_inside_its_block_says_so(tmp_path):
     plan = plan_blocks(path, 4_000)
     with pytest.raises(NotGroupedError):
         list(worked_blocks(plan, _ids, 2))
+
+
+def test_a_line_that_is_not_json_is_reported_at_its_line_in_the_file(lines, tmp_path):
+    """A worker's reader counts lines from its block's start; the file is then read again from the start, so
+    that the error names the line in the file, as a sequential pass does. Nothing is written."""
+    broken = lines[:900] + [b'{"ocid": "ocds-5wno2w-broken", "id": '] + lines[900:]
+    path = written(broken, "lines", tmp_path / "broken.jsonl")
+    with pytest.raises(NotOCDSError, match=r"broken.jsonl: line 901 is not valid JSON"):
+        compile_files([path], tmp_path / "out", Config(), SchemaResolver.from_env(), workers=2, block_size=BLOCK)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    with pytest.raises(NotOCDSError, match=r"broken.jsonl: line 901 is not valid JSON"):
+        facts_of_files([path], workers=2, block_size=BLOCK)
