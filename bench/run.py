@@ -381,8 +381,9 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> Non
 def _next_day(source: Path, folder: Path, offset: int = 0, delta: bool = False, year: str | None = None) -> tuple[int, int]:
     """The export a day later: 1 % of the procedures corrected (their description, which names the ``offset``, so
     that a procedure chosen again on a later day is changed again), 1 % new (copies of others under new codes,
-    without awards yet); ``offset`` chooses which, and ``year`` (of publication) where they are (every year when None). The full export keeps every other row; a ``delta`` export holds only the
-    changed and new procedures' rows, and every lookup row (docs/store.md). How many procedures of each."""
+    without awards yet); ``offset`` chooses which, and ``year`` (of publication) where they are (every year when
+    None). The full export keeps every other row; a ``delta`` export holds only the changed and new procedures'
+    rows, and every lookup row (docs/store.md). How many procedures of each."""
     import shutil
 
     from ocds_pipeline.sources.bundles import BY_CONTRACT, BY_PROCEDURE
